@@ -1,0 +1,36 @@
+/**
+ * Every size Tessera accepts from the outside, in one place. Servers, the runner and the web app import
+ * these so a limit changes once and is enforced everywhere.
+ */
+export const LIMITS = {
+  /** Characters in a prompt (after trimming). */
+  promptMaxChars: 300,
+  /** Candidates one generation may ask for. */
+  candidatesMin: 1,
+  candidatesMax: 16,
+  /** Sampling parameter bounds. */
+  temperatureMax: 5,
+  topKMax: 4096,
+  guidanceScaleMax: 20,
+  seedMax: 2 ** 31 - 1,
+  /** Board and display names. */
+  boardNameMaxChars: 80,
+  displayNameMaxChars: 40,
+  /** Cards on one board; text of a note card. */
+  cardsPerBoardMax: 2000,
+  noteMaxChars: 2000,
+  /** Bytes of one HTTP GraphQL request body and one WebSocket frame. */
+  httpBodyMaxBytes: 256 * 1024,
+  wsFrameMaxBytes: 1024 * 1024,
+  /** Bytes of one Yjs update and of a stored board document. */
+  yjsUpdateMaxBytes: 2 * 1024 * 1024,
+  boardDocumentMaxBytes: 16 * 1024 * 1024,
+  /** GraphQL query shape. */
+  queryMaxDepth: 10,
+  queryMaxAliases: 20,
+  queryMaxTokens: 2000,
+  /** Generations one user may start per minute. */
+  generationsPerMinute: 20,
+} as const;
+
+export type Limits = typeof LIMITS;

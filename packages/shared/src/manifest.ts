@@ -1,0 +1,156 @@
+import { z } from "zod";
+
+/**
+ * The one schema for a model bundle's `manifest.json`. The lab (ml/) writes it, the runner validates it
+ * before loading anything; a bigger exported model drops in by shipping a manifest that passes here.
+ */
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be a lowercase hex sha256 digest");
+const fileName = z
+  .string()
+  .min(1)
+  .regex(/^[A-Za-z0-9._-]+$/, "must be a plain file name inside the bundle directory");
+const rgbTriple = z.tuple([z.number(), z.number(), z.number()]);
+
+export const bundleFileSchema = z.object({
+  sha256,
+  bytes: z.number().int().positive(),
+});
+
+export const specialTokensSchema = z.object({
+  pad: z.number().int().nonnegative(),
+  unk: z.number().int().nonnegative(),
+  /** Marks the start of the caption; the prior predicts the first image token after the padded text. */
+  bos: z.number().int().nonnegative(),
+  eos: z.number().int().nonnegative(),
+});
+
+export const samplingDefaultsSchema = z.object({
+  n: z.number().int().min(1).max(16),
+  temperature: z.number().positive().max(5),
+  topK: z.number().int().min(0),
+  topP: z.number().gt(0).max(1),
+  guidanceScale: z.number().min(0).max(20),
+});
+
+export const priorSchema = z.object({
+  file: fileName,
+  layers: z.number().int().positive(),
+  /** Query heads. */
+  heads: z.number().int().positive(),
+  /** Key/value heads (grouped-query attention); equals `heads` for plain multi-head attention. */
+  kvHeads: z.number().int().positive(),
+  headDim: z.number().int().positive(),
+  embedDim: z.number().int().positive(),
+  /** Text positions (always padded to exactly this many) followed by rows*cols image positions. */
+  textLength: z.number().int().positive(),
+  /** Width of the `logits` output: the codebook, since the prior only ever predicts image tokens. */
+  logitsSize: z.number().int().positive(),
+  /**
+   * Image code c is fed to the prior as input id `imageTokenOffset + c`, so text and image share one
+   * `input_ids` tensor while keeping separate embedding tables.
+   */
+  imageTokenOffset: z.number().int().nonnegative(),
+  /** The graph returns logits for the last position only: [batch, 1, logitsSize]. */
+  logitsLastOnly: z.boolean(),
+});
+
+export const clipSchema = z.object({
+  textFile: fileName,
+  visionFile: fileName,
+  embedDim: z.number().int().positive(),
+  textLength: z.number().int().positive(),
+  /** Pixel preprocessing: RGB in [0,1], then (x - mean) / std per channel, NCHW. */
+  imageSize: z.number().int().positive(),
+  mean: rgbTriple,
+  std: rgbTriple,
+  logitScale: z.number().positive(),
+});
+
+export const manifestSchema = z
+  .object({
+    schemaVersion: z.literal(1),
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "must be a lowercase slug like tessera-tiny"),
+    version: z.string().regex(/^\d+\.\d+\.\d+$/, "must be a semantic version like 1.0.0"),
+    createdAt: z.string().datetime(),
+    image: z.object({ size: z.number().int().positive(), channels: z.literal(3) }),
+    grid: z.object({ rows: z.number().int().positive(), cols: z.number().int().positive() }),
+    codebookSize: z.number().int().min(2),
+    text: z.object({
+      tokenizerFile: fileName,
+      vocabSize: z.number().int().positive(),
+      maxTokens: z.number().int().positive(),
+      specialTokens: specialTokensSchema,
+    }),
+    prior: priorSchema,
+    vq: z.object({
+      encoderFile: fileName,
+      decoderFile: fileName,
+      /** Code rendered in grid positions that are not generated yet (preview frames). */
+      fillerCode: z.number().int().nonnegative(),
+    }),
+    clip: clipSchema,
+    sampling: samplingDefaultsSchema,
+    files: z.record(fileName, bundleFileSchema),
+    fixturesFile: fileName.optional(),
+    training: z.record(z.string(), z.unknown()),
+    metrics: z.record(z.string(), z.unknown()),
+  })
+  .superRefine((m, ctx) => {
+    const referenced = [
+      m.text.tokenizerFile,
+      m.prior.file,
+      m.vq.encoderFile,
+      m.vq.decoderFile,
+      m.clip.textFile,
+      m.clip.visionFile,
+    ];
+    for (const f of referenced) {
+      if (!(f in m.files)) {
+        ctx.addIssue({ code: "custom", path: ["files"], message: `files is missing an entry for ${f}` });
+      }
+    }
+    if (m.prior.logitsSize !== m.codebookSize) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["prior", "logitsSize"],
+        message: `prior.logitsSize (${m.prior.logitsSize}) must equal codebookSize (${m.codebookSize})`,
+      });
+    }
+    if (m.prior.heads % m.prior.kvHeads !== 0) {
+      ctx.addIssue({ code: "custom", path: ["prior", "kvHeads"], message: "heads must be a multiple of kvHeads" });
+    }
+    if (m.vq.fillerCode >= m.codebookSize) {
+      ctx.addIssue({ code: "custom", path: ["vq", "fillerCode"], message: "fillerCode must be a valid code" });
+    }
+    if (m.prior.textLength !== m.text.maxTokens) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["prior", "textLength"],
+        message: "prior.textLength must equal text.maxTokens",
+      });
+    }
+    if (m.image.size % m.grid.rows !== 0 || m.image.size % m.grid.cols !== 0) {
+      ctx.addIssue({ code: "custom", path: ["grid"], message: "image.size must be divisible by the grid" });
+    }
+  });
+
+export type BundleManifest = z.infer<typeof manifestSchema>;
+export type SamplingDefaults = z.infer<typeof samplingDefaultsSchema>;
+
+export class ManifestError extends Error {
+  override readonly name = "ManifestError";
+  readonly code = "BUNDLE_MANIFEST_INVALID";
+}
+
+/** Parses a manifest and turns zod's issues into one sentence per problem, naming the field. */
+export function parseManifest(json: unknown, source = "manifest.json"): BundleManifest {
+  const result = manifestSchema.safeParse(json);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => {
+    // Record keys report their own problem one level down ("Invalid key in record" alone says little).
+    const inner = "issues" in i && Array.isArray(i.issues) ? i.issues.map((x: { message: string }) => x.message) : [];
+    return `${i.path.join(".") || "(root)"}: ${[i.message, ...inner].join(": ")}`;
+  });
+  throw new ManifestError(`${source} is not a valid Tessera model manifest:\n- ${problems.join("\n- ")}`);
+}
