@@ -1,0 +1,145 @@
+import path from "node:path";
+import type { BundleManifest } from "@tessera/shared";
+import ort from "onnxruntime-node";
+import { BundleError } from "./bundle-error.ts";
+import { expectedGraphs, graphMismatches } from "./check-graphs.ts";
+import { readVerifiedManifest } from "./read-manifest.ts";
+
+export interface SessionOptions {
+  executionProviders?: string[];
+  intraOpThreads?: number;
+}
+
+/** A verified bundle with one ONNX Runtime session per graph, created once and reused for every request. */
+export interface Bundle {
+  dir: string;
+  manifest: BundleManifest;
+  prior: ort.InferenceSession;
+  vqEncoder: ort.InferenceSession;
+  vqDecoder: ort.InferenceSession;
+  clipText: ort.InferenceSession;
+  clipVision: ort.InferenceSession;
+  close(): Promise<void>;
+}
+
+/**
+ * Loads and checks a bundle: the manifest against the shared schema, every file's sha256, each graph's
+ * input/output names and shapes, and one tiny forward of the prior and the decoder (symbolic dimensions
+ * hide mismatches the metadata can't show). Every failure is a BundleError naming the file.
+ */
+export async function loadBundle(dir: string, options: SessionOptions = {}): Promise<Bundle> {
+  const manifest = await readVerifiedManifest(dir);
+  const specs = expectedGraphs(manifest);
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    executionProviders: options.executionProviders ?? ["cpu"],
+    graphOptimizationLevel: "all",
+    ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
+  };
+  const opened: ort.InferenceSession[] = [];
+  const open = async (file: string, spec: (typeof specs)[keyof typeof specs]) => {
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(path.join(dir, file), sessionOptions);
+    } catch (e) {
+      throw new BundleError(dir, file, `ONNX Runtime could not load ${file}: ${(e as Error).message}.`);
+    }
+    opened.push(session);
+    const problems = graphMismatches(session, spec);
+    if (problems.length > 0) {
+      throw new BundleError(
+        dir,
+        file,
+        `${file} does not match manifest.json: ${problems.join("; ")}.`,
+        "The manifest and the exported graphs come from different models; re-export them together.",
+      );
+    }
+    return session;
+  };
+  try {
+    const prior = await open(manifest.prior.file, specs.prior);
+    const vqEncoder = await open(manifest.vq.encoderFile, specs.vqEncoder);
+    const vqDecoder = await open(manifest.vq.decoderFile, specs.vqDecoder);
+    const clipText = await open(manifest.clip.textFile, specs.clipText);
+    const clipVision = await open(manifest.clip.visionFile, specs.clipVision);
+    const bundle: Bundle = {
+      dir,
+      manifest,
+      prior,
+      vqEncoder,
+      vqDecoder,
+      clipText,
+      clipVision,
+      close: async () => {
+        await Promise.all(opened.map((s) => s.release()));
+      },
+    };
+    await probe(bundle);
+    return bundle;
+  } catch (e) {
+    await Promise.allSettled(opened.map((s) => s.release()));
+    throw e;
+  }
+}
+
+/** Runs the prior's prefill and the decoder once and compares the output shapes with the manifest. */
+async function probe(b: Bundle): Promise<void> {
+  const m = b.manifest;
+  const T = m.prior.textLength;
+  const feeds: Record<string, ort.Tensor> = {
+    input_ids: new ort.Tensor("int64", new BigInt64Array(T), [1, T]),
+    attention_mask: new ort.Tensor("int64", new BigInt64Array(T).fill(1n), [1, T]),
+    position_ids: new ort.Tensor(
+      "int64",
+      BigInt64Array.from({ length: T }, (_, i) => BigInt(i)),
+      [1, T],
+    ),
+  };
+  for (let i = 0; i < m.prior.layers; i++) {
+    for (const part of ["key", "value"]) {
+      feeds[`past_key_values.${i}.${part}`] = new ort.Tensor("float32", new Float32Array(0), [
+        1,
+        m.prior.kvHeads,
+        0,
+        m.prior.headDim,
+      ]);
+    }
+  }
+  let out: ort.InferenceSession.ReturnType;
+  try {
+    out = await b.prior.run(feeds);
+  } catch (e) {
+    throw new BundleError(b.dir, m.prior.file, `a test forward of the prior failed: ${(e as Error).message}.`);
+  }
+  const logitsDims = out.logits?.dims ?? [];
+  if (logitsDims.join(",") !== `1,1,${m.prior.logitsSize}`) {
+    throw new BundleError(
+      b.dir,
+      m.prior.file,
+      `the prior returned logits of shape [${logitsDims.join(", ")}], manifest.json implies [1, 1, ${m.prior.logitsSize}].`,
+    );
+  }
+  const keyDims = out["present.0.key"]?.dims ?? [];
+  if (keyDims.join(",") !== `1,${m.prior.kvHeads},${T},${m.prior.headDim}`) {
+    throw new BundleError(
+      b.dir,
+      m.prior.file,
+      `the prior's KV cache has shape [${keyDims.join(", ")}], manifest.json implies [1, ${m.prior.kvHeads}, ${T}, ${m.prior.headDim}].`,
+    );
+  }
+  const { rows, cols } = m.grid;
+  const codes = new ort.Tensor("int64", new BigInt64Array(rows * cols).fill(BigInt(m.vq.fillerCode)), [1, rows, cols]);
+  let decoded: ort.InferenceSession.ReturnType;
+  try {
+    decoded = await b.vqDecoder.run({ codes });
+  } catch (e) {
+    throw new BundleError(b.dir, m.vq.decoderFile, `a test decode failed: ${(e as Error).message}.`);
+  }
+  const S = m.image.size;
+  if (decoded.images?.dims.join(",") !== `1,3,${S},${S}`) {
+    throw new BundleError(
+      b.dir,
+      m.vq.decoderFile,
+      `the decoder returned images of shape [${decoded.images?.dims.join(", ")}], manifest.json implies [1, 3, ${S}, ${S}].`,
+    );
+  }
+}

@@ -1,0 +1,306 @@
+import type { Bundle } from "../bundle/load-bundle.ts";
+import { clipScores, rankScores } from "../render/clip-ranker.ts";
+import { decodeGrids, encodePng, toRgb8, withFiller } from "../render/images.ts";
+import { TokenSampler } from "../sampling/sampler.ts";
+import { type Emit, Job, type JobSpec, type Slot } from "./job.ts";
+import { KvBatch, type KvRowSource } from "./kv-batch.ts";
+import { runPrior } from "./prior-forward.ts";
+
+export interface SchedulerOptions {
+  maxBatchRows: number;
+  previewEveryRows: number;
+}
+
+export interface SchedulerStats {
+  queued: number;
+  activeJobs: number;
+  activeRows: number;
+  lastStepMs: number;
+}
+
+/**
+ * Continuous batching over the prior. Every loop turn: drop cancelled jobs, admit waiting jobs (prefill,
+ * then left-pad their cache into the batch), sample one token for every candidate, hand finished jobs to
+ * decoding and CLIP, and run one batched forward for all remaining rows. A job that arrives mid-flight
+ * joins at the next turn; its tokens don't depend on its neighbours because each row has its own mask,
+ * positions and PRNG.
+ */
+export class Scheduler {
+  private readonly pending: Job[] = [];
+  private slots: Slot[] = [];
+  private readonly kv: KvBatch;
+  private readonly sampler: TokenSampler;
+  private readonly total: number;
+  private wake: (() => void) | null = null;
+  private closed = false;
+  private lastStepMs = 0;
+  readonly done: Promise<void>;
+
+  constructor(
+    private readonly bundle: Bundle,
+    private readonly options: SchedulerOptions,
+    private readonly emit: Emit,
+    /** Called after every loop turn (for the Prometheus gauges); keep it cheap. */
+    private readonly onTurn: (stats: SchedulerStats) => void = () => {},
+  ) {
+    const m = bundle.manifest;
+    this.kv = new KvBatch({ layers: m.prior.layers, kvHeads: m.prior.kvHeads, headDim: m.prior.headDim });
+    this.sampler = new TokenSampler(m.prior.logitsSize);
+    this.total = m.grid.rows * m.grid.cols;
+    this.done = this.loop();
+  }
+
+  submit(spec: JobSpec): void {
+    this.pending.push(new Job(spec, this.total));
+    this.kick();
+  }
+
+  cancel(id: string): void {
+    for (const job of this.pending) if (job.spec.id === id) job.cancelled = true;
+    for (const slot of this.slots) if (slot.job.spec.id === id) slot.job.cancelled = true;
+    this.kick();
+  }
+
+  stats(): SchedulerStats {
+    return {
+      queued: this.pending.length,
+      activeJobs: new Set(this.slots.map((s) => s.job)).size,
+      activeRows: this.slots.length,
+      lastStepMs: this.lastStepMs,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.kick();
+    await this.done;
+  }
+
+  private kick(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.closed) {
+      this.dropCancelled();
+      if (this.slots.length === 0 && this.pending.length === 0) {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
+        continue;
+      }
+      try {
+        await this.admit();
+        if (this.slots.length === 0) continue;
+        const { previews, finished } = this.sampleAll();
+        if (finished.length > 0) this.removeJobs(new Set(finished));
+        for (const job of previews) await this.preview(job);
+        for (const job of finished) await this.finish(job);
+        if (this.slots.length > 0) await this.step();
+      } catch (e) {
+        // A failed forward leaves the batch unusable: fail everyone in it, keep serving new requests.
+        this.failAll(e);
+      }
+      this.onTurn(this.stats());
+    }
+    for (const job of [...this.pending, ...new Set(this.slots.map((s) => s.job))]) {
+      this.emit(job.spec.id, { type: "failed", code: "RUNNER_UNAVAILABLE", message: "The runner was shut down." });
+    }
+  }
+
+  private dropCancelled(): void {
+    for (let i = this.pending.length - 1; i >= 0; i--) {
+      const job = this.pending[i]!;
+      if (job.cancelled) {
+        this.pending.splice(i, 1);
+        this.emit(job.spec.id, { type: "cancelled" });
+      }
+    }
+    const cancelled = new Set(this.slots.filter((s) => s.job.cancelled).map((s) => s.job));
+    if (cancelled.size === 0) return;
+    this.removeJobs(cancelled);
+    for (const job of cancelled) this.emit(job.spec.id, { type: "cancelled" });
+  }
+
+  private async admit(): Promise<void> {
+    while (this.pending.length > 0) {
+      const job = this.pending[0]!;
+      // A job bigger than the limit still runs, alone, rather than waiting forever.
+      if (this.slots.length > 0 && this.slots.length + job.rowsNeeded > this.options.maxBatchRows) return;
+      this.pending.shift();
+      try {
+        await this.prefill(job);
+      } catch (e) {
+        this.emit(job.spec.id, { type: "failed", code: "GENERATION_FAILED", message: (e as Error).message });
+      }
+    }
+  }
+
+  /**
+   * Prefills one caption (and the empty caption when guided) plus any kept image rows in one forward.
+   * Every candidate starts from the same cache, so the prefill runs on 1–2 rows and is copied per candidate.
+   */
+  private async prefill(job: Job): Promise<void> {
+    const m = this.bundle.manifest;
+    const { textLength, imageTokenOffset, logitsSize } = m.prior;
+    const keep = job.spec.keepTokens;
+    const seq = textLength + keep.length;
+    const captions = job.spec.guided ? [job.spec.textIds, job.spec.uncondIds] : [job.spec.textIds];
+    const rows = captions.length;
+    const ids = new BigInt64Array(rows * seq);
+    const positions = new BigInt64Array(rows * seq);
+    captions.forEach((caption, r) => {
+      for (let k = 0; k < seq; k++) {
+        ids[r * seq + k] = BigInt(k < textLength ? caption[k]! : imageTokenOffset + keep[k - textLength]!);
+        positions[r * seq + k] = BigInt(k);
+      }
+    });
+    const empty = this.kv.tensors.map(() => new Float32Array(0));
+    const out = await runPrior(
+      this.bundle.prior,
+      m,
+      rows,
+      seq,
+      ids,
+      positions,
+      ids.map(() => 1n),
+      empty,
+      0,
+    );
+    job.admittedAt = performance.now();
+    const sources: KvRowSource[] = this.slots.map((_, i) => this.kv.source(i));
+    for (let c = 0; c < job.spec.n; c++) {
+      for (let r = 0; r < rows; r++) {
+        const slot: Slot = {
+          job,
+          candidate: c,
+          uncond: r === 1,
+          logits: out.logits.subarray(r * logitsSize, (r + 1) * logitsSize),
+        };
+        (r === 1 ? job.uncond : job.cond).push(slot);
+        this.slots.push(slot);
+        sources.push({ tensors: out.present, cols: seq, row: r, realLen: seq });
+      }
+    }
+    this.kv.rebuild(sources);
+    if (keep.length > 0) {
+      for (let c = 0; c < job.spec.n; c++)
+        this.emit(job.spec.id, { type: "tokens", candidate: c, start: 0, tokens: keep });
+    }
+  }
+
+  /** Samples the next token of every active candidate; reports jobs due a preview and jobs now complete. */
+  private sampleAll(): { previews: Job[]; finished: Job[] } {
+    const { cols } = this.bundle.manifest.grid;
+    const previews: Job[] = [];
+    const finished: Job[] = [];
+    const jobs = new Set(this.slots.map((s) => s.job));
+    for (const job of jobs) {
+      for (let c = 0; c < job.spec.n; c++) {
+        const uncond = job.spec.guided ? job.uncond[c]!.logits : null;
+        job.tokens[c]![job.count] = this.sampler.sample(job.cond[c]!.logits, uncond, job.spec.settings, job.rngs[c]!);
+      }
+      job.count++;
+      if (job.count % cols === 0) {
+        const start = job.count - cols;
+        for (let c = 0; c < job.spec.n; c++) {
+          const tokens = Array.from(job.tokens[c]!.subarray(start, job.count));
+          this.emit(job.spec.id, { type: "tokens", candidate: c, start, tokens });
+        }
+        if (job.firstRowAt === 0) job.firstRowAt = performance.now();
+        const every = this.options.previewEveryRows;
+        if (job.count < this.total && every > 0 && (job.count / cols) % every === 0) previews.push(job);
+      }
+      if (job.count === this.total) {
+        job.decodedAt = performance.now();
+        finished.push(job);
+      }
+    }
+    return { previews, finished };
+  }
+
+  /** One batched forward: every row feeds its candidate's newest token at its own position. */
+  private async step(): Promise<void> {
+    const m = this.bundle.manifest;
+    const rows = this.slots.length;
+    const ids = new BigInt64Array(rows);
+    const positions = new BigInt64Array(rows);
+    this.slots.forEach((slot, r) => {
+      const k = slot.job.count - 1;
+      ids[r] = BigInt(m.prior.imageTokenOffset + slot.job.tokens[slot.candidate]![k]!);
+      positions[r] = BigInt(m.prior.textLength + k);
+    });
+    const started = performance.now();
+    const out = await runPrior(
+      this.bundle.prior,
+      m,
+      rows,
+      1,
+      ids,
+      positions,
+      this.kv.stepMask(1),
+      this.kv.tensors,
+      this.kv.cols,
+    );
+    this.lastStepMs = performance.now() - started;
+    this.kv.advance(out.present, 1);
+    const V = m.prior.logitsSize;
+    this.slots.forEach((slot, r) => {
+      slot.logits = out.logits.subarray(r * V, (r + 1) * V);
+    });
+    for (const job of new Set(this.slots.map((s) => s.job))) job.steps++;
+  }
+
+  /** Removes the jobs' rows and trims cache columns that no remaining row uses. */
+  private removeJobs(jobs: Set<Job>): void {
+    const keep: KvRowSource[] = [];
+    const slots: Slot[] = [];
+    this.slots.forEach((slot, i) => {
+      if (jobs.has(slot.job)) return;
+      slots.push(slot);
+      keep.push(this.kv.source(i));
+    });
+    this.slots = slots;
+    this.kv.rebuild(keep);
+  }
+
+  private async preview(job: Job): Promise<void> {
+    const m = this.bundle.manifest;
+    const grids = job.tokens.map((t) => withFiller(t, job.count, this.total, m.vq.fillerCode));
+    const images = await decodeGrids(this.bundle.vqDecoder, m, grids);
+    const rowsDone = job.count / m.grid.cols;
+    for (let c = 0; c < job.spec.n; c++) {
+      const png = encodePng(toRgb8(images, c), images.size, images.size);
+      this.emit(job.spec.id, { type: "preview", candidate: c, rowsDone, png });
+    }
+  }
+
+  /** Final images, CLIP ranking and timings. Errors here fail only this job. */
+  private async finish(job: Job): Promise<void> {
+    const m = this.bundle.manifest;
+    try {
+      const images = await decodeGrids(this.bundle.vqDecoder, m, job.tokens);
+      for (let c = 0; c < job.spec.n; c++) {
+        const png = encodePng(toRgb8(images, c), images.size, images.size);
+        this.emit(job.spec.id, { type: "candidateFinished", candidate: c, tokens: Array.from(job.tokens[c]!), png });
+      }
+      const rankStart = performance.now();
+      const scores = await clipScores(this.bundle.clipText, this.bundle.clipVision, m, job.spec.textIds, images);
+      this.emit(job.spec.id, { type: "ranking", ranking: rankScores(scores) });
+      this.emit(job.spec.id, { type: "finished", timings: job.timings(performance.now() - rankStart) });
+    } catch (e) {
+      this.emit(job.spec.id, { type: "failed", code: "GENERATION_FAILED", message: (e as Error).message });
+    }
+  }
+
+  private failAll(e: unknown): void {
+    const jobs = new Set(this.slots.map((s) => s.job));
+    this.slots = [];
+    this.kv.clear();
+    for (const job of jobs) {
+      this.emit(job.spec.id, { type: "failed", code: "GENERATION_FAILED", message: (e as Error).message });
+    }
+  }
+}

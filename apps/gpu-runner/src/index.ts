@@ -1,0 +1,8 @@
+// @tessera/gpu-runner: the engine. A Runner streams image tokens with a KV cache and continuous batching,
+// decodes previews and final PNGs with the VQ decoder, and ranks candidates with CLIP.
+export { BundleError } from "./bundle/bundle-error.ts";
+export { type Bundle, loadBundle, type SessionOptions } from "./bundle/load-bundle.ts";
+export { defaultModelDir, type RunnerOptions, repoRoot } from "./config.ts";
+export { type ModelInfo, Runner, type RunnerStats } from "./runner.ts";
+export { CandidateRng } from "./sampling/prng.ts";
+export type { EncodedPrompt } from "./text/prompt-encoder.ts";

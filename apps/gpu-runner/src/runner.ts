@@ -1,0 +1,225 @@
+import { randomUUID } from "node:crypto";
+import { Worker } from "node:worker_threads";
+import {
+  type BundleManifest,
+  type GenerationRequestInput,
+  isTerminalEvent,
+  type RunnerEvent,
+  type SamplingDefaults,
+  TesseraError,
+} from "@tessera/shared";
+import { reviveBundleError } from "./bundle/bundle-error.ts";
+import { type RunnerOptions, resolveOptions } from "./config.ts";
+import type { SchedulerStats } from "./engine/scheduler.ts";
+import { EventChannel } from "./event-channel.ts";
+import { buildJob } from "./request.ts";
+import { type EncodedPrompt, PromptEncoder } from "./text/prompt-encoder.ts";
+import type { FromWorker, ToWorker, WorkerInit } from "./worker/protocol.ts";
+
+export interface ModelInfo {
+  name: string;
+  version: string;
+  imageSize: number;
+  gridRows: number;
+  gridCols: number;
+  codebookSize: number;
+  maxPromptTokens: number;
+  vocabulary: string[];
+  defaults: SamplingDefaults;
+}
+
+export interface RunnerStats extends SchedulerStats {
+  /** Generations accepted by `generate` and not yet finished (waiting or decoding). */
+  inFlight: number;
+}
+
+const WORKER_URL = new URL("./worker/entry.mjs", import.meta.url);
+
+/**
+ * Tessera's engine as a library. The ONNX sessions and the continuous-batching scheduler live in a worker
+ * thread; this class validates requests, tokenises prompts and turns the worker's messages into one
+ * `AsyncIterable<RunnerEvent>` per generation.
+ */
+export class Runner {
+  private readonly streams = new Map<string, EventChannel<RunnerEvent>>();
+  private readonly renders = new Map<number, { resolve: (png: Uint8Array) => void; reject: (e: Error) => void }>();
+  private nextRenderId = 1;
+  private lastStats: SchedulerStats = { queued: 0, activeJobs: 0, activeRows: 0, lastStepMs: 0 };
+  private closing: Promise<void> | null = null;
+  private exited = false;
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly manifest: BundleManifest,
+    private readonly encoder: PromptEncoder,
+    readonly options: RunnerOptions,
+  ) {
+    worker.on("message", (msg: FromWorker) => this.onMessage(msg));
+    worker.on("error", (e) => this.failEverything(`The runner's engine crashed: ${e.message}`));
+    worker.on("exit", () => {
+      this.exited = true;
+      this.failEverything("The runner's engine stopped.");
+    });
+  }
+
+  /** Loads and verifies the bundle in a worker; rejects with BundleError when it can't be used. */
+  static async create(partial: Partial<RunnerOptions> = {}): Promise<Runner> {
+    const options = resolveOptions(partial);
+    const init: WorkerInit = {
+      modelDir: options.modelDir,
+      executionProviders: options.executionProviders,
+      intraOpThreads: options.intraOpThreads,
+      maxBatchRows: options.maxBatchRows,
+      previewEveryRows: options.previewEveryRows,
+    };
+    const worker = new Worker(WORKER_URL, { workerData: init });
+    const first = await new Promise<FromWorker>((resolve, reject) => {
+      worker.once("message", resolve);
+      worker.once("error", reject);
+    });
+    if (first.type !== "ready") {
+      await worker.terminate();
+      if (first.type === "initError") {
+        const { error } = first;
+        if (error.code === "BUNDLE_INVALID")
+          throw reviveBundleError(options.modelDir, error.file ?? null, error.message);
+        throw new TesseraError("BUNDLE_INVALID", error.message);
+      }
+      throw new TesseraError("RUNNER_UNAVAILABLE", `unexpected first message from the engine: ${first.type}`);
+    }
+    return new Runner(worker, first.manifest, new PromptEncoder(first.tokenizerJson, first.manifest), options);
+  }
+
+  model(): ModelInfo {
+    const m = this.manifest;
+    return {
+      name: m.name,
+      version: m.version,
+      imageSize: m.image.size,
+      gridRows: m.grid.rows,
+      gridCols: m.grid.cols,
+      codebookSize: m.codebookSize,
+      maxPromptTokens: m.text.maxTokens - 2,
+      vocabulary: [...this.encoder.vocabulary],
+      defaults: { ...m.sampling },
+    };
+  }
+
+  /** The manifest of the loaded bundle (read-only). */
+  bundleManifest(): BundleManifest {
+    return this.manifest;
+  }
+
+  tokenize(prompt: string): EncodedPrompt {
+    return this.encoder.encode(prompt);
+  }
+
+  stats(): RunnerStats {
+    return { ...this.lastStats, inFlight: this.streams.size };
+  }
+
+  /**
+   * Streams one generation. Bad input rejects the first `next()` with TesseraError BAD_USER_INPUT (nothing
+   * is queued); runtime failures arrive as a `failed` event. Aborting the signal, or leaving the loop
+   * early, cancels the generation at the next step and frees its batch rows.
+   */
+  generate(request: GenerationRequestInput, opts: { signal?: AbortSignal } = {}): AsyncIterable<RunnerEvent> {
+    return this.stream(request, opts.signal);
+  }
+
+  private async *stream(request: GenerationRequestInput, signal?: AbortSignal): AsyncGenerator<RunnerEvent> {
+    if (this.closing || this.exited) throw new TesseraError("RUNNER_UNAVAILABLE", "The runner is shut down.");
+    const id = randomUUID();
+    const { spec, request: parsed, unknownWords } = buildJob(id, request, this.manifest, this.encoder);
+    if (this.streams.size >= this.options.maxQueuedRequests) throw new TesseraError("QUEUE_FULL");
+    const channel = new EventChannel<RunnerEvent>();
+    this.streams.set(id, channel);
+    const onAbort = () => this.send({ type: "cancel", id });
+    let terminal = false;
+    try {
+      yield {
+        type: "started",
+        n: parsed.n,
+        rows: this.manifest.grid.rows,
+        cols: this.manifest.grid.cols,
+        unknownWords,
+        model: { name: this.manifest.name, version: this.manifest.version },
+      };
+      this.send({ type: "submit", spec });
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener("abort", onAbort, { once: true });
+      while (!terminal) {
+        const event = await channel.next();
+        terminal = isTerminalEvent(event);
+        yield event;
+      }
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      this.streams.delete(id);
+      // The consumer stopped early (break/return/throw): free the rows.
+      if (!terminal) this.send({ type: "cancel", id });
+    }
+  }
+
+  /** Decodes a finished token grid (rows·cols codes) to PNG bytes. */
+  renderPng(tokens: number[]): Promise<Uint8Array> {
+    const { rows, cols } = this.manifest.grid;
+    if (
+      !Array.isArray(tokens) ||
+      tokens.length !== rows * cols ||
+      tokens.some((t) => !Number.isInteger(t) || t < 0 || t >= this.manifest.codebookSize)
+    ) {
+      return Promise.reject(
+        new TesseraError("BAD_USER_INPUT", `tokens must be ${rows * cols} codes in [0, ${this.manifest.codebookSize})`),
+      );
+    }
+    if (this.closing || this.exited) return Promise.reject(new TesseraError("RUNNER_UNAVAILABLE"));
+    const requestId = this.nextRenderId++;
+    return new Promise((resolve, reject) => {
+      this.renders.set(requestId, { resolve, reject });
+      this.send({ type: "render", requestId, tokens });
+    });
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.exited) return;
+      const closed = new Promise<void>((resolve) => this.worker.once("exit", () => resolve()));
+      this.send({ type: "close" });
+      await closed;
+    })();
+    return this.closing;
+  }
+
+  private send(msg: ToWorker): void {
+    if (!this.exited) this.worker.postMessage(msg);
+  }
+
+  private onMessage(msg: FromWorker): void {
+    switch (msg.type) {
+      case "event":
+        this.streams.get(msg.id)?.push(msg.event);
+        break;
+      case "rendered": {
+        const pending = this.renders.get(msg.requestId);
+        this.renders.delete(msg.requestId);
+        if (msg.png) pending?.resolve(msg.png);
+        else pending?.reject(new TesseraError("GENERATION_FAILED", msg.error));
+        break;
+      }
+      case "stats":
+        this.lastStats = msg.stats;
+        break;
+      case "closed":
+      case "ready":
+      case "initError":
+        break;
+    }
+  }
+
+  private failEverything(message: string): void {
+    for (const channel of this.streams.values()) channel.push({ type: "failed", code: "RUNNER_UNAVAILABLE", message });
+    for (const pending of this.renders.values()) pending.reject(new TesseraError("RUNNER_UNAVAILABLE", message));
+    this.renders.clear();
+  }
+}

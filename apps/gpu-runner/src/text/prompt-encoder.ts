@@ -1,0 +1,68 @@
+import { Tokenizer } from "@huggingface/tokenizers";
+import type { BundleManifest } from "@tessera/shared";
+
+export interface EncodedPrompt {
+  /** `[BOS] + ids[:textLength-2] + [EOS]`, right-padded with PAD to exactly textLength. */
+  ids: number[];
+  /** Normalised prompt words with no token in the vocabulary (each became [UNK]). */
+  unknownWords: string[];
+}
+
+/**
+ * Turns prompts into the prior's and CLIP's fixed-length text ids, exactly as the model lab does.
+ * `@huggingface/tokenizers` 0.2.0 maps out-of-vocabulary words to [UNK] for WordPiece; any id it can't
+ * resolve (undefined or outside the vocabulary) is mapped to `specialTokens.unk` as a guard.
+ */
+export class PromptEncoder {
+  readonly vocabulary: string[];
+  private readonly tokenizer: Tokenizer;
+  private readonly special: BundleManifest["text"]["specialTokens"];
+  private readonly length: number;
+  private readonly vocabSize: number;
+  private readonly unkToken: string;
+
+  constructor(tokenizerJson: Record<string, unknown>, manifest: BundleManifest) {
+    this.tokenizer = new Tokenizer(tokenizerJson, {});
+    this.special = manifest.text.specialTokens;
+    this.length = manifest.text.maxTokens;
+    this.vocabSize = manifest.text.vocabSize;
+    const model = (tokenizerJson.model ?? {}) as { vocab?: Record<string, number>; unk_token?: string };
+    this.unkToken = model.unk_token ?? "[UNK]";
+    const specialIds = new Set(Object.values(this.special));
+    this.vocabulary = Object.entries(model.vocab ?? {})
+      .filter(([word, id]) => !specialIds.has(id) && !word.startsWith("##") && !/^\[.*\]$/.test(word))
+      .sort((a, b) => a[1] - b[1])
+      .map(([word]) => word);
+  }
+
+  encode(prompt: string): EncodedPrompt {
+    const encoding = this.tokenizer.encode(prompt, { add_special_tokens: false });
+    const body = encoding.ids.map((id: number | undefined) =>
+      typeof id === "number" && Number.isInteger(id) && id >= 0 && id < this.vocabSize ? id : this.special.unk,
+    );
+    return { ids: this.frame(body), unknownWords: this.unknownWords(prompt) };
+  }
+
+  /** The empty caption `[BOS, EOS, PAD…]`: the unconditional branch of classifier-free guidance. */
+  unconditional(): number[] {
+    return this.frame([]);
+  }
+
+  private frame(body: number[]): number[] {
+    const ids = [this.special.bos, ...body.slice(0, this.length - 2), this.special.eos];
+    while (ids.length < this.length) ids.push(this.special.pad);
+    return ids;
+  }
+
+  /** Words (after the tokenizer's own normalisation and pre-tokenisation) that the model maps to [UNK]. */
+  private unknownWords(prompt: string): string[] {
+    const normalized = this.tokenizer.normalizer ? this.tokenizer.normalizer.normalize(prompt) : prompt;
+    const words = this.tokenizer.pre_tokenizer ? this.tokenizer.pre_tokenizer.pre_tokenize(normalized) : [normalized];
+    const unknown: string[] = [];
+    for (const word of words) {
+      const pieces = this.tokenizer.model ? this.tokenizer.model._call([word]) : [word];
+      if (pieces.includes(this.unkToken) && !unknown.includes(word)) unknown.push(word);
+    }
+    return unknown;
+  }
+}

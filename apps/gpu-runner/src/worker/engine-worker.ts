@@ -1,0 +1,84 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { parentPort, workerData } from "node:worker_threads";
+import { BundleError } from "../bundle/bundle-error.ts";
+import { type Bundle, loadBundle } from "../bundle/load-bundle.ts";
+import { Scheduler } from "../engine/scheduler.ts";
+import { decodeGrids, encodePng, toRgb8 } from "../render/images.ts";
+import type { FromWorker, ToWorker, WorkerInit } from "./protocol.ts";
+
+/**
+ * The engine thread: owns the ONNX sessions and the scheduler, so inference and PNG encoding never block
+ * the main thread's event loop (onnxruntime-node's `run` executes synchronously on the calling thread).
+ */
+const port = parentPort!;
+const init = workerData as WorkerInit;
+const post = (message: FromWorker) => port.postMessage(message);
+const STATS_EVERY_MS = 100;
+
+async function main(): Promise<void> {
+  let bundle: Bundle;
+  let tokenizerJson: Record<string, unknown>;
+  try {
+    bundle = await loadBundle(init.modelDir, {
+      executionProviders: init.executionProviders,
+      intraOpThreads: init.intraOpThreads,
+    });
+    const file = bundle.manifest.text.tokenizerFile;
+    try {
+      tokenizerJson = JSON.parse(await readFile(path.join(init.modelDir, file), "utf8"));
+    } catch (e) {
+      throw new BundleError(init.modelDir, file, `${file} is not valid JSON (${(e as Error).message}).`);
+    }
+  } catch (e) {
+    const err = e as Partial<BundleError>;
+    post({
+      type: "initError",
+      error: { code: err.code ?? "BUNDLE_INVALID", message: String(err.message), dir: err.dir, file: err.file ?? null },
+    });
+    return;
+  }
+  let lastStats = 0;
+  const scheduler = new Scheduler(
+    bundle,
+    { maxBatchRows: init.maxBatchRows, previewEveryRows: init.previewEveryRows },
+    (id, event) => post({ type: "event", id, event }),
+    (stats) => {
+      const now = performance.now();
+      if (now - lastStats < STATS_EVERY_MS && stats.activeRows > 0) return;
+      lastStats = now;
+      post({ type: "stats", stats });
+    },
+  );
+  port.on("message", async (msg: ToWorker) => {
+    switch (msg.type) {
+      case "submit":
+        scheduler.submit(msg.spec);
+        break;
+      case "cancel":
+        scheduler.cancel(msg.id);
+        break;
+      case "render":
+        try {
+          const images = await decodeGrids(bundle.vqDecoder, bundle.manifest, [msg.tokens]);
+          post({
+            type: "rendered",
+            requestId: msg.requestId,
+            png: encodePng(toRgb8(images, 0), images.size, images.size),
+          });
+        } catch (e) {
+          post({ type: "rendered", requestId: msg.requestId, error: (e as Error).message });
+        }
+        break;
+      case "close":
+        await scheduler.close();
+        await bundle.close();
+        post({ type: "closed" });
+        port.close();
+        break;
+    }
+  });
+  post({ type: "ready", manifest: bundle.manifest, tokenizerJson });
+}
+
+void main();
