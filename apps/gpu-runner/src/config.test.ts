@@ -1,0 +1,26 @@
+import path from "node:path";
+import { TesseraError } from "@tessera/shared";
+import { describe, expect, it } from "vitest";
+import { repoRoot, resolveOptions } from "./config.ts";
+
+describe("resolveOptions", () => {
+  it("defaults to the repo's bundle and the CPU provider, whatever the cwd", () => {
+    const o = resolveOptions({}, {});
+    expect(o.modelDir).toBe(path.join(repoRoot(), "models", "tessera-tiny"));
+    expect(o.executionProviders).toEqual(["cpu"]);
+    expect(o.intraOpThreads).toBe(0);
+  });
+
+  it("reads TESSERA_MODEL_DIR (relative to the repo), TESSERA_EP and TESSERA_THREADS", () => {
+    const o = resolveOptions({}, { TESSERA_MODEL_DIR: "models/x", TESSERA_EP: "cuda, cpu", TESSERA_THREADS: "2" });
+    expect(o.modelDir).toBe(path.join(repoRoot(), "models", "x"));
+    expect(o.executionProviders).toEqual(["cuda", "cpu"]);
+    expect(o.intraOpThreads).toBe(2);
+  });
+
+  it("rejects unknown providers and bad counts with a typed error", () => {
+    expect(() => resolveOptions({}, { TESSERA_EP: "tpu" })).toThrow(TesseraError);
+    expect(() => resolveOptions({}, { TESSERA_THREADS: "-1" })).toThrow(/TESSERA_THREADS/);
+    expect(() => resolveOptions({ maxBatchRows: 1 }, {})).toThrow(/maxBatchRows/);
+  });
+});
