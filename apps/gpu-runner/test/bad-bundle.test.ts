@@ -5,10 +5,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { BundleError } from "../src/bundle/bundle-error.ts";
 import { loadBundle } from "../src/bundle/load-bundle.ts";
 import { Runner } from "../src/runner.ts";
-import { BUNDLE_DIR, HAS_BUNDLE } from "./helpers.ts";
+import { BUNDLE_DIR } from "./helpers.ts";
 
 // Each case copies the real bundle into a temp dir and breaks one thing.
-describe.skipIf(!HAS_BUNDLE)("bundles that can't be used", () => {
+describe("bundles that can't be used", () => {
   const dirs: string[] = [];
   afterEach(async () => {
     await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));

@@ -1,9 +1,9 @@
 import { type GenerationRequestInput, TesseraError } from "@tessera/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Runner } from "../src/runner.ts";
-import { BUNDLE_DIR, collect, HAS_BUNDLE } from "./helpers.ts";
+import { BUNDLE_DIR, collect } from "./helpers.ts";
 
-describe.skipIf(!HAS_BUNDLE)("bad requests", () => {
+describe("bad requests", () => {
   let runner: Runner;
   beforeAll(async () => {
     runner = await Runner.create({ modelDir: BUNDLE_DIR, previewEveryRows: 0 });

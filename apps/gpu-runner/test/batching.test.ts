@@ -1,9 +1,9 @@
 import type { RunnerEvent } from "@tessera/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Runner } from "../src/runner.ts";
-import { BUNDLE_DIR, collect, finalTokens, HAS_BUNDLE } from "./helpers.ts";
+import { BUNDLE_DIR, collect, finalTokens } from "./helpers.ts";
 
-describe.skipIf(!HAS_BUNDLE)("continuous batching and cancellation", () => {
+describe("continuous batching and cancellation", () => {
   let runner: Runner;
   beforeAll(async () => {
     runner = await Runner.create({ modelDir: BUNDLE_DIR, previewEveryRows: 0 });

@@ -1,11 +1,11 @@
 import type { RunnerEvent } from "@tessera/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Runner } from "../src/runner.ts";
-import { BUNDLE_DIR, collect, finalTokens, HAS_BUNDLE, streamedTokens } from "./helpers.ts";
+import { BUNDLE_DIR, collect, finalTokens, streamedTokens } from "./helpers.ts";
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
-describe.skipIf(!HAS_BUNDLE)("Runner.generate", () => {
+describe("Runner.generate", () => {
   let runner: Runner;
   beforeAll(async () => {
     runner = await Runner.create({ modelDir: BUNDLE_DIR, previewEveryRows: 4 });

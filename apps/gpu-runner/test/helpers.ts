@@ -1,12 +1,18 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { RunnerEvent } from "@tessera/shared";
 import { defaultModelDir } from "../src/config.ts";
 
-/** The bundle under test: TESSERA_MODEL_DIR or the committed models/tessera-tiny. */
-export const BUNDLE_DIR = defaultModelDir();
-export const HAS_BUNDLE = existsSync(path.join(BUNDLE_DIR, "manifest.json"));
-if (!HAS_BUNDLE) console.warn(`gpu-runner integration tests skipped: no bundle at ${BUNDLE_DIR}`);
+/**
+ * The bundle under test: TESSERA_MODEL_DIR, else the committed models/tessera-tiny, else (while the lab's
+ * bundle isn't committed) the small random-weight bundle in test/fixtures, which follows the same contract.
+ */
+const TINY_RANDOM = fileURLToPath(new URL("./fixtures/tiny-random-bundle", import.meta.url));
+export const BUNDLE_DIR =
+  process.env.TESSERA_MODEL_DIR || existsSync(path.join(defaultModelDir(), "manifest.json"))
+    ? defaultModelDir()
+    : TINY_RANDOM;
 
 export interface Fixtures {
   tokenizer: { text: string; ids: number[]; unknownWords: string[] }[];

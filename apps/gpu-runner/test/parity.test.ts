@@ -3,10 +3,10 @@ import { loadBundle } from "../src/bundle/load-bundle.ts";
 import { clipScores } from "../src/render/clip-ranker.ts";
 import { decodeGrids, rgbSha256, toRgb8 } from "../src/render/images.ts";
 import { Runner } from "../src/runner.ts";
-import { BUNDLE_DIR, collect, finalTokens, HAS_BUNDLE, readFixtures } from "./helpers.ts";
+import { BUNDLE_DIR, collect, finalTokens, readFixtures } from "./helpers.ts";
 
 // The lab's fixtures were produced by its PyTorch model; greedy decoding here must reproduce them.
-describe.skipIf(!HAS_BUNDLE)("parity with the model lab's fixtures", () => {
+describe("parity with the model lab's fixtures", () => {
   let runner: Runner;
   beforeAll(async () => {
     runner = await Runner.create({ modelDir: BUNDLE_DIR, previewEveryRows: 0 });
