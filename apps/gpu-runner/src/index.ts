@@ -5,4 +5,6 @@ export { type Bundle, loadBundle, type SessionOptions } from "./bundle/load-bund
 export { defaultModelDir, type RunnerOptions, repoRoot } from "./config.ts";
 export { type ModelInfo, Runner, type RunnerStats } from "./runner.ts";
 export { CandidateRng } from "./sampling/prng.ts";
+export { createRunnerServer } from "./server/http-server.ts";
+export { fromWire, toWire, type WireEvent } from "./server/wire-events.ts";
 export type { EncodedPrompt } from "./text/prompt-encoder.ts";
