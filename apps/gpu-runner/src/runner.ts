@@ -76,6 +76,9 @@ export class Runner {
     const first = await new Promise<FromWorker>((resolve, reject) => {
       worker.once("message", resolve);
       worker.once("error", reject);
+      worker.once("exit", (code) =>
+        reject(new TesseraError("RUNNER_UNAVAILABLE", `The runner's engine exited during start-up (code ${code}).`)),
+      );
     });
     if (first.type !== "ready") {
       await worker.terminate();
