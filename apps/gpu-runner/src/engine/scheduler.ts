@@ -1,3 +1,4 @@
+import { isTerminalEvent } from "@tessera/shared";
 import type { Bundle } from "../bundle/load-bundle.ts";
 import { clipScores, rankScores } from "../render/clip-ranker.ts";
 import { decodeGrids, encodePng, toRgb8, withFiller } from "../render/images.ts";
@@ -27,6 +28,8 @@ export interface SchedulerStats {
  */
 export class Scheduler {
   private readonly pending: Job[] = [];
+  /** Every job not yet ended, by id, so a cancel finds it even mid-prefill. */
+  private readonly jobs = new Map<string, Job>();
   private slots: Slot[] = [];
   private readonly kv: KvBatch;
   private readonly sampler: TokenSampler;
@@ -34,12 +37,13 @@ export class Scheduler {
   private wake: (() => void) | null = null;
   private closed = false;
   private lastStepMs = 0;
+  private readonly emit: Emit;
   readonly done: Promise<void>;
 
   constructor(
     private readonly bundle: Bundle,
     private readonly options: SchedulerOptions,
-    private readonly emit: Emit,
+    emit: Emit,
     /** Called after every loop turn (for the Prometheus gauges); keep it cheap. */
     private readonly onTurn: (stats: SchedulerStats) => void = () => {},
   ) {
@@ -47,17 +51,25 @@ export class Scheduler {
     this.kv = new KvBatch({ layers: m.prior.layers, kvHeads: m.prior.kvHeads, headDim: m.prior.headDim });
     this.sampler = new TokenSampler(m.prior.logitsSize);
     this.total = m.grid.rows * m.grid.cols;
+    this.emit = (id, event) => {
+      if (isTerminalEvent(event)) this.jobs.delete(id);
+      emit(id, event);
+    };
     this.done = this.loop();
   }
 
   submit(spec: JobSpec): void {
-    this.pending.push(new Job(spec, this.total));
+    const job = new Job(spec, this.total);
+    this.jobs.set(spec.id, job);
+    this.pending.push(job);
     this.kick();
   }
 
+  /** Flags the job wherever it is (waiting, prefilling or decoding); the loop drops it before the next step. */
   cancel(id: string): void {
-    for (const job of this.pending) if (job.spec.id === id) job.cancelled = true;
-    for (const slot of this.slots) if (slot.job.spec.id === id) slot.job.cancelled = true;
+    const job = this.jobs.get(id);
+    if (!job) return;
+    job.cancelled = true;
     this.kick();
   }
 
@@ -86,6 +98,7 @@ export class Scheduler {
     while (!this.closed) {
       this.dropCancelled();
       if (this.slots.length === 0 && this.pending.length === 0) {
+        this.onTurn(this.stats());
         await new Promise<void>((resolve) => {
           this.wake = resolve;
         });

@@ -38,6 +38,8 @@ async function main(): Promise<void> {
     });
     return;
   }
+  // "ready" must be the first message: the scheduler starts posting stats as soon as it exists.
+  post({ type: "ready", manifest: bundle.manifest, tokenizerJson });
   let lastStats = 0;
   const scheduler = new Scheduler(
     bundle,
@@ -78,7 +80,6 @@ async function main(): Promise<void> {
         break;
     }
   });
-  post({ type: "ready", manifest: bundle.manifest, tokenizerJson });
 }
 
 void main();
