@@ -38,9 +38,10 @@ describe("parity with the model lab's fixtures", () => {
         expect(tokens, f.prompt).toEqual(f.tokens);
         const images = await decodeGrids(bundle.vqDecoder, bundle.manifest, [tokens!]);
         const rgb = toRgb8(images, 0);
-        const mean = rgb.reduce((a, b) => a + b, 0) / rgb.length;
-        // The checksum is the strict check; the mean would show a ±1 rounding drift if the sha ever differed.
-        expect(mean).toBeCloseTo(f.imageMean, 2);
+        // imageMean is the mean byte / 255. The checksum is the strict check; the mean would still show a
+        // ±1 rounding drift between PyTorch and ONNX Runtime if the sha ever differed.
+        const mean = rgb.reduce((a, b) => a + b, 0) / rgb.length / 255;
+        expect(Math.abs(mean - f.imageMean)).toBeLessThan(1e-4);
         expect(rgbSha256(rgb)).toBe(f.imageSha256);
         const [score] = await clipScores(bundle.clipText, bundle.clipVision, bundle.manifest, f.textIds, images);
         expect(Math.abs(score! - f.clipScore)).toBeLessThan(1e-3);

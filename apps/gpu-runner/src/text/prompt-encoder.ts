@@ -54,15 +54,24 @@ export class PromptEncoder {
     return ids;
   }
 
-  /** Words (after the tokenizer's own normalisation and pre-tokenisation) that the model maps to [UNK]. */
+  /**
+   * Prompt words that became [UNK], as written in the prompt (original case), in order, repeats kept —
+   * what the lab reports from the Python tokenizer's offsets. The JS tokenizer has no offsets, so the
+   * original text is pre-tokenised alongside the normalised one and matched word for word; if
+   * normalisation changed the word count, the normalised words are reported instead.
+   */
   private unknownWords(prompt: string): string[] {
-    const normalized = this.tokenizer.normalizer ? this.tokenizer.normalizer.normalize(prompt) : prompt;
-    const words = this.tokenizer.pre_tokenizer ? this.tokenizer.pre_tokenizer.pre_tokenize(normalized) : [normalized];
+    const t = this.tokenizer;
+    const split = (text: string): string[] =>
+      t.pre_tokenizer ? t.pre_tokenizer.pre_tokenize(text) : text.split(/\s+/);
+    const normalised = split(t.normalizer ? t.normalizer.normalize(prompt) : prompt);
+    const original = split(prompt);
+    const shown = original.length === normalised.length ? original : normalised;
     const unknown: string[] = [];
-    for (const word of words) {
-      const pieces = this.tokenizer.model ? this.tokenizer.model._call([word]) : [word];
-      if (pieces.includes(this.unkToken) && !unknown.includes(word)) unknown.push(word);
-    }
+    normalised.forEach((word, i) => {
+      const pieces = t.model ? t.model._call([word]) : [word];
+      if (pieces.includes(this.unkToken)) unknown.push(shown[i]!);
+    });
     return unknown;
   }
 }
