@@ -1,0 +1,187 @@
+"""Export the trained models to the `models/tessera-tiny/` bundle: ONNX graphs, tokenizer.json, parity
+fixtures, MODEL_CARD.md and manifest.json (validated by the shared zod schema before it is final)."""
+import datetime
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import config as C
+from . import data, tokenizer
+from .clip import CLIP, MEAN, STD
+from .prior import Prior, PriorExport
+from .vq import VQ, VQDecoderExport, VQEncoderExport
+
+ROOT = Path(__file__).resolve().parents[2]
+OPSET = 17
+NAME, VERSION = "tessera-tiny", "1.0.0"
+SAMPLING = {"n": 8, "temperature": 1.0, "topK": 32, "topP": 1.0, "guidanceScale": 3.0}
+FIXTURE_PROMPTS = ["a big red star in the top left corner", "top-left: large red star", "red star, upper left, big",
+                   "a small blue ring above a yellow square", "there is a tiny green circle at the center",
+                   "a large orange circle in the bottom right"]  # the last is a held-out (shape, colour) pair
+
+
+def load_models(state: dict, vocab: int) -> dict:
+    cfg = state["cfg"]
+    vq = VQ(C.VQConfig(**cfg["vq"]))
+    vq.load_state_dict(state["vq"])
+    prior = Prior(C.PriorConfig(**cfg["prior"]), vocab, cfg["vq"]["codebook_size"])
+    prior.load_state_dict(state["prior"])
+    clip = CLIP(C.ClipConfig(**cfg["clip"]), vocab)
+    clip.load_state_dict(state["clip"])
+    return {"vq": vq.eval(), "prior": prior.eval(), "clip": clip.eval()}
+
+
+def _export(module, args, path, inputs, outputs, dynamic):
+    torch.onnx.export(module, args, str(path), input_names=inputs, output_names=outputs, dynamic_axes=dynamic,
+                      opset_version=OPSET, dynamo=False, do_constant_folding=True)
+
+
+def export_prior(prior: Prior, path: Path) -> None:
+    n, kvh, hd = len(prior.blocks), prior.cfg.kv_heads, prior.cfg.d_model // prior.cfg.heads
+    B, T, P = 2, 3, 5
+    past = [torch.randn(B, kvh, P, hd) for _ in range(2 * n)]
+    ids = torch.randint(0, prior.text_vocab, (B, T))
+    args = (ids, torch.ones(B, P + T, dtype=torch.long), torch.arange(P, P + T)[None].repeat(B, 1), *past)
+    past_names = [f"past_key_values.{i}.{kv}" for i in range(n) for kv in ("key", "value")]
+    present_names = [f"present.{i}.{kv}" for i in range(n) for kv in ("key", "value")]
+    dyn = {"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "total"},
+           "position_ids": {0: "batch", 1: "seq"}, "logits": {0: "batch"}}
+    dyn |= {p: {0: "batch", 2: "past"} for p in past_names} | {p: {0: "batch", 2: "total"} for p in present_names}
+    _export(PriorExport(prior), args, path, ["input_ids", "attention_mask", "position_ids", *past_names],
+            ["logits", *present_names], dyn)
+
+
+def export_bundle(models: dict, state: dict, out: Path, validate: bool = True) -> None:
+    vq, prior, clip = models["vq"], models["prior"], models["clip"]
+    S = C.IMAGE_SIZE
+    with torch.no_grad():
+        export_prior(prior, out / "prior.onnx")
+        _export(VQEncoderExport(vq), (torch.rand(2, 3, S, S),), out / "vq_encoder.onnx", ["images"], ["codes"],
+                {"images": {0: "batch"}, "codes": {0: "batch"}})
+        _export(VQDecoderExport(vq), (torch.randint(0, 8, (2, C.GRID, C.GRID)),), out / "vq_decoder.onnx",
+                ["codes"], ["images"], {"codes": {0: "batch"}, "images": {0: "batch"}})
+        ids = torch.tensor([tokenizer.encode(tokenizer.build(), p)[0] for p in FIXTURE_PROMPTS[:2]])
+        _export(clip.text, (ids, (ids != 0).long()), out / "clip_text.onnx", ["input_ids", "attention_mask"],
+                ["text_embeds"], {"input_ids": {0: "batch"}, "attention_mask": {0: "batch"}, "text_embeds": {0: "batch"}})
+        _export(clip.vision, (torch.randn(2, 3, S, S),), out / "clip_vision.onnx", ["pixel_values"], ["image_embeds"],
+                {"pixel_values": {0: "batch"}, "image_embeds": {0: "batch"}})
+    tokenizer.save(out / "tokenizer.json")
+    (out / "fixtures.json").write_text(json.dumps(make_fixtures(models, out / "tokenizer.json"), indent=1) + "\n")
+    write_manifest(out, state, {}, validate=False)
+
+
+@torch.no_grad()
+def greedy_tokens(prior: Prior, text_ids: list[int], g: float) -> list[int]:
+    """Greedy decode with the KV cache, guided logits uncond + g*(cond-uncond), exactly as the runner does."""
+    empty = tokenizer.encode(tokenizer.build(), "")[0]
+    ids = torch.tensor([text_ids, empty])  # row 0 conditional, row 1 unconditional
+    T = ids.shape[1]
+    h, past = prior(ids, torch.ones_like(ids), torch.arange(T)[None].repeat(2, 1))
+    out = []
+    for k in range(C.GRID * C.GRID):
+        lg = prior.logits(h[:, -1])  # (2,K)
+        nxt = int((lg[1] + g * (lg[0] - lg[1])).argmax())
+        out.append(nxt)
+        if k == C.GRID * C.GRID - 1:
+            break
+        L = T + k + 1
+        step = torch.full((2, 1), prior.text_vocab + nxt)
+        h, past = prior(step, torch.ones(2, L, dtype=torch.long), torch.full((2, 1), T + k), past)
+    return out
+
+
+def image_sha(img: torch.Tensor) -> tuple[str, float, np.ndarray]:
+    """img (3,S,S) float -> sha256 of uint8 HWC bytes (round(clamp*255)), mean of those bytes / 255."""
+    u8 = torch.round(img.clamp(0, 1) * 255).to(torch.uint8).permute(1, 2, 0).contiguous().numpy()
+    return hashlib.sha256(u8.tobytes()).hexdigest(), float(u8.mean() / 255.0), u8
+
+
+@torch.no_grad()
+def clip_score(clip: CLIP, text_ids: list[int], img: torch.Tensor) -> float:
+    t = torch.tensor([text_ids])
+    te = clip.text(t, (t != 0).long())
+    ie = clip.vision(CLIP.normalise_pixels(img[None]))
+    return float(torch.nn.functional.cosine_similarity(te, ie).item())
+
+
+def make_fixtures(models: dict, tok_path: Path) -> dict:
+    tok = tokenizer.load(tok_path)
+    texts = ["A BIG Red Star, upper-left!", "a small blue ring above a yellow square", "zebra café ☃ reds",
+             "top-left: large red star", "  Tiny   GREEN\tcircle... at the CENTRE  ",
+             " ".join(["a big red star in the top left corner"] * 5)]
+    tk = [{"text": t, "ids": tokenizer.encode(tok, t)[0], "unknownWords": tokenizer.encode(tok, t)[1]} for t in texts]
+    gens = []
+    g = SAMPLING["guidanceScale"]
+    for p in FIXTURE_PROMPTS:
+        ids = tokenizer.encode(tok, p)[0]
+        toks = greedy_tokens(models["prior"], ids, g)
+        img = models["vq"].decode(torch.tensor(toks).view(1, C.GRID, C.GRID))[0]
+        sha, mean, _ = image_sha(img)
+        gens.append({"prompt": p, "textIds": ids, "guidanceScale": g, "tokens": toks, "imageSha256": sha,
+                     "imageMean": mean, "clipScore": clip_score(models["clip"], ids, img)})
+    return {"tokenizer": tk, "generations": gens}
+
+
+def filler_code(out: Path) -> int:
+    import onnxruntime as ort
+    sess = ort.InferenceSession(str(out / "vq_encoder.onnx"), providers=["CPUExecutionProvider"])
+    grey = np.full((1, 3, C.IMAGE_SIZE, C.IMAGE_SIZE), 128 / 255, np.float32)
+    codes = sess.run(None, {"images": grey})[0].ravel()
+    return int(np.bincount(codes).argmax())  # the code of a flat mid-grey patch
+
+
+def sha256_file(p: Path) -> str:
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def write_manifest(out: Path, state: dict, metrics: dict, validate: bool) -> dict:
+    cfg = state["cfg"]
+    pc, cc = cfg["prior"], cfg["clip"]
+    tok = tokenizer.build()
+    files = sorted(p.name for p in out.iterdir() if p.is_file() and p.name != "manifest.json")
+    m = {
+        "schemaVersion": 1, "name": NAME, "version": VERSION,
+        "createdAt": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "image": {"size": C.IMAGE_SIZE, "channels": 3}, "grid": {"rows": C.GRID, "cols": C.GRID},
+        "codebookSize": cfg["vq"]["codebook_size"],
+        "text": {"tokenizerFile": "tokenizer.json", "vocabSize": tokenizer.vocab_size(tok), "maxTokens": C.TEXT_LEN,
+                 "specialTokens": {"pad": tokenizer.PAD, "unk": tokenizer.UNK, "bos": tokenizer.BOS, "eos": tokenizer.EOS}},
+        "prior": {"file": "prior.onnx", "layers": pc["layers"], "heads": pc["heads"], "kvHeads": pc["kv_heads"],
+                  "headDim": pc["d_model"] // pc["heads"], "embedDim": pc["d_model"], "textLength": C.TEXT_LEN,
+                  "logitsSize": cfg["vq"]["codebook_size"], "imageTokenOffset": tokenizer.vocab_size(tok),
+                  "logitsLastOnly": True},
+        "vq": {"encoderFile": "vq_encoder.onnx", "decoderFile": "vq_decoder.onnx", "fillerCode": filler_code(out)},
+        "clip": {"textFile": "clip_text.onnx", "visionFile": "clip_vision.onnx", "embedDim": cc["embed_dim"],
+                 "textLength": C.TEXT_LEN, "imageSize": C.IMAGE_SIZE, "mean": list(MEAN), "std": list(STD),
+                 "logitScale": round(float(np.exp(state["clip"]["logit_scale"].item())), 4)},
+        "sampling": SAMPLING,
+        "files": {f: {"sha256": sha256_file(out / f), "bytes": (out / f).stat().st_size} for f in files},
+        "fixturesFile": "fixtures.json",
+        "training": {"config": cfg, "trainSeconds": state.get("train_seconds"), "stages": state["metrics"],
+                     "torch": torch.__version__, "heldoutPairs": sorted(f"{c} {s}" for s, c in data.HELDOUT)},
+        "metrics": metrics,
+    }
+    path = out / "manifest.json"
+    path.write_text(json.dumps(m, indent=1) + "\n")
+    if validate:
+        validate_manifest(path)
+    return m
+
+
+def validate_manifest(path: Path) -> None:
+    """The zod schema in packages/shared is the one source of truth; a bundle that fails it is not written."""
+    r = subprocess.run(["npx", "tsx", "packages/shared/scripts/validate-manifest.ts", str(path)], cwd=ROOT,
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"manifest failed the shared schema:\n{r.stdout}{r.stderr}")
+
+
+def finalise(out: Path, state: dict, metrics: dict, validate: bool) -> None:
+    from .evaluate import write_card
+
+    write_card(out, state, metrics)
+    write_manifest(out, state, metrics, validate)

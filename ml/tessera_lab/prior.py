@@ -1,0 +1,130 @@
+"""Decoder-only transformer prior: [32 text tokens][256 image tokens] -> next image code.
+
+One `input_ids` tensor carries both: ids < text_vocab are words, ids >= text_vocab are image codes
+(offset by text_vocab), each with its own embedding table. Position p < TEXT_LEN is a text position;
+p = TEXT_LEN + row*GRID + col is an image position embedded as row_emb + col_emb (2-D).
+Grouped-query attention (kv_heads < heads) keeps the KV cache the runner copies each step small.
+"""
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .config import GRID, TEXT_LEN, PriorConfig
+
+NEG = -1e9  # finite "minus infinity": a fully-masked (padding) query row stays finite instead of NaN
+
+
+class Attention(nn.Module):
+    def __init__(self, d: int, heads: int, kv_heads: int):
+        super().__init__()
+        assert heads % kv_heads == 0
+        self.h, self.kvh, self.hd = heads, kv_heads, d // heads
+        self.q = nn.Linear(d, d, bias=False)
+        self.kv = nn.Linear(d, 2 * kv_heads * self.hd, bias=False)
+        self.o = nn.Linear(d, d, bias=False)
+
+    def forward(self, x, bias, past_k=None, past_v=None):
+        """x (B,T,d); bias (B,1,T,P+T) additive mask; past (B,kvh,P,hd) -> y, present k/v (B,kvh,P+T,hd)."""
+        B, T, _ = x.shape
+        q = self.q(x).view(B, T, self.h, self.hd).transpose(1, 2)  # (B, nh, T, hs)
+        k, v = self.kv(x).view(B, T, 2, self.kvh, self.hd).permute(2, 0, 3, 1, 4)  # each (B, kvh, T, hs)
+        if past_k is not None:
+            k, v = torch.cat([past_k, k], 2), torch.cat([past_v, v], 2)
+        g = self.h // self.kvh
+        L = k.shape[2]
+        kk = k[:, :, None].expand(B, self.kvh, g, L, self.hd).reshape(B, self.h, L, self.hd)  # (B, nh, L, hs)
+        vv = v[:, :, None].expand(B, self.kvh, g, L, self.hd).reshape(B, self.h, L, self.hd)
+        att = (q @ kk.transpose(-1, -2)) * (1.0 / math.sqrt(self.hd)) + bias  # (B, nh, T, L)
+        y = F.softmax(att, -1) @ vv  # (B, nh, T, hs)
+        return self.o(y.transpose(1, 2).reshape(B, T, -1)), k, v
+
+
+class Block(nn.Module):
+    def __init__(self, d, heads, kv_heads):
+        super().__init__()
+        self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
+        self.attn = Attention(d, heads, kv_heads)
+        self.mlp = nn.Sequential(nn.Linear(d, 4 * d), nn.GELU(), nn.Linear(4 * d, d))
+
+    def forward(self, x, bias, pk=None, pv=None):
+        a, k, v = self.attn(self.ln1(x), bias, pk, pv)
+        x = x + a
+        return x + self.mlp(self.ln2(x)), k, v
+
+
+class Prior(nn.Module):
+    def __init__(self, cfg: PriorConfig, text_vocab: int, codebook: int):
+        super().__init__()
+        self.cfg, self.text_vocab, self.codebook = cfg, text_vocab, codebook
+        d = cfg.d_model
+        self.text_emb, self.img_emb = nn.Embedding(text_vocab, d), nn.Embedding(codebook, d)
+        self.text_pos, self.row_emb, self.col_emb = nn.Embedding(TEXT_LEN, d), nn.Embedding(GRID, d), nn.Embedding(GRID, d)
+        self.blocks = nn.ModuleList(Block(d, cfg.heads, cfg.kv_heads) for _ in range(cfg.layers))
+        self.ln_f = nn.LayerNorm(d)
+        self.head = nn.Linear(d, codebook, bias=False)
+        self.apply(self._init)
+
+    @staticmethod
+    def _init(m):
+        if isinstance(m, (nn.Linear, nn.Embedding)):
+            nn.init.normal_(m.weight, std=0.02)
+            if getattr(m, "bias", None) is not None:
+                nn.init.zeros_(m.bias)
+
+    def embed(self, ids, pos):
+        is_img = ids >= self.text_vocab
+        tok = torch.where(is_img[..., None], self.img_emb((ids - self.text_vocab).clamp(0, self.codebook - 1)),
+                          self.text_emb(ids.clamp(0, self.text_vocab - 1)))
+        k = (pos - TEXT_LEN).clamp(0, GRID * GRID - 1)
+        is_img_pos = pos >= TEXT_LEN
+        p = torch.where(is_img_pos[..., None], self.row_emb(k // GRID) + self.col_emb(k % GRID),
+                        self.text_pos(pos.clamp(0, TEXT_LEN - 1)))
+        return tok + p  # (B,T,d)
+
+    def forward(self, ids, attention_mask, position_ids, past=None):
+        """ids/position_ids (B,T); attention_mask (B,P+T); past: list of (k,v) per layer or None.
+        Returns hidden (B,T,d) and presents."""
+        B, T = ids.shape
+        L = attention_mask.shape[1]
+        P = L - T
+        i = torch.arange(T, device=ids.device)[:, None] + P
+        j = torch.arange(L, device=ids.device)[None, :]
+        allowed = (j <= i)[None] & (attention_mask[:, None, :] > 0)  # (B,T,L) causal and not padding
+        bias = torch.where(allowed, 0.0, NEG)[:, None].to(torch.float32)  # (B,1,T,L)
+        x = self.embed(ids, position_ids)
+        presents = []
+        for li, blk in enumerate(self.blocks):
+            pk, pv = past[li] if past is not None else (None, None)
+            x, k, v = blk(x, bias, pk, pv)
+            presents.append((k, v))
+        return self.ln_f(x), presents
+
+    def logits(self, h):
+        return self.head(h)  # (..., codebook)
+
+    def train_loss(self, text_ids, codes, text_mask=None):
+        """text_ids (B,32), codes (B,256). Cross-entropy of every image token given text + previous codes."""
+        B = text_ids.shape[0]
+        ids = torch.cat([text_ids, codes[:, :-1] + self.text_vocab], 1)  # (B, 287)
+        pos = torch.arange(ids.shape[1])[None].expand(B, -1)
+        mask = torch.ones_like(ids) if text_mask is None else torch.cat([text_mask, torch.ones_like(codes[:, :-1])], 1)
+        h, _ = self(ids, mask, pos)
+        logits = self.logits(h[:, TEXT_LEN - 1:])  # (B,256,K): position 31 predicts code 0
+        return F.cross_entropy(logits.reshape(-1, self.codebook), codes.reshape(-1))
+
+
+class PriorExport(nn.Module):
+    """ONNX wrapper with Optimum-style names: logits for the last position only, over image codes."""
+
+    def __init__(self, prior: Prior):
+        super().__init__()
+        self.prior = prior
+
+    def forward(self, input_ids, attention_mask, position_ids, *past_flat):
+        n = len(self.prior.blocks)
+        past = [(past_flat[2 * i], past_flat[2 * i + 1]) for i in range(n)]
+        h, presents = self.prior(input_ids, attention_mask, position_ids, past)
+        logits = self.prior.logits(h[:, -1:])  # (B,1,K)
+        return (logits, *[t for kv in presents for t in kv])
