@@ -86,4 +86,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except Exception as e:  # report, don't crash the bench: e.g. a checkpoint from an older lab revision
+        print(json.dumps({"error": f"{type(e).__name__}: {str(e).splitlines()[0]}"}))
