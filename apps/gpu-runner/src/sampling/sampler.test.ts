@@ -61,3 +61,25 @@ describe("TokenSampler", () => {
     expect(run()).toEqual(run());
   });
 });
+
+describe("top-k threshold", () => {
+  it("keeps exactly the k largest of many random logits", () => {
+    const rng = new CandidateRng(3, 0);
+    const sampler = new TokenSampler(512);
+    for (let trial = 0; trial < 20; trial++) {
+      const logits = Float32Array.from({ length: 512 }, () => rng.nextFloat() * 10);
+      const allowed = new Set([...logits.keys()].sort((a, b) => logits[b]! - logits[a]! || a - b).slice(0, 7));
+      for (let i = 0; i < 30; i++) {
+        expect(allowed.has(sampler.sample(logits, null, { ...plain, topK: 7, temperature: 5 }, rng))).toBe(true);
+      }
+    }
+  });
+});
+
+describe("top-k with ties", () => {
+  it("keeps every logit tied with the k-th largest", () => {
+    const p = histogram([5, 1, 5, 1, 5], { ...plain, topK: 2 });
+    expect(p[1]! + p[3]!).toBe(0);
+    expect(p[0]! > 0 && p[2]! > 0 && p[4]! > 0).toBe(true);
+  });
+});
