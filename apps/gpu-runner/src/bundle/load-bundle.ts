@@ -30,8 +30,9 @@ export interface Bundle {
 export async function loadBundle(dir: string, options: SessionOptions = {}): Promise<Bundle> {
   const manifest = await readVerifiedManifest(dir);
   const specs = expectedGraphs(manifest);
+  const providers = await usableProviders(path.join(dir, manifest.prior.file), options.executionProviders ?? ["cpu"]);
   const sessionOptions: ort.InferenceSession.SessionOptions = {
-    executionProviders: options.executionProviders ?? ["cpu"],
+    executionProviders: providers,
     graphOptimizationLevel: "all",
     ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
   };
@@ -79,6 +80,29 @@ export async function loadBundle(dir: string, options: SessionOptions = {}): Pro
     await Promise.allSettled(opened.map((s) => s.release()));
     throw e;
   }
+}
+
+/**
+ * TESSERA_EP lists providers in order of preference (`cuda,cpu`). A provider this onnxruntime-node build
+ * or machine can't load (no CUDA libraries, no GPU) is dropped with a warning instead of failing the
+ * bundle; CPU always remains as the last resort.
+ */
+async function usableProviders(modelPath: string, wanted: string[]): Promise<string[]> {
+  const usable: string[] = [];
+  for (const ep of wanted) {
+    if (ep === "cpu") {
+      usable.push(ep);
+      continue;
+    }
+    try {
+      const probe = await ort.InferenceSession.create(modelPath, { executionProviders: [ep], logSeverityLevel: 4 });
+      await probe.release();
+      usable.push(ep);
+    } catch (e) {
+      console.warn(`tessera runner: execution provider "${ep}" is unavailable, skipping it (${(e as Error).message})`);
+    }
+  }
+  return usable.includes("cpu") ? usable : [...usable, "cpu"];
 }
 
 /** Runs the prior's prefill and the decoder once and compares the output shapes with the manifest. */
