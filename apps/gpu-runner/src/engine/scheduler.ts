@@ -1,9 +1,8 @@
 import { isTerminalEvent } from "@tessera/shared";
 import type { Bundle } from "../bundle/load-bundle.ts";
-import { clipScores, rankScores } from "../render/clip-ranker.ts";
-import { decodeGrids, encodePng, toRgb8, withFiller } from "../render/images.ts";
 import { TokenSampler } from "../sampling/sampler.ts";
 import { type Emit, Job, type JobSpec, type Slot } from "./job.ts";
+import { emitPreviews, finishJob } from "./job-output.ts";
 import { KvBatch, type KvRowSource } from "./kv-batch.ts";
 import { runPrior } from "./prior-forward.ts";
 
@@ -109,8 +108,8 @@ export class Scheduler {
         if (this.slots.length === 0) continue;
         const { previews, finished } = this.sampleAll();
         if (finished.length > 0) this.removeJobs(new Set(finished));
-        for (const job of previews) await this.preview(job);
-        for (const job of finished) await this.finish(job);
+        for (const job of previews) await emitPreviews(this.bundle, job, this.emit);
+        for (const job of finished) await finishJob(this.bundle, job, this.emit);
         if (this.slots.length > 0) await this.step();
       } catch (e) {
         // A failed forward leaves the batch unusable: fail everyone in it, keep serving new requests.
@@ -277,35 +276,6 @@ export class Scheduler {
     });
     this.slots = slots;
     this.kv.rebuild(keep);
-  }
-
-  private async preview(job: Job): Promise<void> {
-    const m = this.bundle.manifest;
-    const grids = job.tokens.map((t) => withFiller(t, job.count, this.total, m.vq.fillerCode));
-    const images = await decodeGrids(this.bundle.vqDecoder, m, grids);
-    const rowsDone = job.count / m.grid.cols;
-    for (let c = 0; c < job.spec.n; c++) {
-      const png = encodePng(toRgb8(images, c), images.size, images.size);
-      this.emit(job.spec.id, { type: "preview", candidate: c, rowsDone, png });
-    }
-  }
-
-  /** Final images, CLIP ranking and timings. Errors here fail only this job. */
-  private async finish(job: Job): Promise<void> {
-    const m = this.bundle.manifest;
-    try {
-      const images = await decodeGrids(this.bundle.vqDecoder, m, job.tokens);
-      for (let c = 0; c < job.spec.n; c++) {
-        const png = encodePng(toRgb8(images, c), images.size, images.size);
-        this.emit(job.spec.id, { type: "candidateFinished", candidate: c, tokens: Array.from(job.tokens[c]!), png });
-      }
-      const rankStart = performance.now();
-      const scores = await clipScores(this.bundle.clipText, this.bundle.clipVision, m, job.spec.textIds, images);
-      this.emit(job.spec.id, { type: "ranking", ranking: rankScores(scores) });
-      this.emit(job.spec.id, { type: "finished", timings: job.timings(performance.now() - rankStart) });
-    } catch (e) {
-      this.emit(job.spec.id, { type: "failed", code: "GENERATION_FAILED", message: (e as Error).message });
-    }
   }
 
   private failAll(e: unknown): void {

@@ -1,0 +1,34 @@
+import type { Bundle } from "../bundle/load-bundle.ts";
+import { clipScores, rankScores } from "../render/clip-ranker.ts";
+import { decodeGrids, encodePng, toRgb8, withFiller } from "../render/images.ts";
+import type { Emit, Job } from "./job.ts";
+
+/** Decodes every candidate's partial grid (filler code where nothing is generated yet) to a PNG preview. */
+export async function emitPreviews(bundle: Bundle, job: Job, emit: Emit): Promise<void> {
+  const m = bundle.manifest;
+  const grids = job.tokens.map((t) => withFiller(t, job.count, job.total, m.vq.fillerCode));
+  const images = await decodeGrids(bundle.vqDecoder, m, grids);
+  const rowsDone = job.count / m.grid.cols;
+  for (let c = 0; c < job.spec.n; c++) {
+    const png = encodePng(toRgb8(images, c), images.size, images.size);
+    emit(job.spec.id, { type: "preview", candidate: c, rowsDone, png });
+  }
+}
+
+/** Final PNGs, the CLIP ranking and timings for a completed job. Errors here fail only this job. */
+export async function finishJob(bundle: Bundle, job: Job, emit: Emit): Promise<void> {
+  const m = bundle.manifest;
+  try {
+    const images = await decodeGrids(bundle.vqDecoder, m, job.tokens);
+    for (let c = 0; c < job.spec.n; c++) {
+      const png = encodePng(toRgb8(images, c), images.size, images.size);
+      emit(job.spec.id, { type: "candidateFinished", candidate: c, tokens: Array.from(job.tokens[c]!), png });
+    }
+    const rankStart = performance.now();
+    const scores = await clipScores(bundle.clipText, bundle.clipVision, m, job.spec.textIds, images);
+    emit(job.spec.id, { type: "ranking", ranking: rankScores(scores) });
+    emit(job.spec.id, { type: "finished", timings: job.timings(performance.now() - rankStart) });
+  } catch (e) {
+    emit(job.spec.id, { type: "failed", code: "GENERATION_FAILED", message: (e as Error).message });
+  }
+}
