@@ -1,0 +1,5 @@
+import { HomePage } from "../src/components/HomePage.tsx";
+
+export default function Page() {
+  return <HomePage />;
+}

@@ -1,0 +1,128 @@
+import { useLayoutEffect, useRef, useState } from "react";
+import type { GenState, Tile } from "../lib/generationState.ts";
+import { friendlyError, gql } from "../lib/gql.ts";
+import { byRank, teamPick } from "../lib/pick.ts";
+import { M_UNVOTE, M_VOTE } from "../lib/queries.ts";
+import { useBoard } from "./boardContext.ts";
+import { CandidateModal } from "./CandidateModal.tsx";
+
+/**
+ * The candidate tiles: they fill row by row from preview frames, then reorder by CLIP rank with a FLIP
+ * animation; each shows its votes, and the team's pick is marked.
+ */
+export function CandidateGrid({ gen }: { gen: GenState }) {
+  const { canEdit, toast } = useBoard();
+  const [votes, setVotes] = useState<Record<string, { votes: number; mine: boolean }>>({});
+  const [openTile, setOpenTile] = useState<number | null>(null);
+  const gridRef = useRef<HTMLOListElement>(null);
+  const positions = useRef(new Map<number, DOMRect>());
+
+  const tiles = byRank(
+    gen.tiles.map((t) => {
+      const v = t.candidateId ? votes[t.candidateId] : undefined;
+      return v ? { ...t, votes: Math.max(v.votes, 0), votedByMe: v.mine } : t;
+    }),
+  );
+  const pick = teamPick(tiles.map((t) => ({ ...t, id: String(t.index) })));
+  const order = tiles.map((t) => t.index).join(",");
+
+  // FLIP: when the order changes (ranking arrived), animate each tile from its old place to its new one.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the tile order changes, by design
+  useLayoutEffect(() => {
+    const grid = gridRef.current;
+    if (!grid) return;
+    const next = new Map<number, DOMRect>();
+    for (const el of grid.querySelectorAll<HTMLElement>("[data-index]")) {
+      const idx = Number(el.dataset.index);
+      const rect = el.getBoundingClientRect();
+      next.set(idx, rect);
+      const prev = positions.current.get(idx);
+      if (prev && (prev.left !== rect.left || prev.top !== rect.top)) {
+        el.animate(
+          [{ transform: `translate(${prev.left - rect.left}px, ${prev.top - rect.top}px)` }, { transform: "none" }],
+          { duration: 450, easing: "cubic-bezier(.2,.8,.2,1)" },
+        );
+      }
+    }
+    positions.current = next;
+  }, [order]);
+
+  const toggleVote = async (t: Tile) => {
+    if (!t.candidateId) return;
+    const mine = !t.votedByMe;
+    setVotes((v) => ({ ...v, [t.candidateId!]: { votes: t.votes + (mine ? 1 : -1), mine } }));
+    try {
+      const r = await gql<Record<string, { votes: number; votedByMe: boolean }>>(mine ? M_VOTE : M_UNVOTE, {
+        candidateId: t.candidateId,
+      });
+      const c = Object.values(r)[0];
+      if (c) setVotes((v) => ({ ...v, [t.candidateId!]: { votes: c.votes, mine: c.votedByMe } }));
+    } catch (e) {
+      setVotes((v) => ({ ...v, [t.candidateId!]: { votes: t.votes, mine: t.votedByMe } }));
+      toast(friendlyError(e));
+    }
+  };
+
+  const opened = openTile === null ? null : tiles.find((t) => t.index === openTile);
+  return (
+    <>
+      <ol
+        ref={gridRef}
+        className="tiles"
+        aria-label="Candidates"
+        style={{ gridTemplateColumns: `repeat(${Math.min(gen.n, 4)}, 1fr)` }}
+      >
+        {tiles.map((t) => (
+          <li
+            key={t.index}
+            data-index={t.index}
+            className={`tile${t.finished ? " done" : ""}${pick && Number(pick.id) === t.index ? " pick" : ""}`}
+            aria-label={`Candidate ${t.index + 1}${t.rank ? `, rank ${t.rank}` : ""}`}
+            data-rows={t.rowsDone}
+          >
+            <button
+              type="button"
+              className="tile-image"
+              aria-label={`Open candidate ${t.index + 1}`}
+              onClick={() => setOpenTile(t.index)}
+              disabled={!t.image}
+            >
+              {t.image ? <img src={t.image} alt="" draggable={false} /> : <span className="tile-empty" />}
+            </button>
+            {!t.finished && (
+              <progress
+                className="tile-progress"
+                max={gen.gridRows}
+                value={t.rowsDone}
+                aria-label={`Candidate ${t.index + 1} progress`}
+              />
+            )}
+            <div className="tile-meta">
+              {t.rank != null && (
+                <span className="rank" title="CLIP rank">
+                  #{t.rank}
+                  {t.score != null && <small> {t.score.toFixed(2)}</small>}
+                </span>
+              )}
+              {pick && Number(pick.id) === t.index && <span className="pick-badge">★ Team pick</span>}
+              {canEdit && t.candidateId ? (
+                <button
+                  type="button"
+                  className="vote"
+                  aria-pressed={t.votedByMe}
+                  aria-label={`Vote for candidate ${t.index + 1}`}
+                  onClick={() => toggleVote(t)}
+                >
+                  ▲ <span className="vote-count">{t.votes}</span>
+                </button>
+              ) : (
+                <span className="vote-count">{t.votes} votes</span>
+              )}
+            </div>
+          </li>
+        ))}
+      </ol>
+      {opened && <CandidateModal gen={gen} tile={opened} onClose={() => setOpenTile(null)} />}
+    </>
+  );
+}

@@ -1,0 +1,297 @@
+"use client";
+
+import { type Card, type CardKind, createCard, deleteCard, duplicateCard } from "@tessera/shared";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import type { BoardSync, ConnectionState } from "../lib/boardSync.ts";
+import { type Camera, fitRects, panBy, screenToBoard, zoomAt } from "../lib/camera.ts";
+import { subscribe } from "../lib/live.ts";
+import { S_BOARD } from "../lib/queries.ts";
+import { BoardContext, type BoardCtx, type BoardInfo } from "./boardContext.ts";
+import { CardView } from "./CardView.tsx";
+import { HelpOverlay } from "./HelpOverlay.tsx";
+import { Presence, type PresenceHandle } from "./Presence.tsx";
+import { Toolbar } from "./Toolbar.tsx";
+import { useCards } from "./useCards.ts";
+import { useShortcuts } from "./useShortcuts.ts";
+
+/**
+ * The infinite canvas. The camera lives in a ref and is written straight to one transformed layer, so a
+ * pan or zoom never re-renders React; cards are positioned inside that layer with their own transforms.
+ */
+export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
+  const cards = useCards(sync.doc);
+  const viewportRef = useRef<HTMLDivElement>(null);
+  const worldRef = useRef<HTMLDivElement>(null);
+  const cam = useRef<Camera>({ x: -80, y: -80, zoom: 1 });
+  const presence = useRef<PresenceHandle>(null);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [help, setHelp] = useState(false);
+  const [conn, setConn] = useState<ConnectionState>("connecting");
+  const [toastMsg, setToast] = useState<string | null>(null);
+  const voteListeners = useRef(new Set<(id: string, votes: number) => void>());
+  const canEdit = info.role !== "VIEWER";
+
+  const applyCamera = useCallback((next: Camera) => {
+    cam.current = next;
+    const w = worldRef.current;
+    if (w) w.style.transform = `scale(${next.zoom}) translate(${-next.x}px, ${-next.y}px)`;
+    const vp = viewportRef.current;
+    if (vp) presence.current?.setViewport(next, vp.clientWidth, vp.clientHeight);
+  }, []);
+
+  useEffect(() => applyCamera(cam.current), [applyCamera]);
+  useEffect(() => sync.onConnection(setConn), [sync]);
+  useEffect(() => {
+    if (!toastMsg) return;
+    const t = setTimeout(() => setToast(null), 5000);
+    return () => clearTimeout(t);
+  }, [toastMsg]);
+  useEffect(
+    () =>
+      subscribe<{ boardActivity: { kind: string; candidateId: string | null; votes: number | null } }>(
+        S_BOARD,
+        { boardId: info.boardId },
+        ({ boardActivity: a }) => {
+          if (a.kind === "VOTES_CHANGED" && a.candidateId && a.votes != null) {
+            for (const l of voteListeners.current) l(a.candidateId, a.votes);
+          }
+        },
+      ),
+    [info.boardId],
+  );
+
+  const ctx = useMemo<BoardCtx>(
+    () => ({
+      info,
+      sync,
+      canEdit,
+      vocabulary: new Set(info.model.vocabulary.map((w) => w.toLowerCase())),
+      zoom: () => cam.current.zoom,
+      onVotes: (fn) => {
+        voteListeners.current.add(fn);
+        return () => voteListeners.current.delete(fn);
+      },
+      toast: setToast,
+    }),
+    [info, sync, canEdit],
+  );
+
+  const viewportCenter = () => {
+    const vp = viewportRef.current;
+    return screenToBoard(cam.current, (vp?.clientWidth ?? 800) / 2, (vp?.clientHeight ?? 600) / 2);
+  };
+  const addCard = (kind: CardKind, at?: { x: number; y: number }) => {
+    if (!canEdit) return;
+    const p = at ?? viewportCenter();
+    try {
+      const id = createCard(
+        sync.doc,
+        { kind, x: Math.round(p.x - 140), y: Math.round(p.y - 40), createdBy: info.me.id },
+        sync.origin,
+      );
+      setSelected(new Set([id]));
+    } catch (e) {
+      setToast(e instanceof Error ? e.message : "Could not add a card");
+    }
+  };
+  const zoomBy = (f: number) => {
+    const vp = viewportRef.current;
+    applyCamera(zoomAt(cam.current, (vp?.clientWidth ?? 0) / 2, (vp?.clientHeight ?? 0) / 2, f));
+  };
+  const fit = () => {
+    const vp = viewportRef.current;
+    const next = fitRects([...cards.values()], vp?.clientWidth ?? 0, vp?.clientHeight ?? 0);
+    if (next) applyCamera(next);
+  };
+  const removeSelected = () => {
+    if (!canEdit) return;
+    sync.doc.transact(() => {
+      for (const id of selected) deleteCard(sync.doc, id, sync.origin);
+    }, sync.origin);
+    setSelected(new Set());
+  };
+  const duplicateSelected = () => {
+    if (!canEdit) return;
+    const ids: string[] = [];
+    sync.doc.transact(() => {
+      for (const id of selected) if (cards.has(id)) ids.push(duplicateCard(sync.doc, id, sync.origin));
+    }, sync.origin);
+    setSelected(new Set(ids));
+  };
+
+  useShortcuts({
+    undo: () => canEdit && sync.undo.undo(),
+    redo: () => canEdit && sync.undo.redo(),
+    remove: removeSelected,
+    duplicate: duplicateSelected,
+    selectAll: () => setSelected(new Set(cards.keys())),
+    deselect: () => (help ? setHelp(false) : setSelected(new Set())),
+    newPrompt: () => addCard("prompt"),
+    newNote: () => addCard("note"),
+    zoomIn: () => zoomBy(1.2),
+    zoomOut: () => zoomBy(1 / 1.2),
+    fit,
+    help: () => setHelp((h) => !h),
+  });
+
+  // Pointer: drag on empty space (or anywhere with space held) pans; shift-drag on empty space selects.
+  const space = useRef(false);
+  useEffect(() => {
+    const down = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement;
+      if (e.code === "Space" && !["TEXTAREA", "INPUT"].includes(t.tagName)) {
+        space.current = true;
+        viewportRef.current?.classList.add("grab");
+        e.preventDefault();
+      }
+    };
+    const up = (e: KeyboardEvent) => {
+      if (e.code === "Space") {
+        space.current = false;
+        viewportRef.current?.classList.remove("grab");
+      }
+    };
+    window.addEventListener("keydown", down);
+    window.addEventListener("keyup", up);
+    return () => {
+      window.removeEventListener("keydown", down);
+      window.removeEventListener("keyup", up);
+    };
+  }, []);
+
+  const [marquee, setMarquee] = useState<{ x: number; y: number; w: number; h: number } | null>(null);
+  const onPointerDown = (e: React.PointerEvent) => {
+    const onEmpty = e.target === viewportRef.current || e.target === worldRef.current;
+    if (!onEmpty && !space.current) return;
+    const vp = viewportRef.current!;
+    vp.setPointerCapture(e.pointerId);
+    const rect = vp.getBoundingClientRect();
+    const start = screenToBoard(cam.current, e.clientX - rect.left, e.clientY - rect.top);
+    if (e.shiftKey && onEmpty) {
+      const move = (ev: PointerEvent) => {
+        const p = screenToBoard(cam.current, ev.clientX - rect.left, ev.clientY - rect.top);
+        const m = {
+          x: Math.min(start.x, p.x),
+          y: Math.min(start.y, p.y),
+          w: Math.abs(p.x - start.x),
+          h: Math.abs(p.y - start.y),
+        };
+        setMarquee(m);
+        const hit = new Set<string>();
+        for (const c of cards.values())
+          if (c.x < m.x + m.w && m.x < c.x + c.w && c.y < m.y + m.h && m.y < c.y + c.h) hit.add(c.id);
+        setSelected(hit);
+      };
+      const up = () => {
+        setMarquee(null);
+        vp.removeEventListener("pointermove", move);
+        vp.removeEventListener("pointerup", up);
+      };
+      vp.addEventListener("pointermove", move);
+      vp.addEventListener("pointerup", up);
+      return;
+    }
+    if (onEmpty) setSelected(new Set());
+    let last = { x: e.clientX, y: e.clientY };
+    const move = (ev: PointerEvent) => {
+      applyCamera(panBy(cam.current, ev.clientX - last.x, ev.clientY - last.y));
+      last = { x: ev.clientX, y: ev.clientY };
+    };
+    const up = () => {
+      vp.removeEventListener("pointermove", move);
+      vp.removeEventListener("pointerup", up);
+    };
+    vp.addEventListener("pointermove", move);
+    vp.addEventListener("pointerup", up);
+  };
+  const onPointerMove = (e: React.PointerEvent) => {
+    const rect = viewportRef.current!.getBoundingClientRect();
+    presence.current?.setCursor(screenToBoard(cam.current, e.clientX - rect.left, e.clientY - rect.top));
+  };
+  useEffect(() => {
+    const vp = viewportRef.current!;
+    // Wheel: pinch (ctrl) and notched mouse wheels zoom; trackpad two-finger scrolls pan.
+    const wheel = (e: WheelEvent) => {
+      if ((e.target as HTMLElement).closest("textarea, .scrollable")) return;
+      e.preventDefault();
+      const rect = vp.getBoundingClientRect();
+      const notched = e.deltaX === 0 && Number.isInteger(e.deltaY) && Math.abs(e.deltaY) >= 50;
+      if (e.ctrlKey || e.metaKey || notched) {
+        applyCamera(
+          zoomAt(
+            cam.current,
+            e.clientX - rect.left,
+            e.clientY - rect.top,
+            Math.exp(-e.deltaY * (e.ctrlKey ? 0.01 : 0.002)),
+          ),
+        );
+      } else {
+        applyCamera(panBy(cam.current, -e.deltaX, -e.deltaY));
+      }
+    };
+    vp.addEventListener("wheel", wheel, { passive: false });
+    return () => vp.removeEventListener("wheel", wheel);
+  }, [applyCamera]);
+  const onDoubleClick = (e: React.MouseEvent) => {
+    if (e.target !== viewportRef.current && e.target !== worldRef.current) return;
+    const rect = viewportRef.current!.getBoundingClientRect();
+    addCard("prompt", screenToBoard(cam.current, e.clientX - rect.left, e.clientY - rect.top));
+  };
+
+  const cardList = [...cards.values()];
+  return (
+    <BoardContext.Provider value={ctx}>
+      <div className="board">
+        <Toolbar
+          name={info.name}
+          role={info.role}
+          conn={conn}
+          onAdd={addCard}
+          onZoomIn={() => zoomBy(1.2)}
+          onZoomOut={() => zoomBy(1 / 1.2)}
+          onFit={fit}
+          onHelp={() => setHelp(true)}
+          onUndo={() => sync.undo.undo()}
+          onRedo={() => sync.undo.redo()}
+          presence={presence}
+          onFollow={(c) => applyCamera(c)}
+        />
+        <div
+          ref={viewportRef}
+          className="viewport"
+          aria-label="Board canvas"
+          role="application"
+          onPointerDown={onPointerDown}
+          onPointerMove={onPointerMove}
+          onDoubleClick={onDoubleClick}
+        >
+          <div ref={worldRef} className="world">
+            {cardList.map((c: Card) => (
+              <CardView key={c.id} card={c} selected={selected.has(c.id)} onSelect={setSelected} />
+            ))}
+            {marquee && (
+              <div
+                className="marquee"
+                style={{ transform: `translate(${marquee.x}px, ${marquee.y}px)`, width: marquee.w, height: marquee.h }}
+              />
+            )}
+            <Presence ref={presence} />
+          </div>
+          {cardList.length === 0 && (
+            <div className="empty-board">
+              {canEdit
+                ? "Double-click anywhere to add a prompt card, or press P. Press ? for shortcuts."
+                : "This board is empty."}
+            </div>
+          )}
+        </div>
+        {help && <HelpOverlay onClose={() => setHelp(false)} />}
+        {toastMsg && (
+          <div role="alert" className="toast">
+            {toastMsg}
+          </div>
+        )}
+      </div>
+    </BoardContext.Provider>
+  );
+}

@@ -1,0 +1,134 @@
+import { CARD_COLORS, CARD_SIZE, type Card, deleteCard, duplicateCard, readCard, updateCard } from "@tessera/shared";
+import { type Dispatch, memo, type SetStateAction, useState } from "react";
+import { useBoard } from "./boardContext.ts";
+import { GenerationPanel } from "./GenerationPanel.tsx";
+import { PromptEditor } from "./PromptEditor.tsx";
+
+interface Props {
+  card: Card;
+  selected: boolean;
+  onSelect: Dispatch<SetStateAction<Set<string>>>;
+}
+
+/**
+ * One card, positioned by a CSS transform inside the board layer. Memoized on the card snapshot, so panning
+ * and other cards' edits don't re-render it.
+ */
+export const CardView = memo(function CardView({ card, selected, onSelect }: Props) {
+  const { sync, canEdit, zoom } = useBoard();
+  const [menu, setMenu] = useState(false);
+
+  const select = (e: React.PointerEvent) => {
+    onSelect((prev) => {
+      if (e.shiftKey || e.metaKey || e.ctrlKey) {
+        const next = new Set(prev);
+        if (next.has(card.id)) next.delete(card.id);
+        else next.add(card.id);
+        return next;
+      }
+      return prev.has(card.id) ? prev : new Set([card.id]);
+    });
+  };
+
+  /** Drags the card (and the rest of the selection) or resizes it; edits are one undo step per gesture. */
+  const drag = (e: React.PointerEvent, mode: "move" | "resize") => {
+    if (!canEdit || e.button !== 0) return;
+    e.stopPropagation();
+    e.preventDefault();
+    select(e);
+    const el = e.currentTarget as HTMLElement;
+    el.setPointerCapture(e.pointerId);
+    const startX = e.clientX;
+    const startY = e.clientY;
+    const origin = { x: card.x, y: card.y, w: card.w, h: card.h };
+    let group: { id: string; x: number; y: number }[] = [];
+    onSelect((prev) => {
+      const ids = prev.has(card.id) ? [...prev] : [card.id];
+      group = ids.flatMap((id) => {
+        const c = readCard(sync.doc, id);
+        return c ? [{ id, x: c.x, y: c.y }] : [];
+      });
+      return prev;
+    });
+    sync.undo.stopCapturing();
+    const move = (ev: PointerEvent) => {
+      const dx = (ev.clientX - startX) / zoom();
+      const dy = (ev.clientY - startY) / zoom();
+      sync.doc.transact(() => {
+        if (mode === "resize") {
+          updateCard(
+            sync.doc,
+            card.id,
+            {
+              w: Math.round(Math.min(CARD_SIZE.maxW, Math.max(CARD_SIZE.minW, origin.w + dx))),
+              h: Math.round(Math.min(CARD_SIZE.maxH, Math.max(CARD_SIZE.minH, origin.h + dy))),
+            },
+            sync.origin,
+          );
+        } else {
+          for (const g of group)
+            updateCard(sync.doc, g.id, { x: Math.round(g.x + dx), y: Math.round(g.y + dy) }, sync.origin);
+        }
+      }, sync.origin);
+    };
+    const up = () => {
+      el.removeEventListener("pointermove", move);
+      el.removeEventListener("pointerup", up);
+      sync.undo.stopCapturing();
+    };
+    el.addEventListener("pointermove", move);
+    el.addEventListener("pointerup", up);
+  };
+
+  const label = card.kind === "prompt" ? "Prompt card" : "Sticky note";
+  return (
+    <section
+      className={`card card-${card.kind} color-${card.color}${selected ? " selected" : ""}`}
+      style={{ transform: `translate(${card.x}px, ${card.y}px)`, width: card.w, minHeight: card.h }}
+      aria-label={label}
+      data-card-id={card.id}
+      onPointerDown={select}
+    >
+      <div className="card-header" onPointerDown={(e) => drag(e, "move")}>
+        <span className="card-kind">{card.kind === "prompt" ? "Prompt" : "Note"}</span>
+        {canEdit && (
+          <span className="card-actions">
+            <button
+              type="button"
+              aria-label="Card menu"
+              onPointerDown={(e) => e.stopPropagation()}
+              onClick={() => setMenu((m) => !m)}
+            >
+              ⋯
+            </button>
+          </span>
+        )}
+      </div>
+      {menu && canEdit && (
+        <div className="card-menu" role="menu">
+          <div className="swatches">
+            {CARD_COLORS.map((c) => (
+              <button
+                key={c}
+                type="button"
+                role="menuitem"
+                aria-label={`Colour ${c}`}
+                className={`swatch color-${c}`}
+                onClick={() => updateCard(sync.doc, card.id, { color: c }, sync.origin)}
+              />
+            ))}
+          </div>
+          <button type="button" role="menuitem" onClick={() => duplicateCard(sync.doc, card.id, sync.origin)}>
+            Duplicate
+          </button>
+          <button type="button" role="menuitem" onClick={() => deleteCard(sync.doc, card.id, sync.origin)}>
+            Delete
+          </button>
+        </div>
+      )}
+      <PromptEditor card={card} />
+      {card.kind === "prompt" && <GenerationPanel card={card} />}
+      {canEdit && <div className="resize" aria-hidden="true" onPointerDown={(e) => drag(e, "resize")} />}
+    </section>
+  );
+});

@@ -1,0 +1,107 @@
+import { addGeneration, type Card } from "@tessera/shared";
+import { useEffect, useState } from "react";
+import { GENERATION_ORIGIN, progress } from "../lib/generationState.ts";
+import { friendlyError, gql } from "../lib/gql.ts";
+import { M_CANCEL, M_START } from "../lib/queries.ts";
+import { useBoard } from "./boardContext.ts";
+import { CandidateGrid } from "./CandidateGrid.tsx";
+import { type GenerateParams, GeneratePopover } from "./GeneratePopover.tsx";
+import { useGeneration } from "./useGeneration.ts";
+
+/** A prompt card's generate button, its latest (or chosen) generation's tiles, and its history. */
+export function GenerationPanel({ card }: { card: Card }) {
+  const { info, sync, canEdit, toast } = useBoard();
+  const [open, setOpen] = useState(false);
+  const [chosen, setChosen] = useState<string | null>(null);
+  const latest = card.generationIds.at(-1) ?? null;
+  const shownId = chosen && card.generationIds.includes(chosen) ? chosen : latest;
+  const { gen, error } = useGeneration(shownId);
+  const [now, setNow] = useState(() => Date.now());
+  const running = gen?.status === "RUNNING" || gen?.status === "QUEUED";
+
+  useEffect(() => {
+    if (!running) return;
+    const t = setInterval(() => setNow(Date.now()), 500);
+    return () => clearInterval(t);
+  }, [running]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new generation on the card brings the view back to the latest
+  useEffect(() => setChosen(null), [latest]);
+
+  const start = async (p: GenerateParams) => {
+    setOpen(false);
+    const prompt = card.text.trim();
+    if (!prompt) return toast("Write a prompt first.");
+    try {
+      const params: Record<string, number> = { guidanceScale: p.guidanceScale, temperature: p.temperature };
+      if (p.seed !== null) params.seed = p.seed;
+      const r = await gql<{ startGeneration: { id: string } }>(M_START, {
+        boardId: info.boardId,
+        cardId: card.id,
+        prompt,
+        n: p.n,
+        params,
+      });
+      addGeneration(sync.doc, card.id, r.startGeneration.id, GENERATION_ORIGIN);
+    } catch (e) {
+      toast(friendlyError(e));
+    }
+  };
+  const cancel = async () => {
+    if (!gen) return;
+    try {
+      await gql(M_CANCEL, { id: gen.id });
+    } catch (e) {
+      toast(friendlyError(e));
+    }
+  };
+
+  const prog = gen ? progress(gen, now) : null;
+  return (
+    <div className="generation" onPointerDown={(e) => e.stopPropagation()}>
+      <div className="generation-bar">
+        {canEdit && (
+          <button type="button" className="primary" onClick={() => setOpen((o) => !o)} disabled={running}>
+            Generate
+          </button>
+        )}
+        {card.generationIds.length > 1 && (
+          <label className="history">
+            History
+            <select value={shownId ?? ""} onChange={(e) => setChosen(e.target.value)}>
+              {card.generationIds.map((id, i) => (
+                <option key={id} value={id}>
+                  #{i + 1}
+                  {id === latest ? " (latest)" : ""}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        {running && prog && (
+          <span className="gen-status" role="status">
+            {Math.round(prog.fraction * 100)}%
+            {prog.etaMs != null && prog.etaMs > 0 ? ` · ~${Math.ceil(prog.etaMs / 1000)} s left` : ""}
+            {canEdit && (
+              <button type="button" onClick={cancel}>
+                Cancel
+              </button>
+            )}
+          </span>
+        )}
+        {gen?.status === "CANCELLED" && <span className="gen-status">Cancelled</span>}
+      </div>
+      {open && <GeneratePopover onSubmit={start} onClose={() => setOpen(false)} />}
+      {error && (
+        <p role="alert" className="gen-error">
+          {error}
+        </p>
+      )}
+      {gen?.status === "FAILED" && (
+        <p role="alert" className="gen-error">
+          {gen.error ?? "The generation failed."}
+        </p>
+      )}
+      {gen && <CandidateGrid gen={gen} />}
+    </div>
+  );
+}

@@ -1,0 +1,159 @@
+import { forwardRef, type RefObject, useEffect, useImperativeHandle, useState } from "react";
+import type { Camera } from "../lib/camera.ts";
+import { useBoard } from "./boardContext.ts";
+
+/**
+ * Presence over the provider's awareness: my cursor (board coordinates), name, colour and viewport; other
+ * people's cursors drawn in the board layer, their avatars in the toolbar with "follow".
+ */
+export interface PresenceHandle {
+  setCursor(p: { x: number; y: number }): void;
+  setViewport(cam: Camera, w: number, h: number): void;
+  peers(): Peer[];
+  subscribe(fn: () => void): () => void;
+}
+
+export interface Peer {
+  clientId: number;
+  name: string;
+  color: string;
+  cursor: { x: number; y: number } | null;
+  viewport: Camera | null;
+}
+
+const COLORS = ["#e03131", "#2f9e44", "#1971c2", "#f08c00", "#9c36b5", "#0c8599", "#e8590c", "#5c940d"];
+
+function readPeers(states: Map<number, Record<string, unknown>>, self: number): Peer[] {
+  const out: Peer[] = [];
+  for (const [clientId, s] of states) {
+    if (clientId === self) continue;
+    const user = s.user as { name?: unknown; color?: unknown } | undefined;
+    if (!user || typeof user.name !== "string") continue;
+    out.push({
+      clientId,
+      name: user.name.slice(0, 40),
+      color: typeof user.color === "string" ? user.color : "#888",
+      cursor: (s.cursor as Peer["cursor"]) ?? null,
+      viewport: (s.viewport as Peer["viewport"]) ?? null,
+    });
+  }
+  return out;
+}
+
+export const Presence = forwardRef<PresenceHandle>(function Presence(_props, ref) {
+  const { sync, info } = useBoard();
+  const awareness = sync.provider.awareness;
+  const [peers, setPeers] = useState<Peer[]>([]);
+  const listeners = useState(() => new Set<() => void>())[0];
+
+  useEffect(() => {
+    if (!awareness) return;
+    const color = COLORS[Math.abs(hash(info.me.id)) % COLORS.length]!;
+    awareness.setLocalStateField("user", { name: info.me.displayName, color, id: info.me.id });
+    const update = () => {
+      setPeers(readPeers(awareness.getStates() as Map<number, Record<string, unknown>>, awareness.clientID));
+      for (const l of listeners) l();
+    };
+    awareness.on("change", update);
+    update();
+    return () => awareness.off("change", update);
+  }, [awareness, info.me, listeners]);
+
+  useImperativeHandle(ref, () => {
+    let pending: { cursor?: unknown; viewport?: unknown } = {};
+    let frame = 0;
+    // Awareness updates go out at most once per frame.
+    const flush = () => {
+      frame = 0;
+      if (!awareness) return;
+      for (const [k, v] of Object.entries(pending)) awareness.setLocalStateField(k, v);
+      pending = {};
+    };
+    const queue = (k: "cursor" | "viewport", v: unknown) => {
+      pending[k] = v;
+      if (!frame) frame = requestAnimationFrame(flush);
+    };
+    return {
+      setCursor: (p) => queue("cursor", { x: Math.round(p.x), y: Math.round(p.y) }),
+      setViewport: (cam, w, h) => queue("viewport", { ...cam, w, h }),
+      peers: () =>
+        readPeers(
+          (awareness?.getStates() ?? new Map()) as Map<number, Record<string, unknown>>,
+          awareness?.clientID ?? -1,
+        ),
+      subscribe: (fn) => {
+        listeners.add(fn);
+        return () => listeners.delete(fn);
+      },
+    };
+  }, [awareness, listeners]);
+
+  return (
+    <>
+      {peers.map((p) =>
+        p.cursor ? (
+          <div
+            key={p.clientId}
+            className="cursor"
+            style={{ transform: `translate(${p.cursor.x}px, ${p.cursor.y}px)`, color: p.color }}
+          >
+            <svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true">
+              <path d="M0 0 L0 14 L4 10 L8 16 L10 15 L6 9 L12 9 Z" fill="currentColor" />
+            </svg>
+            <span style={{ background: p.color }}>{p.name}</span>
+          </div>
+        ) : null,
+      )}
+    </>
+  );
+});
+
+function hash(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (h * 31 + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/** Who is on the board; clicking an avatar follows that person's viewport until you click again. */
+export function Avatars({
+  presence,
+  onFollow,
+}: {
+  presence: RefObject<PresenceHandle | null>;
+  onFollow(c: Camera): void;
+}) {
+  const [peers, setPeers] = useState<Peer[]>([]);
+  const [following, setFollowing] = useState<number | null>(null);
+  useEffect(() => {
+    const h = presence.current;
+    if (!h) return;
+    const update = () => setPeers(h.peers());
+    update();
+    return h.subscribe(update);
+  }, [presence]);
+  useEffect(() => {
+    if (following === null) return;
+    const p = peers.find((x) => x.clientId === following);
+    if (!p) setFollowing(null);
+    else if (p.viewport) onFollow(p.viewport);
+  }, [peers, following, onFollow]);
+  return (
+    <ul className="avatars" aria-label="People on this board">
+      {peers.map((p) => (
+        <li key={p.clientId}>
+          <button
+            type="button"
+            className={following === p.clientId ? "avatar following" : "avatar"}
+            style={{ background: p.color }}
+            aria-pressed={following === p.clientId}
+            aria-label={`${following === p.clientId ? "Stop following" : "Follow"} ${p.name}`}
+            title={p.name}
+            onClick={() => setFollowing((f) => (f === p.clientId ? null : p.clientId))}
+          >
+            {p.name.slice(0, 1).toUpperCase()}
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,76 @@
+import type { CardKind } from "@tessera/shared";
+import type { RefObject } from "react";
+import type { ConnectionState } from "../lib/boardSync.ts";
+import type { Camera } from "../lib/camera.ts";
+import { useBoard } from "./boardContext.ts";
+import { Avatars, type PresenceHandle } from "./Presence.tsx";
+import { ShareButton } from "./ShareButton.tsx";
+
+const CONN_LABEL: Record<ConnectionState, string> = {
+  connecting: "Connecting…",
+  online: "Online",
+  offline: "Offline — edits will sync when you reconnect",
+  denied: "No access to live editing",
+};
+
+interface Props {
+  name: string;
+  role: string;
+  conn: ConnectionState;
+  onAdd(kind: CardKind): void;
+  onZoomIn(): void;
+  onZoomOut(): void;
+  onFit(): void;
+  onHelp(): void;
+  onUndo(): void;
+  onRedo(): void;
+  presence: RefObject<PresenceHandle | null>;
+  onFollow(cam: Camera): void;
+}
+
+export function Toolbar(p: Props) {
+  const { canEdit, info } = useBoard();
+  return (
+    <header className="toolbar" role="toolbar" aria-label="Board toolbar">
+      <a href="/" className="brand" aria-label="Back to my boards">
+        Tessera
+      </a>
+      <h1 className="board-name">{p.name}</h1>
+      {!canEdit && <span className="badge">View only</span>}
+      {canEdit && (
+        <>
+          <button type="button" onClick={() => p.onAdd("prompt")}>
+            + Prompt card
+          </button>
+          <button type="button" onClick={() => p.onAdd("note")}>
+            + Note
+          </button>
+          <button type="button" aria-label="Undo" onClick={p.onUndo}>
+            ↶
+          </button>
+          <button type="button" aria-label="Redo" onClick={p.onRedo}>
+            ↷
+          </button>
+        </>
+      )}
+      <button type="button" aria-label="Zoom out" onClick={p.onZoomOut}>
+        −
+      </button>
+      <button type="button" aria-label="Zoom in" onClick={p.onZoomIn}>
+        +
+      </button>
+      <button type="button" onClick={p.onFit}>
+        Fit
+      </button>
+      <span className="spacer" />
+      <Avatars presence={p.presence} onFollow={p.onFollow} />
+      {info.role === "OWNER" && <ShareButton />}
+      <span className={`conn conn-${p.conn}`} role="status" aria-label="Connection">
+        {CONN_LABEL[p.conn]}
+      </span>
+      <button type="button" aria-label="Keyboard shortcuts" onClick={p.onHelp}>
+        ?
+      </button>
+    </header>
+  );
+}

@@ -1,0 +1,40 @@
+import { createContext, useContext } from "react";
+import type { BoardSync } from "../lib/boardSync.ts";
+
+/** What every card on a board needs to know: who I am, my role, the model, and the live document. */
+export interface BoardInfo {
+  boardId: string;
+  name: string;
+  role: "OWNER" | "EDITOR" | "VIEWER";
+  me: { id: string; displayName: string };
+  model: {
+    name: string;
+    gridRows: number;
+    gridCols: number;
+    imageSize: number;
+    vocabulary: string[];
+    defaults: { n: number; temperature: number; topK: number; topP: number; guidanceScale: number };
+  };
+  limits: { promptMaxChars: number; candidatesMax: number; generationsPerMinute: number };
+}
+
+export interface BoardCtx {
+  info: BoardInfo;
+  sync: BoardSync;
+  canEdit: boolean;
+  vocabulary: ReadonlySet<string>;
+  /** Current zoom, read at drag time (the camera lives outside React state). */
+  zoom(): number;
+  /** Listeners for board-wide vote counts (boardActivity VOTES_CHANGED). */
+  onVotes(fn: (candidateId: string, votes: number) => void): () => void;
+  /** Shows a transient message (errors from mutations). */
+  toast(message: string): void;
+}
+
+export const BoardContext = createContext<BoardCtx | null>(null);
+
+export function useBoard(): BoardCtx {
+  const ctx = useContext(BoardContext);
+  if (!ctx) throw new Error("useBoard outside a board");
+  return ctx;
+}

@@ -1,0 +1,66 @@
+import { useEffect, useRef } from "react";
+
+export interface ShortcutHandlers {
+  undo(): void;
+  redo(): void;
+  remove(): void;
+  duplicate(): void;
+  selectAll(): void;
+  deselect(): void;
+  newPrompt(): void;
+  newNote(): void;
+  zoomIn(): void;
+  zoomOut(): void;
+  fit(): void;
+  help(): void;
+}
+
+/** The shortcut table shown in the help overlay; keep in sync with the handler below. */
+export const SHORTCUTS: [string, string][] = [
+  ["P / double-click", "New prompt card"],
+  ["N", "New sticky note"],
+  ["Drag empty space / Space + drag", "Pan"],
+  ["Wheel / pinch / + / −", "Zoom"],
+  ["Shift + 1", "Fit to content"],
+  ["Shift + drag", "Select an area"],
+  ["Ctrl/⌘ + A", "Select all"],
+  ["Ctrl/⌘ + D", "Duplicate selection"],
+  ["Delete / Backspace", "Delete selection"],
+  ["Ctrl/⌘ + Z", "Undo (your edits only)"],
+  ["Shift + Ctrl/⌘ + Z", "Redo"],
+  ["Esc", "Deselect / close"],
+  ["?", "This help"],
+];
+
+export function useShortcuts(h: ShortcutHandlers): void {
+  const ref = useRef(h);
+  ref.current = h;
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement;
+      const typing = t.tagName === "TEXTAREA" || t.tagName === "INPUT" || t.isContentEditable;
+      const mod = e.ctrlKey || e.metaKey;
+      const k = e.key.toLowerCase();
+      const run = (fn: () => void) => {
+        e.preventDefault();
+        fn();
+      };
+      if (mod && k === "z") return typing ? undefined : run(e.shiftKey ? ref.current.redo : ref.current.undo);
+      if (mod && k === "y" && !typing) return run(ref.current.redo);
+      if (e.key === "Escape") return run(ref.current.deselect);
+      if (typing) return;
+      if (mod && k === "a") return run(ref.current.selectAll);
+      if (mod && k === "d") return run(ref.current.duplicate);
+      if (mod) return;
+      if (e.key === "Delete" || e.key === "Backspace") return run(ref.current.remove);
+      if (e.key === "?") return run(ref.current.help);
+      if (e.key === "!" || (e.shiftKey && e.code === "Digit1")) return run(ref.current.fit);
+      if (e.key === "+" || e.key === "=") return run(ref.current.zoomIn);
+      if (e.key === "-") return run(ref.current.zoomOut);
+      if (k === "p") return run(ref.current.newPrompt);
+      if (k === "n") return run(ref.current.newNote);
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+}

@@ -1,0 +1,74 @@
+import type { GQL } from "@tessera/shared";
+import { describe, expect, it } from "vitest";
+import { applyEvent, fromSnapshot, progress } from "./generationState.ts";
+
+const snapshot = {
+  id: "g1",
+  cardId: "c1",
+  prompt: "a red circle",
+  n: 2,
+  status: "QUEUED" as const,
+  unknownWords: [],
+  error: null,
+  createdAt: new Date(1000).toISOString(),
+  candidates: [],
+};
+
+function ev(seq: number, kind: GQL.GenerationEventKind, extra: Partial<GQL.GenerationEvent> = {}): GQL.GenerationEvent {
+  return { generationId: "g1", seq, kind, ...extra } as GQL.GenerationEvent;
+}
+
+describe("generation state", () => {
+  it("fills tiles from previews, finishes and ranks them, and ignores replayed events", () => {
+    let s = fromSnapshot(snapshot, 8);
+    s = applyEvent(s, ev(0, "STARTED", { n: 2, unknownWords: ["circel"] }));
+    expect(s.status).toBe("RUNNING");
+    expect(s.unknownWords).toEqual(["circel"]);
+    s = applyEvent(s, ev(1, "PREVIEW", { candidate: 1, rowsDone: 3, image: "data:image/png;base64,AA" }));
+    expect(s.tiles[1]).toMatchObject({ rowsDone: 3, image: "data:image/png;base64,AA", finished: false });
+    expect(progress(s, 2000).fraction).toBeCloseTo(3 / 16);
+    const replay = applyEvent(s, ev(1, "PREVIEW", { candidate: 1, rowsDone: 1, image: "x" }));
+    expect(replay).toBe(s);
+    s = applyEvent(s, ev(2, "CANDIDATE_FINISHED", { candidate: 0, candidateId: "k0", image: "data:0" }));
+    s = applyEvent(s, ev(3, "CANDIDATE_FINISHED", { candidate: 1, candidateId: "k1", image: "data:1" }));
+    s = applyEvent(
+      s,
+      ev(4, "RANKING", {
+        ranking: [
+          { candidate: 1, score: 0.3, rank: 1 },
+          { candidate: 0, score: 0.2, rank: 2 },
+        ],
+      }),
+    );
+    s = applyEvent(s, ev(5, "FINISHED"));
+    expect(s.status).toBe("FINISHED");
+    expect(s.tiles.map((t) => [t.candidateId, t.rank])).toEqual([
+      ["k0", 2],
+      ["k1", 1],
+    ]);
+    expect(progress(s, 3000).fraction).toBe(1);
+  });
+
+  it("ignores out-of-range candidates and records failures", () => {
+    let s = fromSnapshot(snapshot, 8);
+    s = applyEvent(s, ev(0, "PREVIEW", { candidate: 7, rowsDone: 2, image: "x" }));
+    expect(s.tiles.every((t) => t.image === null)).toBe(true);
+    s = applyEvent(s, ev(1, "FAILED", { errorCode: "RUNNER_DOWN", message: "The runner is down" }));
+    expect(s).toMatchObject({ status: "FAILED", error: "The runner is down" });
+  });
+
+  it("restores finished candidates and votes from a stored snapshot", () => {
+    const s = fromSnapshot(
+      {
+        ...snapshot,
+        status: "FINISHED",
+        candidates: [
+          { id: "k0", index: 0, imageUrl: "/images/k0.png", clipScore: 0.4, rank: 1, votes: 2, votedByMe: true },
+        ],
+      },
+      8,
+    );
+    expect(s.tiles[0]).toMatchObject({ finished: true, rowsDone: 8, votes: 2, votedByMe: true, rank: 1 });
+    expect(s.tiles[1]?.finished).toBe(false);
+  });
+});

@@ -1,0 +1,35 @@
+/** The GraphQL documents the web app sends; fields mirror packages/shared/schema.graphql. */
+export const CANDIDATE_FIELDS = "id index imageUrl clipScore rank votes votedByMe";
+export const GENERATION_FIELDS = `id cardId prompt n status unknownWords error createdAt candidates { ${CANDIDATE_FIELDS} }`;
+
+export const Q_HOME = `query Home { me { id displayName } boards { id name updatedAt myRole pickThumbnails(limit: 4) } }`;
+export const Q_BOARD = `query Board($id: ID!) {
+  me { id displayName }
+  board(id: $id) { id name myRole shareLinks { id token role revokedAt } }
+  model { name gridRows gridCols imageSize vocabulary defaults { n temperature topK topP guidanceScale } }
+  limits { promptMaxChars candidatesMax generationsPerMinute }
+}`;
+export const Q_GENERATION = `query Gen($id: ID!) { generation(id: $id) { ${GENERATION_FIELDS} } }`;
+export const Q_CARD_HISTORY = `query History($boardId: ID!, $cardId: ID!) { generations(boardId: $boardId, cardId: $cardId, limit: 20) { ${GENERATION_FIELDS} } }`;
+
+export const M_SET_NAME = `mutation SetName($name: String!) { setDisplayName(name: $name) { id displayName } }`;
+export const M_CREATE_BOARD = `mutation CreateBoard($name: String!) { createBoard(name: $name) { id } }`;
+export const M_JOIN = `mutation Join($token: String!) { joinBoard(token: $token) { board { id } role } }`;
+export const M_SHARE = `mutation Share($boardId: ID!, $role: Role!) { createShareLink(boardId: $boardId, role: $role) { id token role } }`;
+export const M_START = `mutation Start($boardId: ID!, $cardId: ID!, $prompt: String!, $n: Int!, $params: GenerationParamsInput) {
+  startGeneration(boardId: $boardId, cardId: $cardId, prompt: $prompt, n: $n, params: $params) { ${GENERATION_FIELDS} }
+}`;
+export const M_CANCEL = `mutation Cancel($id: ID!) { cancelGeneration(id: $id) { id status } }`;
+export const M_REMIX = `mutation Remix($candidateId: ID!, $keepRows: Int!, $n: Int!) {
+  remixCandidate(candidateId: $candidateId, keepRows: $keepRows, n: $n) { ${GENERATION_FIELDS} }
+}`;
+export const M_VARIATIONS = `mutation Variations($generationId: ID!, $n: Int!) { variations(generationId: $generationId, n: $n) { ${GENERATION_FIELDS} } }`;
+export const M_VOTE = `mutation Vote($candidateId: ID!) { castVote(candidateId: $candidateId) { ${CANDIDATE_FIELDS} } }`;
+export const M_UNVOTE = `mutation Unvote($candidateId: ID!) { clearVote(candidateId: $candidateId) { ${CANDIDATE_FIELDS} } }`;
+
+export const S_GENERATION = `subscription GenEvents($id: ID!) { generationEvents(generationId: $id) {
+  generationId seq kind candidate rowsDone image candidateId ranking { candidate score rank } unknownWords n errorCode message
+} }`;
+export const S_BOARD = `subscription Activity($boardId: ID!) { boardActivity(boardId: $boardId) {
+  boardId kind generationId cardId candidateId votes status
+} }`;
