@@ -212,7 +212,7 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
     const vp = viewportRef.current!;
     // Wheel: pinch (ctrl) and notched mouse wheels zoom; trackpad two-finger scrolls pan.
     const wheel = (e: WheelEvent) => {
-      if ((e.target as HTMLElement).closest("textarea, .scrollable")) return;
+      if ((e.target as HTMLElement).closest(".scrollable, .overlay")) return;
       e.preventDefault();
       const rect = vp.getBoundingClientRect();
       const notched = e.deltaX === 0 && Number.isInteger(e.deltaY) && Math.abs(e.deltaY) >= 50;

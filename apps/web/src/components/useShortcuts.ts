@@ -45,8 +45,10 @@ export function useShortcuts(h: ShortcutHandlers): void {
         e.preventDefault();
         fn();
       };
-      if (mod && k === "z") return typing ? undefined : run(e.shiftKey ? ref.current.redo : ref.current.undo);
-      if (mod && k === "y" && !typing) return run(ref.current.redo);
+      // Undo always goes to the per-user Y.UndoManager, even in a textarea: the browser's own textarea
+      // undo would replay stale text over collaborators' edits.
+      if (mod && k === "z") return run(e.shiftKey ? ref.current.redo : ref.current.undo);
+      if (mod && k === "y") return run(ref.current.redo);
       if (e.key === "Escape") return run(ref.current.deselect);
       if (typing) return;
       if (mod && k === "a") return run(ref.current.selectAll);

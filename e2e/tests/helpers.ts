@@ -1,0 +1,49 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { type Browser, type BrowserContext, expect, type Page } from "@playwright/test";
+import { ARTIFACTS } from "../stack.ts";
+
+/** A fresh browser context is a fresh guest user (the API sets its session cookie on first request). */
+export async function newUser(browser: Browser, name: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto("/");
+  await page.getByLabel("Display name").fill(name);
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("alert")).toHaveCount(0);
+  return { context, page };
+}
+
+export async function createBoard(page: Page, name: string): Promise<string> {
+  await page.goto("/");
+  await page.getByLabel("New board").fill(name);
+  await page.getByRole("button", { name: "Create board" }).click();
+  await page.waitForURL(/\/b\/[^/]+$/);
+  await expect(page.getByRole("status", { name: "Connection" })).toHaveText("Online");
+  return new URL(page.url()).pathname.split("/").pop()!;
+}
+
+export async function shareLink(page: Page, role: "editor" | "viewer"): Promise<string> {
+  await page.getByText("Share", { exact: true }).click();
+  await page.getByRole("button", { name: `Create ${role} link` }).click();
+  const input = page.getByLabel(role === "editor" ? "Editor link" : "Viewer link");
+  await expect(input).toHaveValue(/\/join\//);
+  const url = await input.inputValue();
+  await page.getByText("Share", { exact: true }).click();
+  return url;
+}
+
+export async function openLink(page: Page, url: string): Promise<void> {
+  await page.goto(new URL(url).pathname);
+  await page.waitForURL(/\/b\/[^/]+$/);
+  await expect(page.getByRole("status", { name: "Connection" })).toHaveText("Online");
+}
+
+export function prompt(page: Page) {
+  return page.getByRole("textbox", { name: "Prompt" }).first();
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+}
