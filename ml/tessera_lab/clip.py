@@ -54,9 +54,10 @@ class ImageEncoder(nn.Module):
         c = [3, 24, 48, 96, 128]
         layers = []
         for i, (a, b) in enumerate(zip(c, c[1:])):  # 64 -> 32 -> 16 -> 8 -> 4
-            layers += [nn.Conv2d(a, b, 3, stride=2, padding=1), nn.GELU()]
+            # BatchNorm: without it the contrastive loss sat on its collapse plateau for hundreds of steps.
+            layers += [nn.Conv2d(a, b, 3, stride=2, padding=1), nn.BatchNorm2d(b), nn.GELU()]
             if i > 0:  # no extra conv at 32x32: it would be most of the CPU cost
-                layers += [nn.Conv2d(b, b, 3, padding=1), nn.GELU()]
+                layers += [nn.Conv2d(b, b, 3, padding=1), nn.BatchNorm2d(b), nn.GELU()]
         self.conv = nn.Sequential(*layers)
         side = IMAGE_SIZE // 16
         # Flatten (not global-pool) so the embedding keeps *where* things are: position is an attribute.

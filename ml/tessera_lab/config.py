@@ -37,8 +37,8 @@ class ClipConfig:
     text_layers: int = 2
     steps: int = 3000
     batch: int = 64
-    lr: float = 2e-3
-    budget_s: float = 150.0
+    lr: float = 1e-3
+    budget_s: float = 200.0
 
 
 @dataclass

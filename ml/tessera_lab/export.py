@@ -174,7 +174,7 @@ def write_manifest(out: Path, state: dict, metrics: dict, validate: bool) -> dic
 
 def validate_manifest(path: Path) -> None:
     """The zod schema in packages/shared is the one source of truth; a bundle that fails it is not written."""
-    r = subprocess.run(["npx", "tsx", "packages/shared/scripts/validate-manifest.ts", str(path)], cwd=ROOT,
+    r = subprocess.run(["npx", "tsx", "packages/shared/scripts/validate-manifest.ts", str(Path(path).resolve())], cwd=ROOT,
                        capture_output=True, text=True)
     if r.returncode != 0:
         raise RuntimeError(f"manifest failed the shared schema:\n{r.stdout}{r.stderr}")

@@ -157,20 +157,34 @@ def main(argv=None):
     ap.add_argument("--out", type=Path, default=None, help="bundle dir (default models/tessera-tiny; smoke: temp)")
     ap.add_argument("--work", type=Path, default=None, help="checkpoints/logs (default ml/runs/<name>)")
     ap.add_argument("--skip-train", action="store_true", help="export+evaluate from the checkpoints in --work")
+    ap.add_argument("--retrain-clip", action="store_true",
+                    help="train only CLIP into --work/clip_retrain.pt; a later --skip-train swaps it in")
+    ap.add_argument("--threads", type=int, default=None)
     args = ap.parse_args(argv)
     cfg = C.smoke(args.seed) if args.smoke else C.full(args.seed)
     out = args.out or (Path(tempfile.mkdtemp(prefix="tessera-smoke-")) if args.smoke else ROOT / "models/tessera-tiny")
     work = args.work or (out / "_work" if args.smoke else ROOT / "ml/runs/full")
     out.mkdir(parents=True, exist_ok=True)
     work.mkdir(parents=True, exist_ok=True)
+    cfg.threads = args.threads or cfg.threads
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     t_all = time.time()
     tok = tokenizer.build()
     vocab = tokenizer.vocab_size(tok)
     ck = work / "checkpoint.pt"
+    if args.retrain_clip:
+        scenes = data.make_scenes(cfg.train_scenes, cfg.seed, "train")
+        clip, m_clip = train_clip(cfg, tok, scenes, data.render_all(scenes), vocab)
+        torch.save({"clip": clip.state_dict(), "metrics": m_clip}, work / "clip_retrain.pt")
+        return out
     if args.skip_train:
         state = torch.load(ck, weights_only=False)
+        if (work / "clip_retrain.pt").exists():  # a CLIP-only retrain replaces the checkpoint's CLIP
+            re = torch.load(work / "clip_retrain.pt", weights_only=False)
+            state["clip"], state["metrics"]["clip"] = re["clip"], dict(re["metrics"], retrained=True)
+            torch.save(state, ck)
+            (work / "clip_retrain.pt").rename(work / "clip_retrain.merged.pt")
     else:
         t = time.time()
         scenes = data.make_scenes(cfg.train_scenes, cfg.seed, "train")
