@@ -95,7 +95,7 @@ test("two users share a board: typing merges, generation streams live, votes syn
 
 test("friendly errors: an unknown board is a message, not a blank page", async ({ page }) => {
   await page.goto("/b/00000000-0000-0000-0000-000000000000");
-  await expect(page.getByRole("alert")).toContainText(/doesn't exist|don't have access/);
+  await expect(page.getByRole("alert").filter({ hasText: /\S/ })).toContainText(/doesn't exist|don't have access/);
   await expect(page.getByRole("link", { name: "Back to your boards" })).toBeVisible();
   await screenshot(page, "07-unknown-board");
 });

@@ -66,12 +66,7 @@ export function CandidateGrid({ gen }: { gen: GenState }) {
   const opened = openTile === null ? null : tiles.find((t) => t.index === openTile);
   return (
     <>
-      <ol
-        ref={gridRef}
-        className="tiles"
-        aria-label="Candidates"
-        style={{ gridTemplateColumns: `repeat(${Math.min(gen.n, 4)}, 1fr)` }}
-      >
+      <ol ref={gridRef} className="tiles" aria-label="Candidates">
         {tiles.map((t) => (
           <li
             key={t.index}
@@ -89,6 +84,7 @@ export function CandidateGrid({ gen }: { gen: GenState }) {
             >
               {t.image ? <img src={t.image} alt="" draggable={false} /> : <span className="tile-empty" />}
             </button>
+            {pick && Number(pick.id) === t.index && <span className="pick-badge">★ Team pick</span>}
             {!t.finished && (
               <progress
                 className="tile-progress"
@@ -99,12 +95,11 @@ export function CandidateGrid({ gen }: { gen: GenState }) {
             )}
             <div className="tile-meta">
               {t.rank != null && (
-                <span className="rank" title="CLIP rank">
+                <span className="rank" title="CLIP rank and score">
                   #{t.rank}
-                  {t.score != null && <small> {t.score.toFixed(2)}</small>}
+                  {t.score != null && <small> · {t.score.toFixed(2)}</small>}
                 </span>
               )}
-              {pick && Number(pick.id) === t.index && <span className="pick-badge">★ Team pick</span>}
               {canEdit && t.candidateId ? (
                 <button
                   type="button"
