@@ -2,12 +2,13 @@ import { expect, type Page } from "@playwright/test";
 
 /**
  * Fills a board with `count` prompt cards through the UI (double-clicks on empty canvas while zoomed out),
- * then drags the canvas in small steps while a requestAnimationFrame loop records frame times.
+ * then drags the canvas (space held, so it pans even from a card) in small steps while a requestAnimationFrame loop records frame times.
  */
 export async function seedCards(page: Page, count: number): Promise<void> {
   const viewport = page.getByRole("application", { name: "Board canvas" });
   const box = (await viewport.boundingBox())!;
-  for (let i = 0; i < 8; i++) await page.keyboard.press("-");
+  // Zoomed all the way out, 58 px on screen is ≥ 580 board units: the cards don't overlap.
+  for (let i = 0; i < 14; i++) await page.keyboard.press("-");
   const cols = 20;
   for (let i = 0; i < count; i++) {
     const x = box.x + 60 + (i % cols) * 58;
@@ -18,22 +19,24 @@ export async function seedCards(page: Page, count: number): Promise<void> {
   await page.keyboard.press("Escape");
 }
 
-export async function panFrameTimes(page: Page, steps: number): Promise<number[]> {
-  for (let i = 0; i < 8; i++) await page.keyboard.press("+");
+/** `fit`: every card on screen (the worst case for drawing); `zoomed`: about 1×, a handful on screen. */
+export async function panFrameTimes(page: Page, steps: number, view: "fit" | "zoomed"): Promise<number[]> {
+  await page.keyboard.press("Shift+Digit1");
+  if (view === "zoomed") for (let i = 0; i < 12; i++) await page.keyboard.press("+");
   const viewport = page.getByRole("application", { name: "Board canvas" });
   const box = (await viewport.boundingBox())!;
-  await page.evaluate(() => {
-    const w = window as unknown as { __frames: number[]; __stop: boolean };
-    w.__frames = [];
-    w.__stop = false;
+  // Page scripts are strings: tsx's keepNames would otherwise inject a __name helper the page doesn't have.
+  await page.evaluate(`(() => {
+    window.__frames = [];
+    window.__stop = false;
     let last = performance.now();
-    const tick = (t: number) => {
-      w.__frames.push(t - last);
+    const tick = (t) => {
+      window.__frames.push(t - last);
       last = t;
-      if (!w.__stop) requestAnimationFrame(tick);
+      if (!window.__stop) requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
-  });
+  })()`);
   // Hold space so the drag pans even when it starts over a card; the viewport captures the pointer.
   await page.keyboard.down("Space");
   await page.mouse.move(box.x + box.width - 40, box.y + box.height - 40);
@@ -47,11 +50,10 @@ export async function panFrameTimes(page: Page, steps: number): Promise<number[]
   }
   await page.mouse.up();
   await page.keyboard.up("Space");
-  return page.evaluate(() => {
-    const w = window as unknown as { __frames: number[]; __stop: boolean };
-    w.__stop = true;
-    return w.__frames.slice(2);
-  });
+  return page.evaluate<number[]>(`(() => {
+    window.__stop = true;
+    return window.__frames.slice(2);
+  })()`);
 }
 
 export function percentile(values: number[], p: number): number {

@@ -36,7 +36,13 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
     const w = worldRef.current;
     if (w) w.style.transform = `scale(${next.zoom}) translate(${-next.x}px, ${-next.y}px)`;
     const vp = viewportRef.current;
-    if (vp) presence.current?.setViewport(next, vp.clientWidth, vp.clientHeight);
+    if (vp) {
+      // The dot grid moves and scales with the board so panning feels anchored.
+      const size = 24 * next.zoom;
+      vp.style.backgroundSize = `${size}px ${size}px`;
+      vp.style.backgroundPosition = `${-next.x * next.zoom}px ${-next.y * next.zoom}px`;
+      presence.current?.setViewport(next, vp.clientWidth, vp.clientHeight);
+    }
   }, []);
 
   useEffect(() => applyCamera(cam.current), [applyCamera]);
