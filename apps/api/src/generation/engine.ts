@@ -1,0 +1,50 @@
+/**
+ * The seam between the API and image generation: a queue plus one event stream per generation. The
+ * in-process implementation wraps the runner library (its ONNX work runs in a worker thread, off the main
+ * thread; it has its own bounded queue and continuous batching). A Redis-backed engine (a later issue)
+ * implements the same interface.
+ */
+import type { GenerationRequestInput, RunnerEvent } from "@tessera/shared";
+
+export interface EngineModelInfo {
+  name: string;
+  version: string;
+  imageSize: number;
+  gridRows: number;
+  gridCols: number;
+  codebookSize: number;
+  maxPromptTokens: number;
+  vocabulary: string[];
+  defaults: { n: number; temperature: number; topK: number; topP: number; guidanceScale: number };
+}
+
+export interface GenerationEngine {
+  model(): EngineModelInfo;
+  /** Events end with exactly one of finished / failed / cancelled. Aborting `signal` cancels. */
+  generate(request: GenerationRequestInput, opts: { signal: AbortSignal }): AsyncIterable<RunnerEvent>;
+  renderPng(tokens: number[]): Promise<Uint8Array>;
+  /** Generations accepted and not yet finished. */
+  inFlight(): number;
+  close(): Promise<void>;
+}
+
+export async function createInProcessEngine(opts: {
+  modelDir: string;
+  executionProviders: string[];
+  threads?: number;
+}): Promise<GenerationEngine> {
+  // Imported lazily so the API (and its tests) can start without loading onnxruntime until needed.
+  const { Runner } = await import("@tessera/gpu-runner");
+  const runner = await Runner.create({
+    modelDir: opts.modelDir,
+    executionProviders: opts.executionProviders,
+    ...(opts.threads ? { intraOpThreads: opts.threads } : {}),
+  });
+  return {
+    model: () => runner.model() as EngineModelInfo,
+    generate: (request, { signal }) => runner.generate(request, { signal }),
+    renderPng: (tokens) => runner.renderPng(tokens),
+    inFlight: () => runner.stats().inFlight,
+    close: () => runner.close(),
+  };
+}
