@@ -1,0 +1,265 @@
+/**
+ * Generations end to end: validate, rate-limit, persist (QUEUED → RUNNING → FINISHED/FAILED/CANCELLED),
+ * drive the engine, store candidates (tokens + PNG) and the CLIP ranking, and publish every event to the
+ * generation's event log (replayable by seq) and board activity. A finished generation lives entirely in
+ * the database, so `subscribe` after the log is gone replays it from there.
+ */
+import { randomInt } from "node:crypto";
+import { generationRequestSchema, LIMITS, TesseraError } from "@tessera/shared";
+import type { Logger } from "pino";
+import { newId } from "../auth/index.ts";
+import type { PrismaClient } from "../db/index.ts";
+import type { BoardActivityBus } from "./board-activity.ts";
+import type { GenerationEngine } from "./engine.ts";
+import { EventLog, type Sequenced } from "./event-log.ts";
+import { RateLimiter } from "./rate-limit.ts";
+import { type GqlGenerationEvent, pngDataUrl, toGqlEvent } from "./to-gql-event.ts";
+
+export interface StartInput {
+  userId: string;
+  boardId: string;
+  cardId: string;
+  prompt: string;
+  n: number;
+  params?: { temperature?: number | null; topK?: number | null; topP?: number | null; guidanceScale?: number | null };
+  seed?: number | null;
+  source?: { candidateId: string; tokens: number[]; keepRows: number };
+}
+
+export interface GenerationMetrics {
+  onEvent?(type: string): void;
+  onFinished?(status: string, totalMs: number): void;
+}
+
+const LOG_RETENTION_MS = 60_000;
+
+export class GenerationService {
+  private readonly logs = new Map<string, EventLog<GqlGenerationEvent>>();
+  private readonly running = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  private readonly limiter = new RateLimiter(LIMITS.generationsPerMinute, 60_000);
+  private accepting = true;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly engine: GenerationEngine,
+    private readonly activity: BoardActivityBus,
+    private readonly logger: Logger,
+    private readonly maxInFlight = 32,
+    private readonly metrics: GenerationMetrics = {},
+  ) {}
+
+  inFlight(): number {
+    return this.running.size;
+  }
+
+  /** At boot: generations left QUEUED/RUNNING by a crash can never finish; mark them failed. */
+  async reapStale(): Promise<number> {
+    const r = await this.prisma.generation.updateMany({
+      where: { status: { in: ["QUEUED", "RUNNING"] } },
+      data: { status: "FAILED", error: "The server restarted during this generation.", finishedAt: new Date() },
+    });
+    return r.count;
+  }
+
+  async start(input: StartInput) {
+    if (!this.accepting) throw new TesseraError("RUNNER_UNAVAILABLE", "The server is shutting down.");
+    const seed = input.seed ?? randomInt(0, LIMITS.seedMax);
+    const params = Object.fromEntries(
+      Object.entries(input.params ?? {}).filter(([, v]) => v !== null && v !== undefined),
+    );
+    const parsed = generationRequestSchema.safeParse({
+      prompt: input.prompt,
+      n: input.n,
+      seed,
+      params,
+      ...(input.source ? { source: { tokens: input.source.tokens, keepRows: input.source.keepRows } } : {}),
+    });
+    if (!parsed.success) {
+      throw new TesseraError("BAD_USER_INPUT", parsed.error.issues.map((i) => i.message).join("; "));
+    }
+    if (this.running.size >= this.maxInFlight) throw new TesseraError("QUEUE_FULL");
+    if (!this.limiter.take(input.userId)) throw new TesseraError("RATE_LIMITED");
+    const model = this.engine.model();
+    const request = parsed.data;
+    const generation = await this.prisma.generation.create({
+      data: {
+        id: newId(),
+        boardId: input.boardId,
+        cardId: input.cardId,
+        prompt: request.prompt,
+        n: request.n,
+        seed,
+        params: { ...model.defaults, ...request.params, n: undefined },
+        modelName: model.name,
+        modelVersion: model.version,
+        unknownWords: [],
+        sourceCandidateId: input.source?.candidateId ?? null,
+        keepRows: input.source?.keepRows ?? null,
+        createdById: input.userId,
+      },
+    });
+    const log = new EventLog<GqlGenerationEvent>();
+    this.logs.set(generation.id, log);
+    const abort = new AbortController();
+    const done = this.run(generation.id, generation.boardId, generation.cardId, request, log, abort.signal).catch((e) =>
+      this.logger.error({ err: e, generationId: generation.id }, "generation run crashed"),
+    );
+    this.running.set(generation.id, { abort, done });
+    this.activity.publish({
+      boardId: generation.boardId,
+      kind: "GENERATION_STARTED",
+      generationId: generation.id,
+      cardId: generation.cardId,
+      status: "QUEUED",
+    });
+    return generation;
+  }
+
+  cancel(generationId: string): boolean {
+    const r = this.running.get(generationId);
+    if (!r) return false;
+    r.abort.abort();
+    return true;
+  }
+
+  private async run(
+    id: string,
+    boardId: string,
+    cardId: string,
+    request: Parameters<GenerationEngine["generate"]>[0],
+    log: EventLog<GqlGenerationEvent>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const t0 = Date.now();
+    let status: "FINISHED" | "FAILED" | "CANCELLED" = "FAILED";
+    let error: string | null = null;
+    let timings: object | null = null;
+    const candidateIds = new Map<number, string>();
+    try {
+      for await (const e of this.engine.generate(request, { signal })) {
+        this.metrics.onEvent?.(e.type);
+        let candidateId: string | undefined;
+        if (e.type === "started") {
+          await this.prisma.generation.update({
+            where: { id },
+            data: { status: "RUNNING", startedAt: new Date(), unknownWords: e.unknownWords },
+          });
+        } else if (e.type === "candidateFinished") {
+          // Stored before the event is published, so the event's candidateId is always loadable.
+          candidateId = newId();
+          candidateIds.set(e.candidate, candidateId);
+          await this.prisma.candidate.create({
+            data: { id: candidateId, generationId: id, index: e.candidate, tokens: e.tokens, png: Buffer.from(e.png) },
+          });
+        } else if (e.type === "ranking") {
+          await this.prisma.$transaction(
+            e.ranking.map((r) =>
+              this.prisma.candidate.updateMany({
+                where: { generationId: id, index: r.candidate },
+                data: { clipScore: r.score, rank: r.rank },
+              }),
+            ),
+          );
+          this.activity.publish({ boardId, kind: "RANKING_CHANGED", generationId: id, cardId });
+        } else if (e.type === "finished") {
+          status = "FINISHED";
+          timings = e.timings;
+        } else if (e.type === "failed") {
+          error = `${e.code}: ${e.message}`;
+        } else if (e.type === "cancelled") {
+          status = "CANCELLED";
+        }
+        if (e.type === "finished" || e.type === "failed" || e.type === "cancelled") {
+          // Terminal state is persisted before the terminal event goes out: a client that sees FINISHED
+          // and reloads finds the same thing in the database.
+          await this.finish(id, status, error, timings);
+        }
+        log.append(toGqlEvent(e, candidateId));
+      }
+    } catch (e) {
+      const cancelled = signal.aborted;
+      status = cancelled ? "CANCELLED" : "FAILED";
+      error = cancelled ? null : e instanceof Error ? e.message : String(e);
+      await this.finish(id, status, error, null);
+      log.append(
+        cancelled
+          ? { kind: "CANCELLED" }
+          : { kind: "FAILED", errorCode: "GENERATION_FAILED", message: "Generation failed." },
+      );
+    } finally {
+      log.close();
+      this.running.delete(id);
+      this.metrics.onFinished?.(status, Date.now() - t0);
+      this.activity.publish({ boardId, kind: "GENERATION_FINISHED", generationId: id, cardId, status });
+      setTimeout(() => this.logs.delete(id), LOG_RETENTION_MS).unref();
+    }
+  }
+
+  private async finish(id: string, status: string, error: string | null, timings: object | null) {
+    await this.prisma.generation.update({
+      where: { id },
+      data: {
+        status: status as "FINISHED",
+        error,
+        finishedAt: new Date(),
+        ...(timings ? { timings: timings as Record<string, number> } : {}),
+      },
+    });
+  }
+
+  /** Every event of the generation from seq 0, then live ones; from the database once the log is gone. */
+  async *subscribe(generationId: string, signal: AbortSignal): AsyncGenerator<Sequenced<GqlGenerationEvent>> {
+    const log = this.logs.get(generationId);
+    if (log) {
+      yield* log.subscribe(0, signal);
+      return;
+    }
+    yield* this.replayFromDatabase(generationId);
+  }
+
+  private async *replayFromDatabase(generationId: string): AsyncGenerator<Sequenced<GqlGenerationEvent>> {
+    const g = await this.prisma.generation.findUnique({
+      where: { id: generationId },
+      include: { candidates: { orderBy: { index: "asc" } } },
+    });
+    if (!g) return;
+    const events: GqlGenerationEvent[] = [{ kind: "STARTED", n: g.n, unknownWords: g.unknownWords }];
+    for (const c of g.candidates) {
+      events.push({
+        kind: "CANDIDATE_FINISHED",
+        candidate: c.index,
+        tokens: c.tokens,
+        candidateId: c.id,
+        ...(c.png ? { image: pngDataUrl(c.png) } : {}),
+      });
+    }
+    const ranked = g.candidates.filter((c) => c.rank !== null && c.clipScore !== null);
+    if (ranked.length > 0) {
+      events.push({
+        kind: "RANKING",
+        ranking: ranked.map((c) => ({ candidate: c.index, score: c.clipScore!, rank: c.rank! })),
+      });
+    }
+    if (g.status === "FINISHED")
+      events.push({ kind: "FINISHED", ...(g.timings ? { timings: g.timings as never } : {}) });
+    else if (g.status === "CANCELLED") events.push({ kind: "CANCELLED" });
+    else if (g.status === "FAILED")
+      events.push({ kind: "FAILED", errorCode: "GENERATION_FAILED", message: g.error ?? "" });
+    let seq = 0;
+    for (const event of events) yield { seq: seq++, event };
+  }
+
+  /** Graceful shutdown: refuse new work, give in-flight generations `graceMs`, then cancel the rest. */
+  async shutdown(graceMs: number): Promise<void> {
+    this.accepting = false;
+    const all = () => Promise.all([...this.running.values()].map((r) => r.done));
+    const timedOut = await Promise.race([
+      all().then(() => false),
+      new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref()),
+    ]);
+    if (timedOut) {
+      for (const r of this.running.values()) r.abort.abort();
+      await all();
+    }
+  }
+}
