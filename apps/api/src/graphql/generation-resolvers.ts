@@ -1,0 +1,237 @@
+/** Generations, candidates, votes, the model, and the two subscriptions. */
+import { addGeneration, LIMITS, TesseraError } from "@tessera/shared";
+import { z } from "zod";
+import { newId } from "../auth/index.ts";
+import { type Context, requireGenerations, requireRole } from "./context.ts";
+import { parseArg } from "./validate.ts";
+
+const id = z.string().min(1).max(64);
+type Params = {
+  temperature?: number | null;
+  topK?: number | null;
+  topP?: number | null;
+  guidanceScale?: number | null;
+  seed?: number | null;
+};
+type GenRow = {
+  id: string;
+  boardId: string;
+  params: unknown;
+  timings: unknown;
+  createdById: string;
+  sourceCandidateId: string | null;
+};
+type CandRow = {
+  id: string;
+  generationId: string;
+  index: number;
+  tokens: number[];
+  clipScore: number | null;
+  rank: number | null;
+};
+
+async function generationForCaller(ctx: Context, generationId: string, min: "VIEWER" | "EDITOR") {
+  const g = await ctx.prisma.generation.findUnique({ where: { id: parseArg(id, generationId) } });
+  if (!g) throw new TesseraError("NOT_FOUND");
+  await requireRole(ctx, g.boardId, min);
+  return g;
+}
+
+async function candidateForCaller(ctx: Context, candidateId: string, min: "VIEWER" | "EDITOR") {
+  const c = await ctx.prisma.candidate.findUnique({
+    where: { id: parseArg(id, candidateId) },
+    include: { generation: { select: { boardId: true, cardId: true, id: true } } },
+  });
+  if (!c) throw new TesseraError("NOT_FOUND");
+  await requireRole(ctx, c.generation.boardId, min);
+  return c;
+}
+
+async function start(ctx: Context, args: Parameters<ReturnType<typeof requireGenerations>["start"]>[0]) {
+  const g = await requireGenerations(ctx).start(args);
+  // The card lists its generations in the Yjs document so every client's tile appears at once.
+  await ctx.withDocument?.(g.boardId, (doc) => addGeneration(doc, g.cardId, g.id)).catch(() => {});
+  return g;
+}
+
+function splitParams(p: Params | null | undefined) {
+  const { seed, ...rest } = p ?? {};
+  return { params: rest, seed: seed ?? null };
+}
+
+export const generationQueries = {
+  generation: async (_: unknown, args: { id: string }, ctx: Context) => {
+    const g = await ctx.prisma.generation.findUnique({ where: { id: parseArg(id, args.id) } });
+    if (!g) return null;
+    return (await ctx.auth.boardRole(ctx.session.userId, g.boardId)) ? g : null;
+  },
+  generations: async (_: unknown, args: { boardId: string; cardId: string; limit?: number | null }, ctx: Context) => {
+    await requireRole(ctx, parseArg(id, args.boardId), "VIEWER");
+    return ctx.prisma.generation.findMany({
+      where: { boardId: args.boardId, cardId: parseArg(id, args.cardId) },
+      orderBy: { createdAt: "desc" },
+      take: Math.min(Math.max(args.limit ?? 20, 1), 100),
+    });
+  },
+  model: (_: unknown, __: unknown, ctx: Context) => {
+    if (!ctx.engine) throw new TesseraError("RUNNER_UNAVAILABLE");
+    return ctx.engine.model();
+  },
+  limits: () => ({
+    promptMaxChars: LIMITS.promptMaxChars,
+    candidatesMax: LIMITS.candidatesMax,
+    generationsPerMinute: LIMITS.generationsPerMinute,
+  }),
+};
+
+export const generationMutations = {
+  startGeneration: async (
+    _: unknown,
+    args: { boardId: string; cardId: string; prompt: string; n: number; params?: Params | null },
+    ctx: Context,
+  ) => {
+    const boardId = parseArg(id, args.boardId);
+    await requireRole(ctx, boardId, "EDITOR");
+    return start(ctx, {
+      userId: ctx.session.userId,
+      boardId,
+      cardId: parseArg(id, args.cardId),
+      prompt: args.prompt,
+      n: args.n,
+      ...splitParams(args.params),
+    });
+  },
+  cancelGeneration: async (_: unknown, args: { id: string }, ctx: Context) => {
+    const g = await generationForCaller(ctx, args.id, "EDITOR");
+    requireGenerations(ctx).cancel(g.id);
+    return g;
+  },
+  remixCandidate: async (
+    _: unknown,
+    args: { candidateId: string; keepRows: number; n: number; params?: Params | null },
+    ctx: Context,
+  ) => {
+    const c = await candidateForCaller(ctx, args.candidateId, "EDITOR");
+    const g = await ctx.prisma.generation.findUniqueOrThrow({ where: { id: c.generationId } });
+    const rows = ctx.engine?.model().gridRows ?? 0;
+    parseArg(
+      z
+        .number()
+        .int()
+        .min(0)
+        .max(Math.max(rows - 1, 0), `keepRows must be between 0 and ${rows - 1}`),
+      args.keepRows,
+    );
+    return start(ctx, {
+      userId: ctx.session.userId,
+      boardId: g.boardId,
+      cardId: g.cardId,
+      prompt: g.prompt,
+      n: args.n,
+      ...splitParams(args.params),
+      source: { candidateId: c.id, tokens: c.tokens, keepRows: args.keepRows },
+    });
+  },
+  variations: async (_: unknown, args: { generationId: string; n: number }, ctx: Context) => {
+    const g = await generationForCaller(ctx, args.generationId, "EDITOR");
+    const src = g.sourceCandidateId
+      ? await ctx.prisma.candidate.findUnique({ where: { id: g.sourceCandidateId } })
+      : null;
+    return start(ctx, {
+      userId: ctx.session.userId,
+      boardId: g.boardId,
+      cardId: g.cardId,
+      prompt: g.prompt,
+      n: args.n,
+      params: g.params as Params,
+      ...(src && g.keepRows !== null
+        ? { source: { candidateId: src.id, tokens: src.tokens, keepRows: g.keepRows } }
+        : {}),
+    });
+  },
+  castVote: async (_: unknown, args: { candidateId: string }, ctx: Context) => {
+    const c = await candidateForCaller(ctx, args.candidateId, "EDITOR");
+    // ON CONFLICT DO NOTHING: concurrent casts from one user converge on the single (candidate, user) row.
+    await ctx.prisma
+      .$executeRaw`INSERT INTO "Vote" (id, "candidateId", "userId") VALUES (${newId()}, ${c.id}, ${ctx.session.userId}) ON CONFLICT ("candidateId", "userId") DO NOTHING`;
+    await publishVotes(ctx, c.id, c.generation);
+    return c;
+  },
+  clearVote: async (_: unknown, args: { candidateId: string }, ctx: Context) => {
+    const c = await candidateForCaller(ctx, args.candidateId, "EDITOR");
+    await ctx.prisma.vote.deleteMany({ where: { candidateId: c.id, userId: ctx.session.userId } });
+    await publishVotes(ctx, c.id, c.generation);
+    return c;
+  },
+};
+
+async function publishVotes(ctx: Context, candidateId: string, g: { id: string; boardId: string; cardId: string }) {
+  const votes = await ctx.prisma.vote.count({ where: { candidateId } });
+  ctx.activity.publish({
+    boardId: g.boardId,
+    kind: "VOTES_CHANGED",
+    generationId: g.id,
+    cardId: g.cardId,
+    candidateId,
+    votes,
+  });
+}
+
+export const generationFields = {
+  params: (g: GenRow) => g.params,
+  timings: (g: GenRow) => g.timings ?? null,
+  createdBy: (g: GenRow, _: unknown, ctx: Context) =>
+    ctx.prisma.user.findUniqueOrThrow({ where: { id: g.createdById } }),
+  candidates: async (g: GenRow, _: unknown, ctx: Context) => {
+    const cs = await ctx.prisma.candidate.findMany({ where: { generationId: g.id }, orderBy: { index: "asc" } });
+    return cs.sort((a, b) => (a.rank ?? 1e9) - (b.rank ?? 1e9) || a.index - b.index);
+  },
+  pick: async (g: GenRow, _: unknown, ctx: Context) => {
+    const cs = await ctx.prisma.candidate.findMany({
+      where: { generationId: g.id },
+      include: { _count: { select: { votes: true } } },
+    });
+    const voted = cs.filter((c) => c._count.votes > 0);
+    voted.sort((a, b) => b._count.votes - a._count.votes || (a.rank ?? 1e9) - (b.rank ?? 1e9));
+    return voted[0] ?? null;
+  },
+};
+
+export const candidateFields = {
+  imageUrl: (c: CandRow) => `/images/${c.id}.png`,
+  votes: (c: CandRow, _: unknown, ctx: Context) => ctx.prisma.vote.count({ where: { candidateId: c.id } }),
+  votedByMe: async (c: CandRow, _: unknown, ctx: Context) =>
+    (await ctx.prisma.vote.count({ where: { candidateId: c.id, userId: ctx.session.userId } })) > 0,
+};
+
+async function* withSignal<T>(source: (signal: AbortSignal) => AsyncGenerator<T>, map: (t: T) => unknown) {
+  const abort = new AbortController();
+  try {
+    for await (const item of source(abort.signal)) yield map(item);
+  } finally {
+    abort.abort();
+  }
+}
+
+export const subscriptions = {
+  generationEvents: {
+    subscribe: async (_: unknown, args: { generationId: string }, ctx: Context) => {
+      const g = await generationForCaller(ctx, args.generationId, "VIEWER");
+      const service = requireGenerations(ctx);
+      return withSignal(
+        (signal) => service.subscribe(g.id, signal),
+        (e) => ({ generationEvents: { generationId: g.id, seq: e.seq, ...e.event } }),
+      );
+    },
+  },
+  boardActivity: {
+    subscribe: async (_: unknown, args: { boardId: string }, ctx: Context) => {
+      const boardId = parseArg(id, args.boardId);
+      await requireRole(ctx, boardId, "VIEWER");
+      return withSignal(
+        (signal) => ctx.activity.subscribe(boardId, signal),
+        (e) => ({ boardActivity: e }),
+      );
+    },
+  },
+};

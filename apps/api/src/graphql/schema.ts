@@ -1,0 +1,38 @@
+/** The executable schema: the shared SDL plus this package's resolvers. */
+import { readFileSync } from "node:fs";
+import { makeExecutableSchema } from "@graphql-tools/schema";
+import { GraphQLScalarType, Kind } from "graphql";
+import { boardFields, boardMutations, boardQueries } from "./board-resolvers.ts";
+import {
+  candidateFields,
+  generationFields,
+  generationMutations,
+  generationQueries,
+  subscriptions,
+} from "./generation-resolvers.ts";
+
+const SDL = readFileSync(new URL("../../../../packages/shared/schema.graphql", import.meta.url), "utf8");
+
+const DateTime = new GraphQLScalarType({
+  name: "DateTime",
+  serialize: (v) => (v instanceof Date ? v.toISOString() : String(v)),
+  parseValue: (v) => new Date(String(v)),
+  parseLiteral: (ast) => (ast.kind === Kind.STRING ? new Date(ast.value) : null),
+});
+const JSONScalar = new GraphQLScalarType({ name: "JSON", serialize: (v) => v, parseValue: (v) => v });
+
+export function buildSchema() {
+  return makeExecutableSchema({
+    typeDefs: SDL,
+    resolvers: {
+      DateTime,
+      JSON: JSONScalar,
+      Query: { ...boardQueries, ...generationQueries },
+      Mutation: { ...boardMutations, ...generationMutations },
+      Subscription: subscriptions,
+      Board: boardFields,
+      Generation: generationFields,
+      Candidate: candidateFields,
+    },
+  });
+}
