@@ -1,0 +1,243 @@
+/**
+ * Yjs boards over Hocuspocus 4: one document per board (document name = board id), identity from the
+ * session cookie on the upgrade request, viewers read-only, every update logged to PostgreSQL before the
+ * client gets its SyncStatus acknowledgement (Hocuspocus awaits `beforeHandleMessage` before applying a
+ * message and replying), compaction debounced / on last leave / on flushAll.
+ */
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { Hocuspocus } from "@hocuspocus/server";
+import { isTesseraError, LIMITS, TesseraError } from "@tessera/shared";
+import type { Logger } from "pino";
+import { type WebSocket, WebSocketServer } from "ws";
+import * as Y from "yjs";
+import { updateFromMessage } from "./messages.ts";
+import { applyStored, type BoardStore, type CollabPrisma, prismaBoardStore } from "./store.ts";
+
+export type { BoardStore, CollabPrisma, LoadedBoard } from "./store.ts";
+export { prismaBoardStore } from "./store.ts";
+
+export type BoardRole = "OWNER" | "EDITOR" | "VIEWER";
+export interface CollabIdentity {
+  userId: string;
+  displayName: string;
+  role: BoardRole;
+}
+
+export interface CollabOptions {
+  /** The API's PrismaClient; ignored when `store` is given. */
+  prisma?: CollabPrisma;
+  store?: BoardStore;
+  authorize(headers: IncomingHttpHeaders, boardId: string): Promise<CollabIdentity | null>;
+  logger: Logger;
+  debounceMs?: number;
+  maxDebounceMs?: number;
+}
+
+interface SocketContext {
+  ws: WebSocket;
+  headers: IncomingHttpHeaders;
+  user?: CollabIdentity;
+}
+
+/**
+ * Per open document. An update is "in flight" from the start of its append until Hocuspocus applied it;
+ * while any is, compaction refreshes the snapshot but deletes no log rows (an in-flight row could have a
+ * lower id than one already applied, and deleting it would lose it).
+ */
+interface DocLog {
+  lastId: bigint;
+  compactedThrough: bigint;
+  inFlight: number;
+  approxBytes: number;
+}
+
+export const CLOSE_UNAUTHENTICATED = 4401;
+export const CLOSE_FORBIDDEN = 4403;
+export const CLOSE_MALFORMED = 4400;
+const BOARD_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function createCollab(options: CollabOptions) {
+  const maybeStore = options.store ?? (options.prisma ? prismaBoardStore(options.prisma) : null);
+  if (!maybeStore) throw new Error("createCollab needs prisma or store");
+  const store: BoardStore = maybeStore;
+  const log = options.logger.child({ component: "collab" });
+  const logs = new Map<string, DocLog>();
+  const counters = { rejected: 0, appended: 0, compactions: 0, refusedUpdates: 0 };
+
+  const compact = async (boardId: string, doc: Y.Doc) => {
+    const entry = logs.get(boardId);
+    if (!entry) return;
+    const through = entry.inFlight > 0 ? entry.compactedThrough : entry.lastId;
+    const state = Y.encodeStateAsUpdate(doc);
+    await store.compact(boardId, state, through);
+    entry.approxBytes = state.byteLength;
+    if (through > entry.compactedThrough) entry.compactedThrough = through;
+    counters.compactions++;
+    log.info({ boardId, bytes: state.byteLength, through: String(through) }, "document stored");
+  };
+
+  const hocuspocus = new Hocuspocus<SocketContext>({
+    debounce: options.debounceMs ?? 2000,
+    maxDebounce: options.maxDebounceMs ?? 10000,
+    quiet: true,
+    async onAuthenticate(data) {
+      const { ws, headers } = data.context;
+      try {
+        if (!BOARD_ID.test(data.documentName)) throw new TesseraError("NOT_FOUND");
+        const user = await options.authorize(headers, data.documentName);
+        if (!user) throw new TesseraError("FORBIDDEN");
+        if (user.role === "VIEWER") data.connectionConfig.readOnly = true;
+        return { user };
+      } catch (e) {
+        const code = isTesseraError(e) && e.code === "UNAUTHENTICATED" ? CLOSE_UNAUTHENTICATED : CLOSE_FORBIDDEN;
+        const reason = isTesseraError(e) ? e.code : "INTERNAL";
+        counters.rejected++;
+        log.warn({ boardId: data.documentName, reason }, "connection rejected");
+        // Closing after Hocuspocus sent its permission-denied message, so the client sees both.
+        setImmediate(() => ws.close(code, reason));
+        throw e;
+      }
+    },
+    async onLoadDocument({ documentName, document }) {
+      const loaded = await store.load(documentName);
+      applyStored(document, loaded.updates, (i, e) =>
+        log.error({ boardId: documentName, index: i, err: e }, "corrupt stored update skipped"),
+      );
+      const approxBytes = loaded.updates.reduce((n, u) => n + u.byteLength, 0);
+      logs.set(documentName, {
+        lastId: loaded.lastUpdateId,
+        compactedThrough: loaded.compactedThrough,
+        inFlight: 0,
+        approxBytes,
+      });
+      log.info({ boardId: documentName, updates: loaded.updates.length, bytes: approxBytes }, "document loaded");
+    },
+    async beforeHandleMessage({ connection, update: raw, documentName, context }) {
+      // Hocuspocus only closes the per-document connection on a thrown error; abuse closes the socket too.
+      const refuse = (code: number, reason: string): never => {
+        counters.refusedUpdates++;
+        log.warn({ boardId: documentName, reason }, "update refused");
+        context.ws.close(code, reason);
+        throw Object.assign(new Error(reason), { code, reason });
+      };
+      if (connection.readOnly) return; // Hocuspocus drops viewer updates itself and answers SyncStatus(false)
+      const update = updateFromMessage(raw);
+      if (!update || (update.byteLength === 2 && update[0] === 0 && update[1] === 0)) return; // empty update
+      const entry = logs.get(documentName);
+      if (!entry) throw new Error(`no log for ${documentName}`);
+      if (
+        update.byteLength > LIMITS.yjsUpdateMaxBytes ||
+        entry.approxBytes + update.byteLength > LIMITS.boardDocumentMaxBytes
+      ) {
+        refuse(1009, "update too large");
+      }
+      try {
+        Y.decodeUpdate(update); // throws on malformed bytes: the connection closes, nothing is logged
+      } catch {
+        refuse(CLOSE_MALFORMED, "malformed update");
+      }
+      entry.inFlight++;
+      (connection as unknown as { tesseraInFlight?: boolean }).tesseraInFlight = true;
+      let id: bigint;
+      try {
+        id = await store.append(documentName, update);
+      } catch (e) {
+        entry.inFlight--; // afterHandleMessage does not run when this hook throws
+        (connection as unknown as { tesseraInFlight?: boolean }).tesseraInFlight = false;
+        throw e;
+      }
+      counters.appended++;
+      if (id > entry.lastId) entry.lastId = id;
+      entry.approxBytes += update.byteLength;
+    },
+    async afterHandleMessage({ connection, documentName }) {
+      // Runs even when applying threw, so a refused message never pins the log.
+      const c = connection as unknown as { tesseraInFlight?: boolean };
+      const entry = logs.get(documentName);
+      if (c.tesseraInFlight && entry) entry.inFlight--;
+      c.tesseraInFlight = false;
+    },
+    async onStoreDocument({ documentName, document }) {
+      await compact(documentName, document);
+    },
+    async afterUnloadDocument({ documentName }) {
+      logs.delete(documentName);
+    },
+  });
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    // One frame carries one update: room for the largest accepted update plus the message envelope.
+    maxPayload: Math.max(LIMITS.wsFrameMaxBytes, LIMITS.yjsUpdateMaxBytes + 64 * 1024),
+  });
+
+  function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const headers = new Headers();
+      for (const [k, v] of Object.entries(req.headers)) {
+        if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(", ") : v);
+      }
+      const request = new Request(`http://${req.headers.host ?? "localhost"}${req.url ?? "/yjs"}`, { headers });
+      // Hocuspocus 4 is transport-agnostic: the caller feeds it messages and the close event.
+      const client = hocuspocus.handleConnection(ws, request, { ws, headers: req.headers });
+      ws.on("message", (data: Buffer | ArrayBuffer | Buffer[]) => {
+        const bytes = Array.isArray(data)
+          ? Buffer.concat(data)
+          : data instanceof ArrayBuffer
+            ? Buffer.from(data)
+            : data;
+        client.handleMessage(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      });
+      ws.on("close", (code, reason) => client.handleClose({ code, reason: reason.toString() }));
+      ws.on("error", (err) => log.warn({ err }, "websocket error"));
+    });
+  }
+
+  async function withDocument(boardId: string, fn: (doc: Y.Doc) => void): Promise<void> {
+    const conn = await hocuspocus.openDirectConnection(boardId, {} as SocketContext);
+    try {
+      let update: Uint8Array | null = null;
+      await conn.transact((doc) => {
+        const before = Y.encodeStateVector(doc);
+        fn(doc);
+        update = Y.encodeStateAsUpdate(doc, before);
+      });
+      if (update) {
+        const entry = logs.get(boardId);
+        if (entry) entry.inFlight++;
+        try {
+          const id = await store.append(boardId, update);
+          if (entry && id > entry.lastId) entry.lastId = id;
+        } finally {
+          if (entry) entry.inFlight--;
+        }
+      }
+    } finally {
+      await conn.disconnect();
+    }
+  }
+
+  async function flushAll(): Promise<void> {
+    await Promise.all([...hocuspocus.documents.entries()].map(([name, doc]) => compact(name, doc)));
+  }
+
+  return {
+    hocuspocus,
+    handleUpgrade,
+    withDocument,
+    flushAll,
+    documentCount: () => hocuspocus.getDocumentsCount(),
+    connectionCount: () => hocuspocus.getConnectionsCount(),
+    stats: () => ({ ...counters }),
+    async close(): Promise<void> {
+      await flushAll();
+      hocuspocus.closeConnections();
+      for (const c of wss.clients) c.terminate();
+      await new Promise<void>((r) => wss.close(() => r()));
+    },
+  };
+}
+
+export type Collab = ReturnType<typeof createCollab>;
+export { ensureCollabTables, pgBoardStore } from "./pg-store.ts";
