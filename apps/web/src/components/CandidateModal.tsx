@@ -1,5 +1,6 @@
 import { addGeneration } from "@tessera/shared";
-import { useState } from "react";
+import { useEffect, useState } from "react";
+import { createPortal } from "react-dom";
 import { GENERATION_ORIGIN, type GenState, type Tile } from "../lib/generationState.ts";
 import { friendlyError, gql } from "../lib/gql.ts";
 import { M_REMIX, M_VARIATIONS } from "../lib/queries.ts";
@@ -22,7 +23,14 @@ export function CandidateModal({ gen, tile, onClose }: { gen: GenState; tile: Ti
     }
   };
 
-  return (
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => e.key === "Escape" && onClose();
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [onClose]);
+
+  // Portalled to <body>: inside the transformed board layer, `position: fixed` would follow the camera.
+  return createPortal(
     <div
       className="overlay"
       role="dialog"
@@ -72,6 +80,7 @@ export function CandidateModal({ gen, tile, onClose }: { gen: GenState; tile: Ti
           </button>
         </div>
       </div>
-    </div>
+    </div>,
+    document.body,
   );
 }

@@ -1,9 +1,9 @@
 "use client";
 
-import { type Card, type CardKind, createCard, deleteCard, duplicateCard } from "@tessera/shared";
+import { CARD_SIZE, type Card, type CardKind, createCard, deleteCard, duplicateCard } from "@tessera/shared";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { BoardSync, ConnectionState } from "../lib/boardSync.ts";
-import { type Camera, fitRects, panBy, screenToBoard, zoomAt } from "../lib/camera.ts";
+import { type Camera, fitRects, panBy, rectsIntersect, screenToBoard, zoomAt } from "../lib/camera.ts";
 import { subscribe } from "../lib/live.ts";
 import { S_BOARD } from "../lib/queries.ts";
 import { BoardContext, type BoardCtx, type BoardInfo } from "./boardContext.ts";
@@ -89,12 +89,17 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
   const addCard = (kind: CardKind, at?: { x: number; y: number }) => {
     if (!canEdit) return;
     const p = at ?? viewportCenter();
+    let x = Math.round(p.x - 140);
+    const y = Math.round(p.y - 40);
+    // Toolbar cards go beside whatever already sits at the viewport centre instead of on top of it.
+    for (let i = 0; !at && i < 50; i++) {
+      const r = { x, y, w: CARD_SIZE.defaultW, h: CARD_SIZE.defaultH };
+      const hit = [...cards.values()].find((c) => rectsIntersect(r, c));
+      if (!hit) break;
+      x = hit.x + hit.w + 24;
+    }
     try {
-      const id = createCard(
-        sync.doc,
-        { kind, x: Math.round(p.x - 140), y: Math.round(p.y - 40), createdBy: info.me.id },
-        sync.origin,
-      );
+      const id = createCard(sync.doc, { kind, x, y, createdBy: info.me.id }, sync.origin);
       setSelected(new Set([id]));
     } catch (e) {
       setToast(e instanceof Error ? e.message : "Could not add a card");
