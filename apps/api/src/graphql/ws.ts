@@ -1,0 +1,53 @@
+/**
+ * GraphQL subscriptions over graphql-ws 6 on `/graphql`. Identity comes from the session cookie on the
+ * upgrade request (checked in onConnect); frames are bounded and a connection must initialise quickly.
+ */
+import type { IncomingMessage } from "node:http";
+import { LIMITS } from "@tessera/shared";
+import type { ValidationRule } from "graphql";
+import { type GraphQLSchema, specifiedRules, validate } from "graphql";
+import { useServer } from "graphql-ws/use/ws";
+import { WebSocketServer } from "ws";
+import type { Session } from "../auth/index.ts";
+import type { Metrics } from "../http/metrics.ts";
+import type { Context, Services } from "./context.ts";
+import { toFormattedError } from "./errors.ts";
+
+export function createGraphqlWs(opts: {
+  schema: GraphQLSchema;
+  services: Services;
+  validationRules: ValidationRule[];
+  metrics: Metrics;
+}) {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.wsFrameMaxBytes });
+  const sessions = new WeakMap<object, Session>();
+  const rules = [...specifiedRules, ...opts.validationRules];
+  const disposer = useServer<Record<string, unknown>, { session?: Session }>(
+    {
+      schema: opts.schema,
+      connectionInitWaitTimeout: 5_000,
+      validate: (schema, doc) => validate(schema, doc, rules),
+      onConnect: async (ctx) => {
+        const req = (ctx.extra as { request: IncomingMessage }).request;
+        const session = await opts.services.auth.sessionFromHeaders(req.headers);
+        if (!session) return false;
+        sessions.set(ctx.extra, session);
+        opts.metrics.wsConnections.inc();
+        return true;
+      },
+      onDisconnect: (ctx) => {
+        if (sessions.has(ctx.extra)) opts.metrics.wsConnections.dec();
+      },
+      context: (ctx): Context => ({ ...opts.services, session: sessions.get(ctx.extra)! }),
+      onSubscribe: () => {
+        opts.metrics.subscriptions.inc();
+      },
+      onComplete: () => {
+        opts.metrics.subscriptions.dec();
+      },
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => toFormattedError(e, e)),
+    },
+    wss,
+  );
+  return { wss, close: () => disposer.dispose() };
+}

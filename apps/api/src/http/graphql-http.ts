@@ -1,0 +1,43 @@
+/** GraphQL over HTTP through Apollo Server 5 on Node's HTTP server (no Express). */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { type ApolloServer, HeaderMap } from "@apollo/server";
+import { LIMITS } from "@tessera/shared";
+import type { Context } from "../graphql/context.ts";
+import { HttpError, readBody } from "./read-body.ts";
+
+export async function handleGraphqlHttp(
+  apollo: ApolloServer<Context>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  context: () => Promise<Context>,
+): Promise<void> {
+  const headers = new HeaderMap();
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(", ") : v);
+  }
+  let body: unknown;
+  if (req.method === "POST") {
+    const raw = await readBody(req, LIMITS.httpBodyMaxBytes);
+    const type = req.headers["content-type"] ?? "";
+    if (type.includes("json")) {
+      try {
+        body = raw.length ? JSON.parse(raw) : undefined;
+      } catch {
+        throw new HttpError(400, "The request body is not valid JSON.");
+      }
+    } else body = raw;
+  }
+  const result = await apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: { method: req.method ?? "GET", headers, search: url.search, body },
+    context,
+  });
+  for (const [k, v] of result.headers) res.setHeader(k, v);
+  res.statusCode = result.status ?? 200;
+  if (result.body.kind === "complete") {
+    res.end(result.body.string);
+    return;
+  }
+  for await (const chunk of result.body.asyncIterator) res.write(chunk);
+  res.end();
+}

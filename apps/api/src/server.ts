@@ -1,0 +1,228 @@
+/**
+ * The API server: one Node HTTP server, one port. GraphQL over HTTP (Apollo 5) and graphql-ws at
+ * `/graphql`, Hocuspocus at `/yjs`, images, health, readiness and metrics; every other route goes to the
+ * optional fallback handler (the Next.js app, wired in the root `scripts/start.ts`).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { ApolloArmor } from "@escape.tech/graphql-armor";
+import { LIMITS } from "@tessera/shared";
+import pino, { type Logger } from "pino";
+import { createAuth, loadSecret, sessionCookieHeader } from "./auth/index.ts";
+import { createCollab } from "./collab/index.ts";
+import { type Config, loadConfig } from "./config.ts";
+import { openDatabase } from "./db/index.ts";
+import { BoardActivityBus } from "./generation/board-activity.ts";
+import { createInProcessEngine, type GenerationEngine } from "./generation/engine.ts";
+import { GenerationService } from "./generation/service.ts";
+import type { Context, Services } from "./graphql/context.ts";
+import { toFormattedError } from "./graphql/errors.ts";
+import { buildSchema } from "./graphql/schema.ts";
+import { createGraphqlWs } from "./graphql/ws.ts";
+import { handleGraphqlHttp } from "./http/graphql-http.ts";
+import { matchImagePath, serveImage } from "./http/images.ts";
+import { createMetrics } from "./http/metrics.ts";
+import { HttpError } from "./http/read-body.ts";
+
+export type Fallback = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+export interface ApiServerOptions {
+  config?: Config;
+  logger?: Logger;
+  fallback?: Fallback;
+  /** Injected engine (tests, benches); default: the in-process runner from TESSERA_MODEL_DIR. */
+  engine?: GenerationEngine | null;
+  /** Grace for in-flight generations on close before they are cancelled. */
+  shutdownGraceMs?: number;
+}
+
+export interface ApiServer {
+  url: string;
+  port: number;
+  services: Services;
+  close(): Promise<void>;
+}
+
+let requestSeq = 0;
+
+export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiServer> {
+  const config = opts.config ?? loadConfig();
+  const logger = opts.logger ?? pino({ level: config.LOG_LEVEL });
+  const metrics = createMetrics();
+  const db = await openDatabase({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.TESSERA_DATA_DIR,
+    log: (m) => logger.debug({ component: "postgres" }, m),
+  });
+  const secret = await loadSecret(config.TESSERA_DATA_DIR, config.TESSERA_SECRET);
+  const auth = createAuth(db.prisma, secret);
+  const activity = new BoardActivityBus();
+  let engine: GenerationEngine | null = null;
+  if (opts.engine !== undefined) engine = opts.engine;
+  else {
+    try {
+      engine = await createInProcessEngine({
+        modelDir: config.TESSERA_MODEL_DIR,
+        executionProviders: config.TESSERA_EP.split(",").map((s) => s.trim()),
+        threads: config.TESSERA_THREADS,
+      });
+    } catch (err) {
+      // The board still works without a model; generation mutations answer RUNNER_UNAVAILABLE.
+      logger.error({ err, modelDir: config.TESSERA_MODEL_DIR }, "runner unavailable");
+    }
+  }
+  const generations = engine
+    ? new GenerationService(db.prisma, engine, activity, logger, 32, {
+        onEvent: (type) => metrics.runnerEvents.inc({ type }),
+        onFinished: (status, ms) => {
+          metrics.generations.inc({ status });
+          metrics.generationSeconds.observe(ms / 1000);
+        },
+      })
+    : null;
+  const reaped = generations ? await generations.reapStale() : 0;
+  if (reaped) logger.warn({ reaped }, "marked generations interrupted by a restart as failed");
+
+  const collab = createCollab({
+    prisma: db.prisma,
+    logger: logger.child({ component: "collab" }),
+    authorize: (headers, boardId) => auth.authorize(headers, boardId),
+  });
+  const services: Services = {
+    prisma: db.prisma,
+    auth,
+    activity,
+    engine,
+    generations,
+    withDocument: (boardId, fn) => collab.withDocument(boardId, fn),
+  };
+  const schema = buildSchema();
+  const armor = new ApolloArmor({
+    maxDepth: { n: LIMITS.queryMaxDepth },
+    maxAliases: { n: LIMITS.queryMaxAliases },
+    maxTokens: { n: LIMITS.queryMaxTokens },
+    costLimit: { maxCost: 5000 },
+    maxDirectives: { n: 20 },
+    blockFieldSuggestion: { enabled: !config.introspection },
+  });
+  const protection = armor.protect();
+  const apollo = new ApolloServer<Context>({
+    schema,
+    introspection: config.introspection,
+    csrfPrevention: true,
+    // graphql-armor's types come from Apollo's CJS build; the plugins are the same objects.
+    plugins: protection.plugins as unknown as ApolloServerPlugin<Context>[],
+    validationRules: protection.validationRules,
+    allowBatchedHttpRequests: false,
+    includeStacktraceInErrorResponses: false,
+    formatError: (f, e) => toFormattedError(f, e, logger),
+  });
+  await apollo.start();
+  const ws = createGraphqlWs({ schema, services, validationRules: protection.validationRules, metrics });
+
+  let shuttingDown = false;
+  async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<string> {
+    const path = url.pathname;
+    if (path === "/healthz") {
+      res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
+      return "healthz";
+    }
+    if (path === "/readyz") {
+      const ok = !shuttingDown && (await db.prisma.$queryRaw`SELECT 1`.then(() => true).catch(() => false));
+      res.writeHead(ok ? 200 : 503, { "content-type": "application/json" });
+      res.end(JSON.stringify({ ok, database: ok, runner: engine !== null }));
+      return "readyz";
+    }
+    if (path === "/metrics") {
+      metrics.queueDepth.set(generations?.inFlight() ?? 0);
+      metrics.yjsDocuments.set(collab.documentCount());
+      metrics.yjsConnections.set(collab.connectionCount());
+      res.writeHead(200, { "content-type": metrics.registry.contentType }).end(await metrics.registry.metrics());
+      return "metrics";
+    }
+    const imageId = matchImagePath(path);
+    if (imageId) {
+      await serveImage(req, res, imageId, { prisma: db.prisma, auth, engine });
+      return "images";
+    }
+    if (path === "/graphql") {
+      const { session, setCookie } = await auth.sessionOrGuest(req.headers);
+      if (setCookie) res.setHeader("set-cookie", sessionCookieHeader(setCookie, url.protocol === "https:"));
+      await handleGraphqlHttp(apollo, req, res, url, async () => ({ ...services, session }));
+      return "graphql";
+    }
+    if (opts.fallback) {
+      // Pages create the guest identity too, so the first page load already carries a session.
+      if (req.method === "GET" && !path.startsWith("/_next/")) {
+        const { setCookie } = await auth.sessionOrGuest(req.headers);
+        if (setCookie) res.setHeader("set-cookie", sessionCookieHeader(setCookie, false));
+      }
+      await opts.fallback(req, res);
+      return "web";
+    }
+    res.writeHead(404, { "content-type": "text/plain" }).end("Not found.");
+    return "not_found";
+  }
+
+  const server = createServer((req, res) => {
+    const id = `${process.pid.toString(36)}-${(++requestSeq).toString(36)}`;
+    res.setHeader("x-request-id", id);
+    const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
+    route(req, res, url)
+      .then((name) => metrics.httpRequests.inc({ route: name, status: String(res.statusCode) }))
+      .catch((err) => {
+        const status = err instanceof HttpError ? err.status : 500;
+        if (status >= 500) logger.error({ err, reqId: id, path: url.pathname }, "request failed");
+        metrics.httpRequests.inc({ route: "error", status: String(status) });
+        if (res.headersSent) return void res.destroy();
+        const code = status === 413 || status === 400 ? "BAD_USER_INPUT" : "INTERNAL";
+        const message = err instanceof HttpError ? err.message : "Something went wrong on our side.";
+        res.writeHead(status, { "content-type": "application/json" });
+        res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+      });
+  });
+  server.on("upgrade", (req, socket, head) => {
+    socket.on("error", () => socket.destroy());
+    const path = (req.url ?? "").split("?")[0];
+    if (shuttingDown) return void socket.destroy();
+    if (path === "/graphql") ws.wss.handleUpgrade(req, socket, head, (c) => ws.wss.emit("connection", c, req));
+    else if (path === "/yjs" || path?.startsWith("/yjs/")) collab.handleUpgrade(req, socket, head);
+    else socket.destroy();
+  });
+  server.requestTimeout = 60_000;
+  server.headersTimeout = 20_000;
+  await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.HOST}:${port}`;
+  logger.info(
+    { url, database: db.embedded ? "embedded" : "DATABASE_URL", runner: engine?.model().name ?? null },
+    "api listening",
+  );
+
+  let closing: Promise<void> | null = null;
+  async function close(): Promise<void> {
+    shuttingDown = true;
+    // Stop accepting, let generations finish (or persist as cancelled), flush Yjs, then close the database.
+    server.close();
+    await generations?.shutdown(opts.shutdownGraceMs ?? 10_000);
+    await collab.flushAll();
+    await collab.close();
+    await ws.close();
+    for (const c of ws.wss.clients) c.terminate();
+    server.closeAllConnections();
+    await apollo.stop();
+    await engine?.close();
+    await db.close();
+    logger.info("api stopped");
+  }
+  return {
+    url,
+    port,
+    services,
+    close: () => {
+      closing ??= close();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * `npm start`: one process, one port. Builds apps/web when its build is missing or older than its sources,
+ * then starts the API with Next's request handler as the fallback for every route the API doesn't own.
+ * TESSERA_NO_WEB=1 starts the API alone.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Fallback, startApiServer } from "../apps/api/src/index.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const webDir = join(root, "apps/web");
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === "node_modules" || entry.name === ".next" || entry.name.startsWith(".")) continue;
+    const p = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+async function webFallback(): Promise<Fallback | undefined> {
+  if (process.env.TESSERA_NO_WEB === "1" || !existsSync(webDir)) return undefined;
+  const buildId = join(webDir, ".next/BUILD_ID");
+  if (!existsSync(buildId) || statSync(buildId).mtimeMs < newestMtime(webDir)) {
+    console.log("building apps/web (next build)…");
+    const r = spawnSync("npm", ["run", "build", "-w", "@tessera/web"], { cwd: root, stdio: "inherit" });
+    if (r.status !== 0) throw new Error("next build failed");
+  }
+  const { default: next } = await import("next");
+  const app = next({ dev: false, dir: webDir });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  return (req, res) => handle(req, res);
+}
+
+const api = await startApiServer({ fallback: await webFallback() });
+console.log(`Tessera on ${api.url}`);
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    api.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+}
