@@ -23,7 +23,10 @@ import {
 
 export const PG_ADMIN = process.env.TESSERA_TEST_PG ?? "postgres://postgres@127.0.0.1:5432/test";
 
-export async function scratchDatabase(): Promise<{ url: string; pool: pg.Pool; drop(): Promise<void> }> {
+/** A fresh database; `tables: false` leaves it empty (for a test that runs the real migrations). */
+export async function scratchDatabase(
+  opts: { tables?: boolean } = {},
+): Promise<{ url: string; pool: pg.Pool; drop(): Promise<void> }> {
   const name = `tessera_collab_${randomBytes(4).toString("hex")}`;
   const admin = new pg.Client({ connectionString: PG_ADMIN });
   await admin.connect();
@@ -31,7 +34,7 @@ export async function scratchDatabase(): Promise<{ url: string; pool: pg.Pool; d
   await admin.end();
   const url = PG_ADMIN.replace(/\/[^/]*$/, `/${name}`);
   const pool = new pg.Pool({ connectionString: url, max: 8 });
-  await ensureCollabTables(pool);
+  if (opts.tables !== false) await ensureCollabTables(pool);
   return {
     url,
     pool,
@@ -76,19 +79,23 @@ export interface RunningServer {
 }
 
 export async function startCollabServer(opts: {
-  store: BoardStore;
+  store?: BoardStore;
+  /** A ready collab instance (e.g. over Prisma); otherwise one is created over `store`. */
+  collab?: Collab;
   roles: Roles;
   debounceMs?: number;
   maxDebounceMs?: number;
   port?: number;
 }): Promise<RunningServer> {
-  const collab = createCollab({
-    store: opts.store,
-    authorize: opts.roles.authorize,
-    logger: quietLogger(),
-    debounceMs: opts.debounceMs,
-    maxDebounceMs: opts.maxDebounceMs,
-  });
+  const collab =
+    opts.collab ??
+    createCollab({
+      store: opts.store,
+      authorize: opts.roles.authorize,
+      logger: quietLogger(),
+      debounceMs: opts.debounceMs,
+      maxDebounceMs: opts.maxDebounceMs,
+    });
   const server: Server = createServer((_req, res) => res.writeHead(404).end());
   server.on("upgrade", (req, socket, head) => {
     if (req.url?.startsWith("/yjs")) collab.handleUpgrade(req, socket, head);
