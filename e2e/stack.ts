@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,7 +23,12 @@ function freePort(): number {
 
 export function stackEnv(): { port: number; baseURL: string; env: Record<string, string> } {
   process.env.TESSERA_E2E_PORT ??= String(freePort());
-  process.env.TESSERA_E2E_DATA_DIR ??= mkdtempSync(join(tmpdir(), "tessera-e2e-"));
+  if (!process.env.TESSERA_E2E_DATA_DIR) {
+    const dir = mkdtempSync(join(tmpdir(), "tessera-e2e-"));
+    // Embedded PostgreSQL's initdb runs as an unprivileged user when we are root: it must reach the dir.
+    chmodSync(dir, 0o755);
+    process.env.TESSERA_E2E_DATA_DIR = dir;
+  }
   const port = Number(process.env.TESSERA_E2E_PORT);
   const env: Record<string, string> = {
     PORT: String(port),

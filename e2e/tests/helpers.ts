@@ -10,6 +10,7 @@ export async function newUser(browser: Browser, name: string): Promise<{ context
   await page.goto("/");
   await page.getByLabel("Display name").fill(name);
   await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved" })).toBeVisible();
   // Next keeps an empty route-announcer alert on every page; only a non-empty alert is an error.
   await expect(page.getByRole("alert").filter({ hasText: /\S/ })).toHaveCount(0);
   return { context, page };

@@ -20,12 +20,14 @@ export function HomePage() {
   const [boardName, setBoardName] = useState("");
   const [link, setLink] = useState("");
   const [busy, setBusy] = useState(false);
+  const [saved, setSaved] = useState(false);
 
   useEffect(() => {
     gql<HomeData>(Q_HOME)
       .then((d) => {
         setData(d);
-        setName(d.me.displayName);
+        // Don't overwrite what the person already started typing while the page loaded.
+        setName((typed) => typed || d.me.displayName);
       })
       .catch((e) => setError(friendlyError(e)));
   }, []);
@@ -68,6 +70,7 @@ export function HomePage() {
     e.preventDefault();
     void run(async () => {
       await gql(M_SET_NAME, { name: name.trim() });
+      setSaved(true);
     });
   };
 
@@ -78,11 +81,19 @@ export function HomePage() {
         <form onSubmit={saveName} className="inline-form">
           <label>
             Display name
-            <input value={name} maxLength={LIMITS.displayNameMaxChars} onChange={(e) => setName(e.target.value)} />
+            <input
+              value={name}
+              maxLength={LIMITS.displayNameMaxChars}
+              onChange={(e) => {
+                setName(e.target.value);
+                setSaved(false);
+              }}
+            />
           </label>
           <button type="submit" disabled={busy || !name.trim()}>
             Save
           </button>
+          {saved && <span role="status">Saved</span>}
         </form>
       </header>
       {error && (
