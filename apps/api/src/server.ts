@@ -7,9 +7,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
-import { LIMITS } from "@tessera/shared";
+import { ERROR_CODES, isTesseraError, LIMITS } from "@tessera/shared";
 import pino, { type Logger } from "pino";
-import { createAuth, loadSecret, sessionCookieHeader } from "./auth/index.ts";
+import { clearSessionCookieHeader, createAuth, loadSecret, sessionCookieHeader } from "./auth/index.ts";
 import { createCollab } from "./collab/index.ts";
 import { type Config, loadConfig } from "./config.ts";
 import { openDatabase } from "./db/index.ts";
@@ -147,7 +147,21 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       return "images";
     }
     if (path === "/graphql") {
-      const { session, setCookie } = await auth.sessionOrGuest(req.headers);
+      const identity = await auth.sessionOrGuest(req.headers).catch((e: unknown) => {
+        if (!isTesseraError(e)) throw e;
+        return null;
+      });
+      if (!identity) {
+        // Cleared, so the next request starts a fresh guest instead of failing forever.
+        res.writeHead(401, { "content-type": "application/json", "set-cookie": clearSessionCookieHeader() });
+        res.end(
+          JSON.stringify({
+            errors: [{ message: ERROR_CODES.UNAUTHENTICATED, extensions: { code: "UNAUTHENTICATED" } }],
+          }),
+        );
+        return "graphql";
+      }
+      const { session, setCookie } = identity;
       if (setCookie) res.setHeader("set-cookie", sessionCookieHeader(setCookie, url.protocol === "https:"));
       await handleGraphqlHttp(apollo, req, res, url, async () => ({ ...services, session }));
       return "graphql";
@@ -155,8 +169,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     if (opts.fallback) {
       // Pages create the guest identity too, so the first page load already carries a session.
       if (req.method === "GET" && !path.startsWith("/_next/")) {
-        const { setCookie } = await auth.sessionOrGuest(req.headers);
-        if (setCookie) res.setHeader("set-cookie", sessionCookieHeader(setCookie, false));
+        const identity = await auth.sessionOrGuest(req.headers).catch(() => null);
+        if (!identity) res.setHeader("set-cookie", clearSessionCookieHeader());
+        else if (identity.setCookie) res.setHeader("set-cookie", sessionCookieHeader(identity.setCookie, false));
       }
       await opts.fallback(req, res);
       return "web";
@@ -205,7 +220,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     shuttingDown = true;
     // Stop accepting, let generations finish (or persist as cancelled), flush Yjs, then close the database.
     server.close();
-    await generations?.shutdown(opts.shutdownGraceMs ?? 10_000);
+    // SIGTERM must exit within 10 s: 7 s for generations, the rest for flushing and closing.
+    await generations?.shutdown(opts.shutdownGraceMs ?? 7_000);
     await collab.flushAll();
     await collab.close();
     await ws.close();

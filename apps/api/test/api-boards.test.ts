@@ -32,9 +32,15 @@ describe("identity and boards", () => {
     expect(me.setDisplayName.displayName).toBe("Ada");
     const forged = new Client(api.url);
     forged.cookie = `${owner.cookie!.slice(0, -3)}abc`;
-    const r = await forged.ok<{ me: { id: string } }>("{ me { id } }");
+    const r = await forged.gql("{ me { id } }");
+    expect(r.status).toBe(401);
+    expect(forged.code(r)).toBe("UNAUTHENTICATED");
+    // The bad cookie was cleared: the next request is a fresh guest, never the owner.
+    expect(forged.cookie).toBe("tessera_session=");
+    forged.cookie = null;
+    const fresh = await forged.ok<{ me: { id: string } }>("{ me { id } }");
     const real = await owner.ok<{ me: { id: string } }>("{ me { id } }");
-    expect(r.me.id).not.toBe(real.me.id); // a forged cookie is a new guest, never the owner
+    expect(fresh.me.id).not.toBe(real.me.id);
   });
 
   it("creates, renames, lists and reads boards", async () => {

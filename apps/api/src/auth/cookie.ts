@@ -57,6 +57,10 @@ export function readCookie(headers: IncomingHttpHeaders, name: string): string |
   return null;
 }
 
+export function clearSessionCookieHeader(): string {
+  return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`;
+}
+
 export function sessionCookieHeader(value: string, secure: boolean): string {
   const attrs = [`${SESSION_COOKIE}=${encodeURIComponent(value)}`, "Path=/", "HttpOnly", "SameSite=Lax"];
   attrs.push(`Max-Age=${60 * 60 * 24 * 365}`);

@@ -8,7 +8,14 @@ import { TesseraError } from "@tessera/shared";
 import type { PrismaClient } from "../db/index.ts";
 import { readCookie, SESSION_COOKIE, signSession, verifySession } from "./cookie.ts";
 
-export { loadSecret, SESSION_COOKIE, sessionCookieHeader, signSession, verifySession } from "./cookie.ts";
+export {
+  clearSessionCookieHeader,
+  loadSecret,
+  SESSION_COOKIE,
+  sessionCookieHeader,
+  signSession,
+  verifySession,
+} from "./cookie.ts";
 
 export type BoardRole = "OWNER" | "EDITOR" | "VIEWER";
 export interface Session {
@@ -30,7 +37,10 @@ function guestName(): string {
 export interface Auth {
   secret: string;
   sessionFromHeaders(headers: IncomingHttpHeaders): Promise<Session | null>;
-  /** The session, or a new guest user plus the cookie value to set. */
+  /**
+   * The session, or a new guest user plus the cookie value to set when there is no cookie. A cookie that is
+   * present but invalid (forged, old secret, deleted user) throws UNAUTHENTICATED: the caller clears it.
+   */
   sessionOrGuest(headers: IncomingHttpHeaders): Promise<{ session: Session; setCookie?: string }>;
   cookieFor(userId: string): string;
   boardRole(userId: string, boardId: string): Promise<BoardRole | null>;
@@ -58,6 +68,7 @@ export function createAuth(prisma: PrismaClient, secret: string): Auth {
     async sessionOrGuest(headers) {
       const existing = await sessionFromHeaders(headers);
       if (existing) return { session: existing };
+      if (readCookie(headers, SESSION_COOKIE) !== null) throw new TesseraError("UNAUTHENTICATED");
       const user = await prisma.user.create({ data: { id: newId(), displayName: guestName() } });
       return {
         session: { userId: user.id, displayName: user.displayName },

@@ -30,7 +30,14 @@ export function createGraphqlWs(opts: {
       onConnect: async (ctx) => {
         const req = (ctx.extra as { request: IncomingMessage }).request;
         const session = await opts.services.auth.sessionFromHeaders(req.headers);
-        if (!session) return false;
+        if (!session) {
+          // 4401 (not graphql-ws's generic 4403) so clients can tell "sign in again" from "not allowed".
+          (ctx.extra as { socket: { close(code: number, reason: string): void } }).socket.close(
+            4401,
+            "Unauthenticated",
+          );
+          return false;
+        }
         sessions.set(ctx.extra, session);
         opts.metrics.wsConnections.inc();
         return true;
