@@ -116,7 +116,15 @@ describe(`CRDT convergence (seed ${SEED})`, () => {
         new Set(clients.map((p) => canonical(p.document))).size === 1,
       20_000,
       "convergence",
-    );
+    ).catch((e) => {
+      const state = clients.map((p) => ({
+        synced: p.isSynced,
+        unsynced: p.unsyncedChanges,
+        status: p.configuration.websocketProvider.status,
+        cards: listCards(p.document).length,
+      }));
+      throw new Error(`${(e as Error).message}: ${JSON.stringify(state)}`);
+    });
     const expected = canonical(clients[0]?.document ?? new Y.Doc());
     expect(listCards(clients[0]?.document ?? new Y.Doc()).length).toBeGreaterThan(0);
     expect(disconnects).toBeGreaterThan(0);
