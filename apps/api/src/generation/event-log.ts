@@ -44,16 +44,25 @@ export class EventLog<T> {
   /** Every event from `fromSeq`, then live ones until the log closes or `signal` aborts. */
   async *subscribe(fromSeq = 0, signal?: AbortSignal): AsyncGenerator<Sequenced<T>> {
     let cursor = Math.max(0, fromSeq);
-    while (!signal?.aborted) {
-      while (cursor < this.events.length) {
-        yield this.events[cursor++]!;
-        if (signal?.aborted) return;
+    let wake: (() => void) | null = null;
+    // One abort listener per subscription (not per wait), removed at the end.
+    const onAbort = () => wake?.();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      while (!signal?.aborted) {
+        while (cursor < this.events.length) {
+          yield this.events[cursor++]!;
+          if (signal?.aborted) return;
+        }
+        if (this.closed) return;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          this.waiters.push(resolve);
+        });
+        wake = null;
       }
-      if (this.closed) return;
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        signal?.addEventListener("abort", () => resolve(), { once: true });
-      });
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
     }
   }
 }
