@@ -22,6 +22,7 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
   const cards = useCards(sync.doc);
   const viewportRef = useRef<HTMLDivElement>(null);
   const worldRef = useRef<HTMLDivElement>(null);
+  const gridRef = useRef<HTMLDivElement>(null);
   const cam = useRef<Camera>({ x: -80, y: -80, zoom: 1 });
   const presence = useRef<PresenceHandle>(null);
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -36,13 +37,18 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
     const w = worldRef.current;
     if (w) w.style.transform = `scale(${next.zoom}) translate(${-next.x}px, ${-next.y}px)`;
     const vp = viewportRef.current;
-    if (vp) {
-      // The dot grid moves and scales with the board so panning feels anchored.
+    const grid = gridRef.current;
+    if (grid) {
+      // The dot grid follows the board on its own composited layer: a pan only moves it by less than one
+      // cell (no repaint); only a zoom changes the cell size.
       const size = 24 * next.zoom;
-      vp.style.backgroundSize = `${size}px ${size}px`;
-      vp.style.backgroundPosition = `${-next.x * next.zoom}px ${-next.y * next.zoom}px`;
-      presence.current?.setViewport(next, vp.clientWidth, vp.clientHeight);
+      const bg = `${size}px ${size}px`;
+      if (grid.style.backgroundSize !== bg) grid.style.backgroundSize = bg;
+      const ox = (((-next.x * next.zoom) % size) + size) % size;
+      const oy = (((-next.y * next.zoom) % size) + size) % size;
+      grid.style.transform = `translate(${ox}px, ${oy}px)`;
     }
+    if (vp) presence.current?.setViewport(next, vp.clientWidth, vp.clientHeight);
   }, []);
 
   useEffect(() => applyCamera(cam.current), [applyCamera]);
@@ -172,7 +178,7 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
 
   const [marquee, setMarquee] = useState<{ x: number; y: number; w: number; h: number } | null>(null);
   const onPointerDown = (e: React.PointerEvent) => {
-    const onEmpty = e.target === viewportRef.current || e.target === worldRef.current;
+    const onEmpty = e.target === viewportRef.current || e.target === worldRef.current || e.target === gridRef.current;
     if (!onEmpty && !space.current) return;
     const vp = viewportRef.current!;
     vp.setPointerCapture(e.pointerId);
@@ -244,7 +250,7 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
     return () => vp.removeEventListener("wheel", wheel);
   }, [applyCamera]);
   const onDoubleClick = (e: React.MouseEvent) => {
-    if (e.target !== viewportRef.current && e.target !== worldRef.current) return;
+    if (e.target !== viewportRef.current && e.target !== worldRef.current && e.target !== gridRef.current) return;
     const rect = viewportRef.current!.getBoundingClientRect();
     addCard("prompt", screenToBoard(cam.current, e.clientX - rect.left, e.clientY - rect.top));
   };
@@ -276,6 +282,7 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
           onPointerMove={onPointerMove}
           onDoubleClick={onDoubleClick}
         >
+          <div ref={gridRef} className="grid" aria-hidden="true" />
           <div ref={worldRef} className="world">
             {cardList.map((c: Card) => (
               <CardView key={c.id} card={c} selected={selected.has(c.id)} onSelect={setSelected} />

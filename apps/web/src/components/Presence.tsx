@@ -54,9 +54,13 @@ export const Presence = forwardRef<PresenceHandle>(function Presence(_props, ref
       setPeers(readPeers(awareness.getStates() as Map<number, Record<string, unknown>>, awareness.clientID));
       for (const l of listeners) l();
     };
-    awareness.on("change", update);
+    // My own cursor and viewport change every frame while I pan; only other people's changes re-render.
+    const onChange = (c: { added: number[]; updated: number[]; removed: number[] }) => {
+      if ([...c.added, ...c.updated, ...c.removed].some((id) => id !== awareness.clientID)) update();
+    };
+    awareness.on("change", onChange);
     update();
-    return () => awareness.off("change", update);
+    return () => awareness.off("change", onChange);
   }, [awareness, info.me, listeners]);
 
   useImperativeHandle(ref, () => {
