@@ -32,6 +32,8 @@ export interface GenerationMetrics {
 }
 
 const LOG_RETENTION_MS = 60_000;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
 
 export class GenerationService {
   private readonly logs = new Map<string, EventLog<GqlGenerationEvent>>();
@@ -68,7 +70,8 @@ export class GenerationService {
       Object.entries(input.params ?? {}).filter(([, v]) => v !== null && v !== undefined),
     );
     const parsed = generationRequestSchema.safeParse({
-      prompt: input.prompt,
+      // Control characters mean nothing to the tokenizer and PostgreSQL text can't hold NUL: spaces instead.
+      prompt: typeof input.prompt === "string" ? input.prompt.replace(CONTROL_CHARS, " ") : input.prompt,
       n: input.n,
       seed,
       params,

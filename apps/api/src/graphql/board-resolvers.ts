@@ -7,8 +7,11 @@ import type { Role } from "../db/index.ts";
 import { type Context, requireRole } from "./context.ts";
 import { parseArg } from "./validate.ts";
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const noControl = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
 const boardName = z
   .string()
+  .refine(noControl, "Names can't contain control characters.")
   .transform((s) => s.trim())
   .pipe(
     z
@@ -18,6 +21,7 @@ const boardName = z
   );
 const displayName = z
   .string()
+  .refine(noControl, "Names can't contain control characters.")
   .transform((s) => s.trim())
   .pipe(
     z
