@@ -104,6 +104,8 @@ describe(`CRDT convergence (seed ${SEED})`, () => {
             socket.disconnect(); // keep editing offline for a moment, then come back
             for (let k = 0; k < 3; k++) randomEdit(p.document, r, `${n}.${i}.off${k};`);
             await sleep(50 + Math.floor(r() * 150));
+            // connect() is a no-op while the old socket still reports "connected": wait for the close first.
+            await waitFor(() => socket.status === "disconnected", 5000, "socket closed");
             void socket.connect();
           }
         }
