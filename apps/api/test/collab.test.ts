@@ -2,7 +2,7 @@
  * Hocuspocus boards through a real HTTP server and real providers: auth close codes, viewer read-only,
  * append-before-ack ordering, persistence across restarts, server-side edits, abuse limits.
  */
-import { addGeneration, cardText, createCard, listCards, readCard } from "@tessera/shared";
+import { addGeneration, cardText, createCard, LIMITS, listCards, readCard } from "@tessera/shared";
 import * as encoding from "lib0/encoding";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type WebSocket from "ws";
@@ -211,6 +211,35 @@ describe("collab server", () => {
     const q = connect(server.url, "b6", "alice");
     await synced(q);
     expect(listCards(q.document)).toHaveLength(2);
+    q.destroy();
+  });
+
+  it("bounds the stored document size: an update that would grow the board past the limit is refused", async () => {
+    await addBoard(db.pool, "big");
+    roles.set("big", "alice", "OWNER");
+    const p = connect(server.url, "big", "alice");
+    await synced(p);
+    const id = createCard(p.document, { kind: "note", x: 0, y: 0 });
+    await acked(p);
+    const closed = new Promise<number>((r) => p.on("close", ({ event }: { event: { code: number } }) => r(event.code)));
+    let code: number | null = null;
+    void closed.then((c) => {
+      code = c;
+    });
+    const chunk = "x".repeat(LIMITS.yjsUpdateMaxBytes - 64 * 1024);
+    for (let i = 0; i < 12 && code === null; i++) {
+      cardText(p.document, id).insert(0, chunk);
+      await waitFor(() => code !== null || (p.isSynced && !p.hasUnsyncedChanges), 20_000, "ack or close");
+    }
+    p.destroy();
+    expect(code).toBe(1009);
+    const r = await db.pool.query(
+      `SELECT coalesce(sum(length(update)), 0)::bigint AS n FROM "BoardUpdate" WHERE "boardId" = 'big'`,
+    );
+    expect(Number(r.rows[0].n)).toBeLessThanOrEqual(LIMITS.boardDocumentMaxBytes);
+    const q = connect(server.url, "big", "alice");
+    await synced(q);
+    expect(listCards(q.document)).toHaveLength(1);
     q.destroy();
   });
 });
