@@ -46,7 +46,10 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     stopping = true;
     api.close().then(
       () => process.exit(0),
-      () => process.exit(1),
+      (err: unknown) => {
+        console.error("shutdown failed", err);
+        process.exit(1);
+      },
     );
   });
 }

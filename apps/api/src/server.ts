@@ -111,6 +111,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     schema,
     introspection: config.introspection,
     csrfPrevention: true,
+    // Apollo would stop itself and re-raise the signal, killing the process before generations persist
+    // and Yjs flushes; our close() owns shutdown.
+    stopOnTerminationSignals: false,
     // graphql-armor's types come from Apollo's CJS build; the plugins are the same objects.
     plugins: protection.plugins as unknown as ApolloServerPlugin<Context>[],
     validationRules: protection.validationRules,

