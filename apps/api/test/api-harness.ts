@@ -37,6 +37,7 @@ export class Client {
   cookie: string | null = null;
   constructor(readonly baseUrl: string) {}
 
+  // biome-ignore lint/suspicious/noExplicitAny: tests index into ad-hoc query results
   async gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>> {
     const res = await fetch(`${this.baseUrl}/graphql`, {
       method: "POST",
@@ -49,6 +50,7 @@ export class Client {
   }
 
   /** Data or throw with the errors, for the happy path. */
+  // biome-ignore lint/suspicious/noExplicitAny: tests index into ad-hoc query results
   async ok<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<T> {
     const r = await this.gql<T>(query, variables);
     if (r.errors?.length || !r.data) throw new Error(JSON.stringify(r.errors ?? r));
