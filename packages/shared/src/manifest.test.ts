@@ -99,4 +99,19 @@ describe("parseManifest", () => {
     m.files = files;
     expect(() => parseManifest(m)).toThrow(/missing an entry for prior.onnx/);
   });
+
+  it("defaults the KV cache layout to concat (older bundles, Optimum exports) and accepts a static one", () => {
+    expect(parseManifest(validManifest()).prior.kvCache).toEqual({ kind: "concat" });
+    const m = validManifest();
+    (m.prior as Record<string, unknown>).kvCache = { kind: "static", length: 287 };
+    expect(parseManifest(m).prior.kvCache).toEqual({ kind: "static", length: 287 });
+  });
+
+  it("rejects a static KV cache too short for a whole generation, and an unknown layout", () => {
+    const m = validManifest();
+    (m.prior as Record<string, unknown>).kvCache = { kind: "static", length: 100 };
+    expect(() => parseManifest(m)).toThrow(/static KV cache of length 100 cannot hold the 287 tokens/);
+    (m.prior as Record<string, unknown>).kvCache = { kind: "ring" };
+    expect(() => parseManifest(m)).toThrow(/prior\.kvCache\.kind/);
+  });
 });

@@ -33,6 +33,21 @@ export const samplingDefaultsSchema = z.object({
   guidanceScale: z.number().min(0).max(20),
 });
 
+/**
+ * How the prior's KV cache is laid out between steps.
+ * - `concat` (Optimum-style, the default for bundles that don't say): `past_key_values.*` are
+ *   [batch, kvHeads, past, headDim] with any `past`, and `present.*` return past and the new tokens
+ *   concatenated, so a step's inputs and outputs grow with the prefix.
+ * - `static`: `past_key_values.*` are always [batch, kvHeads, length, headDim] (a preallocated cache;
+ *   unused slots are masked 0 in `attention_mask`, which is [batch, length + seq]), and `present.*` return
+ *   only the new tokens' K/V [batch, kvHeads, seq, headDim], which the caller writes into its slots. A
+ *   step then costs the same at every position.
+ */
+export const kvCacheSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("concat") }),
+  z.object({ kind: z.literal("static"), length: z.number().int().positive() }),
+]);
+
 export const priorSchema = z.object({
   file: fileName,
   layers: z.number().int().positive(),
@@ -53,6 +68,8 @@ export const priorSchema = z.object({
   imageTokenOffset: z.number().int().nonnegative(),
   /** The graph returns logits for the last position only: [batch, 1, logitsSize]. */
   logitsLastOnly: z.boolean(),
+  /** Absent in older bundles and Optimum exports, which are concat-style. */
+  kvCache: kvCacheSchema.default({ kind: "concat" }),
 });
 
 export const clipSchema = z.object({
@@ -120,6 +137,14 @@ export const manifestSchema = z
     if (m.prior.heads % m.prior.kvHeads !== 0) {
       ctx.addIssue({ code: "custom", path: ["prior", "kvHeads"], message: "heads must be a multiple of kvHeads" });
     }
+    const fed = m.prior.textLength + m.grid.rows * m.grid.cols - 1; // the last code is sampled, never fed
+    if (m.prior.kvCache.kind === "static" && m.prior.kvCache.length < fed) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["prior", "kvCache", "length"],
+        message: `a static KV cache of length ${m.prior.kvCache.length} cannot hold the ${fed} tokens a generation feeds (textLength + rows·cols − 1)`,
+      });
+    }
     if (m.vq.fillerCode >= m.codebookSize) {
       ctx.addIssue({ code: "custom", path: ["vq", "fillerCode"], message: "fillerCode must be a valid code" });
     }
@@ -136,6 +161,7 @@ export const manifestSchema = z
   });
 
 export type BundleManifest = z.infer<typeof manifestSchema>;
+export type KvCacheLayout = z.infer<typeof kvCacheSchema>;
 export type SamplingDefaults = z.infer<typeof samplingDefaultsSchema>;
 
 export class ManifestError extends Error {
