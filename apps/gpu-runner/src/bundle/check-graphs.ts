@@ -1,11 +1,16 @@
 import type { BundleManifest } from "@tessera/shared";
 import type { InferenceSession } from "onnxruntime-node";
 
-/** One expected graph input or output: a name, an element type and a shape (number = fixed, null = any). */
+/**
+ * One expected graph input or output: a name, an element type and a shape (number = fixed, null = any,
+ * "dynamic" = must not be fixed, e.g. a concat-layout cache's growing past length).
+ */
 export interface IoSpec {
   name: string;
   type: string;
-  shape: (number | null)[];
+  shape: (number | null | "dynamic")[];
+  /** Said after a mismatch in a dimension, to tell the reader what the fix probably is. */
+  hint?: string;
 }
 
 export interface GraphSpec {
@@ -19,16 +24,27 @@ export function expectedGraphs(
 ): Record<"prior" | "vqEncoder" | "vqDecoder" | "clipText" | "clipVision", GraphSpec> {
   const { rows, cols } = m.grid;
   const S = m.image.size;
-  const kv = (prefix: string, i: number, part: "key" | "value"): IoSpec => ({
+  const cache = m.prior.kvCache;
+  // Static: past is the preallocated cache (fixed length). Concat: past grows, so a fixed length means the
+  // graph is really a static-cache export.
+  const pastLength = cache.kind === "static" ? cache.length : "dynamic";
+  const hint =
+    cache.kind === "static"
+      ? `manifest.json's prior.kvCache is { kind: "static", length: ${cache.length} }`
+      : `manifest.json's prior.kvCache is concat (the default when absent); a graph with a fixed past length is a static-cache export and needs prior.kvCache { kind: "static", length }`;
+  const kv = (prefix: string, i: number, part: "key" | "value", past: number | null | "dynamic"): IoSpec => ({
     name: `${prefix}.${i}.${part}`,
     type: "float32",
-    shape: [null, m.prior.kvHeads, null, m.prior.headDim],
+    shape: [null, m.prior.kvHeads, past, m.prior.headDim],
+    hint,
   });
   const pastIn: IoSpec[] = [];
   const presentOut: IoSpec[] = [];
   for (let i = 0; i < m.prior.layers; i++) {
-    pastIn.push(kv("past_key_values", i, "key"), kv("past_key_values", i, "value"));
-    presentOut.push(kv("present", i, "key"), kv("present", i, "value"));
+    for (const part of ["key", "value"] as const) {
+      pastIn.push(kv("past_key_values", i, part, pastLength));
+      presentOut.push(kv("present", i, part, null));
+    }
   }
   return {
     prior: {
@@ -87,8 +103,12 @@ export function graphMismatches(session: InferenceSession, spec: GraphSpec): str
       }
       got.shape.forEach((dim, i) => {
         const expected = w.shape[i];
-        if (typeof dim === "number" && dim > 0 && expected != null && dim !== expected) {
-          problems.push(`${kind} "${w.name}" dimension ${i} is ${dim}, manifest implies ${expected}`);
+        const fixed = typeof dim === "number" && dim > 0;
+        const hint = w.hint ? ` (${w.hint})` : "";
+        if (expected === "dynamic") {
+          if (fixed) problems.push(`${kind} "${w.name}" dimension ${i} is fixed at ${dim}${hint}`);
+        } else if (fixed && expected != null && dim !== expected) {
+          problems.push(`${kind} "${w.name}" dimension ${i} is ${dim}, manifest implies ${expected}${hint}`);
         }
       });
     }

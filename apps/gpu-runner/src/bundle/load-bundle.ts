@@ -118,12 +118,22 @@ async function probe(b: Bundle): Promise<void> {
       [1, T],
     ),
   };
+  // Static layout: the preallocated cache (all slots masked); concat: an empty past. Either way present.*
+  // must hold exactly the T prefilled tokens, which tells a concat graph from a static one.
+  const cache = m.prior.kvCache;
+  const pastLen = cache.kind === "static" ? cache.length : 0;
+  const past = new Float32Array(m.prior.kvHeads * pastLen * m.prior.headDim);
+  if (cache.kind === "static") {
+    const mask = new BigInt64Array(pastLen + T);
+    mask.fill(1n, pastLen);
+    feeds.attention_mask = new ort.Tensor("int64", mask, [1, pastLen + T]);
+  }
   for (let i = 0; i < m.prior.layers; i++) {
     for (const part of ["key", "value"]) {
-      feeds[`past_key_values.${i}.${part}`] = new ort.Tensor("float32", new Float32Array(0), [
+      feeds[`past_key_values.${i}.${part}`] = new ort.Tensor("float32", past, [
         1,
         m.prior.kvHeads,
-        0,
+        pastLen,
         m.prior.headDim,
       ]);
     }
@@ -144,10 +154,14 @@ async function probe(b: Bundle): Promise<void> {
   }
   const keyDims = out["present.0.key"]?.dims ?? [];
   if (keyDims.join(",") !== `1,${m.prior.kvHeads},${T},${m.prior.headDim}`) {
+    const concatLike = cache.kind === "static" && keyDims[2] === pastLen + T;
     throw new BundleError(
       b.dir,
       m.prior.file,
-      `the prior's KV cache has shape [${keyDims.join(", ")}], manifest.json implies [1, ${m.prior.kvHeads}, ${T}, ${m.prior.headDim}].`,
+      `the prior's KV cache has shape [${keyDims.join(", ")}], manifest.json implies [1, ${m.prior.kvHeads}, ${T}, ${m.prior.headDim}]` +
+        (concatLike
+          ? ` — the graph returns the whole cache (past + new, the concat layout) but manifest.json's prior.kvCache says static; drop prior.kvCache or re-export the static-cache graph.`
+          : "."),
     );
   }
   const { rows, cols } = m.grid;

@@ -1,24 +1,13 @@
+import type { KvCache, KvPast, KvRowSource, KvShape } from "./kv-cache.ts";
+
 /**
- * The running batch's KV cache. Rows are right-aligned: a row with `realLen` cached tokens occupies the
+ * The running batch's KV cache for a concat-layout prior (Optimum-style: `present.*` = past + new, so the
+ * cache is replaced by the graph's outputs every step). Rows are right-aligned: a row with `realLen` cached tokens occupies the
  * last `realLen` of `cols` columns and the leading columns are masked out (attention_mask 0). That is what
  * lets a request join mid-flight (its shorter cache is left-padded) and lets the cache shrink again when
  * the longest rows leave (leading columns masked in every row are trimmed).
  */
-export interface KvShape {
-  layers: number;
-  kvHeads: number;
-  headDim: number;
-}
-
-/** Where a row of a rebuilt batch comes from: row `row` of `tensors` (2·layers arrays of `cols` columns). */
-export interface KvRowSource {
-  tensors: Float32Array[];
-  cols: number;
-  row: number;
-  realLen: number;
-}
-
-export class KvBatch {
+export class KvBatch implements KvCache {
   /** Per layer: key then value, each [rows, kvHeads, cols, headDim]. */
   tensors: Float32Array[];
   rows = 0;
@@ -41,7 +30,8 @@ export class KvBatch {
         const dst = next[t]!;
         const from = src.tensors[t]!;
         for (let h = 0; h < kvHeads; h++) {
-          const srcStart = ((src.row * kvHeads + h) * src.cols + (src.cols - src.realLen)) * headDim;
+          const start = src.start ?? src.cols - src.realLen;
+          const srcStart = ((src.row * kvHeads + h) * src.cols + start) * headDim;
           const dstStart = ((r * kvHeads + h) * cols + (cols - src.realLen)) * headDim;
           dst.set(from.subarray(srcStart, srcStart + src.realLen * headDim), dstStart);
         }
@@ -51,6 +41,18 @@ export class KvBatch {
     this.rows = rows;
     this.cols = cols;
     this.realLen = sources.map((s) => s.realLen);
+  }
+
+  prefill(rows: number, seq: number): KvPast & { mask: BigInt64Array } {
+    return {
+      tensors: this.tensors.map(() => new Float32Array(0)),
+      cols: 0,
+      mask: new BigInt64Array(rows * seq).fill(1n),
+    };
+  }
+
+  past(): KvPast {
+    return { tensors: this.tensors, cols: this.cols };
   }
 
   /** A source descriptor for row `row` of this batch, for `rebuild`. */

@@ -4,13 +4,18 @@ import ort from "onnxruntime-node";
 export interface PriorOutput {
   /** [rows, logitsSize] */
   logits: Float32Array;
-  /** present.{i}.key / .value in layer order, each [rows, kvHeads, past+seq, headDim]. */
+  /**
+   * present.{i}.key / .value in layer order: [rows, kvHeads, past+seq, headDim] for a concat-layout graph,
+   * [rows, kvHeads, seq, headDim] (the new tokens only) for a static one.
+   */
   present: Float32Array[];
 }
 
 /**
  * One forward of the prior. `inputIds` and `positionIds` are [rows, seq]; `mask` is [rows, past+seq];
- * `past` holds 2·layers arrays of `pastCols` columns (empty for a prefill).
+ * `past` holds 2·layers arrays of `pastCols` columns (empty for a concat prefill, the fixed cache length for
+ * a static graph). ONNX Runtime reads the typed arrays in place (views included), so passing the cache
+ * costs nothing per step.
  */
 export async function runPrior(
   session: ort.InferenceSession,

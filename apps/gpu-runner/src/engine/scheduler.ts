@@ -3,7 +3,7 @@ import type { Bundle } from "../bundle/load-bundle.ts";
 import { TokenSampler } from "../sampling/sampler.ts";
 import { type Emit, Job, type JobSpec, type Slot } from "./job.ts";
 import { emitPreviews, finishJob } from "./job-output.ts";
-import { KvBatch, type KvRowSource } from "./kv-batch.ts";
+import { createKvCache, type KvCache, type KvRowSource } from "./kv-cache.ts";
 import { runPrior } from "./prior-forward.ts";
 
 export interface SchedulerOptions {
@@ -30,7 +30,7 @@ export class Scheduler {
   /** Every job not yet ended, by id, so a cancel finds it even mid-prefill. */
   private readonly jobs = new Map<string, Job>();
   private slots: Slot[] = [];
-  private readonly kv: KvBatch;
+  private readonly kv: KvCache;
   private readonly sampler: TokenSampler;
   private readonly total: number;
   private wake: (() => void) | null = null;
@@ -47,7 +47,7 @@ export class Scheduler {
     private readonly onTurn: (stats: SchedulerStats) => void = () => {},
   ) {
     const m = bundle.manifest;
-    this.kv = new KvBatch({ layers: m.prior.layers, kvHeads: m.prior.kvHeads, headDim: m.prior.headDim });
+    this.kv = createKvCache(m);
     this.sampler = new TokenSampler(m.prior.logitsSize);
     this.total = m.grid.rows * m.grid.cols;
     this.emit = (id, event) => {
@@ -169,18 +169,8 @@ export class Scheduler {
         positions[r * seq + k] = BigInt(k);
       }
     });
-    const empty = this.kv.tensors.map(() => new Float32Array(0));
-    const out = await runPrior(
-      this.bundle.prior,
-      m,
-      rows,
-      seq,
-      ids,
-      positions,
-      ids.map(() => 1n),
-      empty,
-      0,
-    );
+    const past = this.kv.prefill(rows, seq);
+    const out = await runPrior(this.bundle.prior, m, rows, seq, ids, positions, past.mask, past.tensors, past.cols);
     job.admittedAt = performance.now();
     const sources: KvRowSource[] = this.slots.map((_, i) => this.kv.source(i));
     for (let c = 0; c < job.spec.n; c++) {
@@ -193,6 +183,7 @@ export class Scheduler {
         };
         (r === 1 ? job.uncond : job.cond).push(slot);
         this.slots.push(slot);
+        // Both layouts return the prefilled tokens' K/V as present.* here (nothing was cached before).
         sources.push({ tensors: out.present, cols: seq, row: r, realLen: seq });
       }
     }
@@ -245,17 +236,9 @@ export class Scheduler {
       positions[r] = BigInt(m.prior.textLength + k);
     });
     const started = performance.now();
-    const out = await runPrior(
-      this.bundle.prior,
-      m,
-      rows,
-      1,
-      ids,
-      positions,
-      this.kv.stepMask(1),
-      this.kv.tensors,
-      this.kv.cols,
-    );
+    const mask = this.kv.stepMask(1);
+    const past = this.kv.past();
+    const out = await runPrior(this.bundle.prior, m, rows, 1, ids, positions, mask, past.tensors, past.cols);
     this.lastStepMs = performance.now() - started;
     this.kv.advance(out.present, 1);
     const V = m.prior.logitsSize;
@@ -265,7 +248,7 @@ export class Scheduler {
     for (const job of new Set(this.slots.map((s) => s.job))) job.steps++;
   }
 
-  /** Removes the jobs' rows and trims cache columns that no remaining row uses. */
+  /** Removes the jobs' rows (the concat layout also trims cache columns that no remaining row uses). */
   private removeJobs(jobs: Set<Job>): void {
     const keep: KvRowSource[] = [];
     const slots: Slot[] = [];
