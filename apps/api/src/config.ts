@@ -12,7 +12,21 @@ const Env = z.object({
   DATABASE_URL: z.url().optional(),
   TESSERA_DATA_DIR: z.string().min(1).default(`${REPO_ROOT}.tessera`),
   TESSERA_MODEL_DIR: z.string().min(1).default(`${REPO_ROOT}models/tessera-tiny`),
+  /** Set: scaled out — jobs, events, activity, rate limits and Yjs fan-out go through this Redis. */
   REDIS_URL: z.url().optional(),
+  /** Namespace of every Redis key and channel (several deployments or tests can share one Redis). */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, "REDIS_PREFIX: letters, digits, _ . - (at most 64)")
+    .default("tessera"),
+  /** Runner process: generations one process runs at once (they share its batch). */
+  TESSERA_RUNNER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** Runner job lock: a runner that stops renewing it (killed) loses its job after this long. */
+  TESSERA_JOB_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  /** How often runners look for jobs whose runner died (BullMQ stalled-job check). */
+  TESSERA_STALLED_INTERVAL_MS: z.coerce.number().int().min(200).max(600_000).default(15_000),
+  /** Scaled out: waiting + running generations across all runners before startGeneration says QUEUE_FULL. */
+  TESSERA_MAX_QUEUED: z.coerce.number().int().min(1).max(100_000).default(256),
   TESSERA_EP: z.string().default("cpu"),
   TESSERA_THREADS: z.coerce.number().int().min(1).max(256).optional(),
   TESSERA_SECRET: z.string().min(16, "TESSERA_SECRET must be at least 16 characters").optional(),

@@ -24,6 +24,7 @@ import { handleGraphqlHttp } from "./http/graphql-http.ts";
 import { matchImagePath, serveImage } from "./http/images.ts";
 import { createMetrics } from "./http/metrics.ts";
 import { HttpError } from "./http/read-body.ts";
+import { createScaleOut, type ScaleOut } from "./scale/index.ts";
 
 export type Fallback = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -57,9 +58,28 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   });
   const secret = await loadSecret(config.TESSERA_DATA_DIR, config.TESSERA_SECRET);
   const auth = createAuth(db.prisma, secret);
-  const activity = new BoardActivityBus();
+  const generationMetrics = {
+    onEvent: (type: string) => metrics.runnerEvents.inc({ type }),
+    onFinished: (status: string, ms: number) => {
+      metrics.generations.inc({ status });
+      metrics.generationSeconds.observe(ms / 1000);
+    },
+  };
+  // REDIS_URL: scaled out — runners are separate processes fed by a queue, events and activity go
+  // through Redis, Yjs edits reach the other nodes through the Hocuspocus Redis extension.
+  const redisUrl = config.REDIS_URL;
+  const scale: ScaleOut | null = redisUrl
+    ? await createScaleOut({
+        config: { ...config, REDIS_URL: redisUrl },
+        prisma: db.prisma,
+        logger,
+        metrics: generationMetrics,
+      })
+    : null;
+  const activity = scale?.activity ?? new BoardActivityBus();
   let engine: GenerationEngine | null = null;
-  if (opts.engine !== undefined) engine = opts.engine;
+  if (scale) engine = scale.engine;
+  else if (opts.engine !== undefined) engine = opts.engine;
   else {
     try {
       engine = await createInProcessEngine({
@@ -72,15 +92,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       logger.error({ err, modelDir: config.TESSERA_MODEL_DIR }, "runner unavailable");
     }
   }
-  const generations = engine
-    ? new GenerationService(db.prisma, engine, activity, logger, 32, {
-        onEvent: (type) => metrics.runnerEvents.inc({ type }),
-        onFinished: (status, ms) => {
-          metrics.generations.inc({ status });
-          metrics.generationSeconds.observe(ms / 1000);
-        },
-      })
-    : null;
+  const generations =
+    scale?.generations ??
+    (engine ? new GenerationService(db.prisma, engine, activity, logger, 32, generationMetrics) : null);
   const reaped = generations ? await generations.reapStale() : 0;
   if (reaped) logger.warn({ reaped }, "marked generations interrupted by a restart as failed");
 
@@ -88,6 +102,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     prisma: db.prisma,
     logger: logger.child({ component: "collab" }),
     authorize: (headers, boardId) => auth.authorize(headers, boardId),
+    ...scale?.collab,
   });
   const services: Services = {
     prisma: db.prisma,
@@ -214,7 +229,11 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.HOST}:${port}`;
   logger.info(
-    { url, database: db.embedded ? "embedded" : "DATABASE_URL", runner: engine?.model().name ?? null },
+    {
+      url,
+      database: db.embedded ? "embedded" : "DATABASE_URL",
+      runner: scale ? "redis" : (engine?.model().name ?? null),
+    },
     "api listening",
   );
 
@@ -232,6 +251,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     server.closeAllConnections();
     await apollo.stop();
     await engine?.close();
+    await scale?.close();
     await db.close();
     logger.info("api stopped");
   }

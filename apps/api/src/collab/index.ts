@@ -6,7 +6,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { Hocuspocus } from "@hocuspocus/server";
+import { type Extension, Hocuspocus } from "@hocuspocus/server";
 import { isTesseraError, LIMITS, TesseraError } from "@tessera/shared";
 import type { Logger } from "pino";
 import { type WebSocket, WebSocketServer } from "ws";
@@ -32,6 +32,8 @@ export interface CollabOptions {
   logger: Logger;
   debounceMs?: number;
   maxDebounceMs?: number;
+  /** Scaled out: the Hocuspocus Redis extension, so edits on one node reach clients of every node. */
+  extensions?: Extension[];
 }
 
 interface SocketContext {
@@ -81,6 +83,7 @@ export function createCollab(options: CollabOptions) {
     debounce: options.debounceMs ?? 2000,
     maxDebounce: options.maxDebounceMs ?? 10000,
     quiet: true,
+    extensions: options.extensions ?? [],
     async onAuthenticate(data) {
       const { ws, headers } = data.context;
       try {
@@ -235,6 +238,7 @@ export function createCollab(options: CollabOptions) {
       hocuspocus.closeConnections();
       for (const c of wss.clients) c.terminate();
       await new Promise<void>((r) => wss.close(() => r()));
+      if (options.extensions?.length) await hocuspocus.hooks("onDestroy", { instance: hocuspocus });
     },
   };
 }

@@ -13,6 +13,7 @@ import type { BoardActivityBus } from "./board-activity.ts";
 import type { GenerationEngine } from "./engine.ts";
 import { EventLog, type Sequenced } from "./event-log.ts";
 import { RateLimiter } from "./rate-limit.ts";
+import { finishGeneration, recordEvent, type TerminalStatus, terminalOf } from "./record-event.ts";
 import { type GqlGenerationEvent, pngDataUrl, toGqlEvent } from "./to-gql-event.ts";
 
 export interface StartInput {
@@ -31,6 +32,14 @@ export interface GenerationMetrics {
   onFinished?(status: string, totalMs: number): void;
 }
 
+/** Per-user start limit; in memory by default, in Redis when the API is scaled out. */
+export interface StartLimiter {
+  take(key: string): boolean | Promise<boolean>;
+}
+
+export type GenerationRow = Awaited<ReturnType<PrismaClient["generation"]["create"]>>;
+export type EngineRequest = Parameters<GenerationEngine["generate"]>[0];
+
 const LOG_RETENTION_MS = 60_000;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
@@ -38,16 +47,16 @@ const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
 export class GenerationService {
   private readonly logs = new Map<string, EventLog<GqlGenerationEvent>>();
   private readonly running = new Map<string, { abort: AbortController; done: Promise<void> }>();
-  private readonly limiter = new RateLimiter(LIMITS.generationsPerMinute, 60_000);
-  private accepting = true;
+  protected accepting = true;
 
   constructor(
-    private readonly prisma: PrismaClient,
-    private readonly engine: GenerationEngine,
-    private readonly activity: BoardActivityBus,
-    private readonly logger: Logger,
-    private readonly maxInFlight = 32,
-    private readonly metrics: GenerationMetrics = {},
+    protected readonly prisma: PrismaClient,
+    protected readonly engine: GenerationEngine,
+    protected readonly activity: BoardActivityBus,
+    protected readonly logger: Logger,
+    protected readonly maxInFlight = 32,
+    protected readonly metrics: GenerationMetrics = {},
+    protected readonly limiter: StartLimiter = new RateLimiter(LIMITS.generationsPerMinute, 60_000),
   ) {}
 
   inFlight(): number {
@@ -80,8 +89,8 @@ export class GenerationService {
     if (!parsed.success) {
       throw new TesseraError("BAD_USER_INPUT", parsed.error.issues.map((i) => i.message).join("; "));
     }
-    if (this.running.size >= this.maxInFlight) throw new TesseraError("QUEUE_FULL");
-    if (!this.limiter.take(input.userId)) throw new TesseraError("RATE_LIMITED");
+    if (await this.isFull()) throw new TesseraError("QUEUE_FULL");
+    if (!(await this.limiter.take(input.userId))) throw new TesseraError("RATE_LIMITED");
     const model = this.engine.model();
     const request = parsed.data;
     const generation = await this.prisma.generation.create({
@@ -101,13 +110,7 @@ export class GenerationService {
         createdById: input.userId,
       },
     });
-    const log = new EventLog<GqlGenerationEvent>();
-    this.logs.set(generation.id, log);
-    const abort = new AbortController();
-    const done = this.run(generation.id, generation.boardId, generation.cardId, request, log, abort.signal).catch((e) =>
-      this.logger.error({ err: e, generationId: generation.id }, "generation run crashed"),
-    );
-    this.running.set(generation.id, { abort, done });
+    await this.launch(generation, request);
     this.activity.publish({
       boardId: generation.boardId,
       kind: "GENERATION_STARTED",
@@ -116,6 +119,22 @@ export class GenerationService {
       status: "QUEUED",
     });
     return generation;
+  }
+
+  /** Whether another generation would exceed the in-flight cap (QUEUE_FULL). */
+  protected async isFull(): Promise<boolean> {
+    return this.running.size >= this.maxInFlight;
+  }
+
+  /** Runs the stored generation: here, on the in-process engine; scaled out, through the job queue. */
+  protected async launch(generation: GenerationRow, request: EngineRequest): Promise<void> {
+    const log = new EventLog<GqlGenerationEvent>();
+    this.logs.set(generation.id, log);
+    const abort = new AbortController();
+    const done = this.run(generation.id, generation.boardId, generation.cardId, request, log, abort.signal).catch((e) =>
+      this.logger.error({ err: e, generationId: generation.id }, "generation run crashed"),
+    );
+    this.running.set(generation.id, { abort, done });
   }
 
   cancel(generationId: string): boolean {
@@ -134,56 +153,26 @@ export class GenerationService {
     signal: AbortSignal,
   ): Promise<void> {
     const t0 = Date.now();
-    let status: "FINISHED" | "FAILED" | "CANCELLED" = "FAILED";
-    let error: string | null = null;
-    let timings: object | null = null;
-    const candidateIds = new Map<number, string>();
+    let status: TerminalStatus = "FAILED";
     try {
       for await (const e of this.engine.generate(request, { signal })) {
         this.metrics.onEvent?.(e.type);
-        let candidateId: string | undefined;
-        if (e.type === "started") {
-          await this.prisma.generation.update({
-            where: { id },
-            data: { status: "RUNNING", startedAt: new Date(), unknownWords: e.unknownWords },
-          });
-        } else if (e.type === "candidateFinished") {
-          // Stored before the event is published, so the event's candidateId is always loadable.
-          candidateId = newId();
-          candidateIds.set(e.candidate, candidateId);
-          await this.prisma.candidate.create({
-            data: { id: candidateId, generationId: id, index: e.candidate, tokens: e.tokens, png: Buffer.from(e.png) },
-          });
-        } else if (e.type === "ranking") {
-          await this.prisma.$transaction(
-            e.ranking.map((r) =>
-              this.prisma.candidate.updateMany({
-                where: { generationId: id, index: r.candidate },
-                data: { clipScore: r.score, rank: r.rank },
-              }),
-            ),
-          );
-          this.activity.publish({ boardId, kind: "RANKING_CHANGED", generationId: id, cardId });
-        } else if (e.type === "finished") {
-          status = "FINISHED";
-          timings = e.timings;
-        } else if (e.type === "failed") {
-          error = `${e.code}: ${e.message}`;
-        } else if (e.type === "cancelled") {
-          status = "CANCELLED";
-        }
-        if (e.type === "finished" || e.type === "failed" || e.type === "cancelled") {
+        const candidateId = await recordEvent(this.prisma, id, e);
+        if (e.type === "ranking") this.activity.publish({ boardId, kind: "RANKING_CHANGED", generationId: id, cardId });
+        const terminal = terminalOf(e);
+        if (terminal) {
           // Terminal state is persisted before the terminal event goes out: a client that sees FINISHED
           // and reloads finds the same thing in the database.
-          await this.finish(id, status, error, timings);
+          status = terminal.status;
+          await finishGeneration(this.prisma, id, terminal.status, terminal.error, terminal.timings);
         }
         log.append(toGqlEvent(e, candidateId));
       }
     } catch (e) {
       const cancelled = signal.aborted;
       status = cancelled ? "CANCELLED" : "FAILED";
-      error = cancelled ? null : e instanceof Error ? e.message : String(e);
-      await this.finish(id, status, error, null);
+      const error = cancelled ? null : e instanceof Error ? e.message : String(e);
+      await finishGeneration(this.prisma, id, status, error, null);
       log.append(
         cancelled
           ? { kind: "CANCELLED" }
@@ -198,18 +187,6 @@ export class GenerationService {
     }
   }
 
-  private async finish(id: string, status: string, error: string | null, timings: object | null) {
-    await this.prisma.generation.update({
-      where: { id },
-      data: {
-        status: status as "FINISHED",
-        error,
-        finishedAt: new Date(),
-        ...(timings ? { timings: timings as Record<string, number> } : {}),
-      },
-    });
-  }
-
   /** Every event of the generation from seq 0, then live ones; from the database once the log is gone. */
   async *subscribe(generationId: string, signal: AbortSignal): AsyncGenerator<Sequenced<GqlGenerationEvent>> {
     const log = this.logs.get(generationId);
@@ -220,7 +197,7 @@ export class GenerationService {
     yield* this.replayFromDatabase(generationId);
   }
 
-  private async *replayFromDatabase(generationId: string): AsyncGenerator<Sequenced<GqlGenerationEvent>> {
+  protected async *replayFromDatabase(generationId: string): AsyncGenerator<Sequenced<GqlGenerationEvent>> {
     const g = await this.prisma.generation.findUnique({
       where: { id: generationId },
       include: { candidates: { orderBy: { index: "asc" } } },

@@ -1,0 +1,49 @@
+/**
+ * The API node's view of the engine when runners are separate processes: the model the runners serve
+ * (each runner writes it to Redis at start; the node re-reads it every few seconds), no generation of its
+ * own — jobs go through the queue — and no rendering: runners store every candidate's PNG with the
+ * candidate, so an API node never has to decode tokens.
+ */
+import { TesseraError } from "@tessera/shared";
+import type { Redis } from "ioredis";
+import type { EngineModelInfo, GenerationEngine } from "../generation/engine.ts";
+
+export interface RemoteEngine extends GenerationEngine {
+  /** Re-reads the model key; true when a runner has registered one. */
+  refresh(): Promise<boolean>;
+}
+
+export async function createRemoteEngine(redis: Redis, modelKey: string, refreshMs = 5000): Promise<RemoteEngine> {
+  let info: EngineModelInfo | null = null;
+  const refresh = async () => {
+    const raw = await redis.get(modelKey).catch(() => null);
+    if (raw) info = JSON.parse(raw) as EngineModelInfo;
+    return info !== null;
+  };
+  await refresh();
+  const timer = setInterval(() => void refresh(), refreshMs).unref();
+  const noRunner = () =>
+    new TesseraError("RUNNER_UNAVAILABLE", "No image runner has registered yet; start one with `npm run runner`.");
+  return {
+    refresh,
+    model() {
+      if (!info) throw noRunner();
+      return info;
+    },
+    generate() {
+      throw new Error("a remote engine does not generate: jobs go through the queue");
+    },
+    async renderPng() {
+      throw new TesseraError("RUNNER_UNAVAILABLE", "This image has no stored PNG and API nodes do not render.");
+    },
+    inFlight: () => 0,
+    async close() {
+      clearInterval(timer);
+    },
+  };
+}
+
+/** What a runner announces: the runner library's model info, as the API exposes it. */
+export async function announceModel(redis: Redis, modelKey: string, model: EngineModelInfo): Promise<void> {
+  await redis.set(modelKey, JSON.stringify(model));
+}

@@ -1,0 +1,59 @@
+/**
+ * `npm run runner` with REDIS_URL set: one runner process — the model on this machine's execution
+ * providers (TESSERA_EP, e.g. `cuda,cpu` on a GPU box), a BullMQ worker taking up to
+ * TESSERA_RUNNER_CONCURRENCY generations at once into the runner's continuous batch. Needs DATABASE_URL
+ * (runners persist results). Start as many as you like, on any machine. SIGINT/SIGTERM drain: running
+ * generations get 7 s to finish, then are left for another runner to restart.
+ */
+import pino from "pino";
+import { loadConfig } from "../config.ts";
+import { openDatabase } from "../db/index.ts";
+import { createInProcessEngine } from "../generation/engine.ts";
+import { connectRedis, redisKeys } from "./redis.ts";
+import { startRunnerWorker } from "./runner-worker.ts";
+
+const config = loadConfig();
+const logger = pino({ level: config.LOG_LEVEL });
+if (!config.REDIS_URL || !config.DATABASE_URL) {
+  logger.fatal("a runner process needs REDIS_URL and DATABASE_URL (without REDIS_URL the API runs the model itself)");
+  process.exit(2);
+}
+const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.TESSERA_DATA_DIR, log: () => {} });
+const engine = await createInProcessEngine({
+  modelDir: config.TESSERA_MODEL_DIR,
+  executionProviders: config.TESSERA_EP.split(",").map((s) => s.trim()),
+  threads: config.TESSERA_THREADS,
+});
+const redis = connectRedis(config.REDIS_URL, { mode: "wait", name: "tessera-runner" });
+const worker = await startRunnerWorker({
+  redis,
+  keys: redisKeys(config.REDIS_PREFIX),
+  prisma: db.prisma,
+  engine,
+  logger,
+  concurrency: config.TESSERA_RUNNER_CONCURRENCY,
+  lockDurationMs: config.TESSERA_JOB_LOCK_MS,
+  stalledIntervalMs: config.TESSERA_STALLED_INTERVAL_MS,
+  ...(process.env.TESSERA_RUNNER_NAME ? { name: process.env.TESSERA_RUNNER_NAME } : {}),
+});
+process.stdout.write(`RUNNER READY ${worker.name}\n`);
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    (async () => {
+      await worker.close(7000);
+      await engine.close();
+      redis.disconnect();
+      await db.close();
+    })().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, "runner shutdown failed");
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,259 @@
+/**
+ * Scale-out on loopback with the real Redis and PostgreSQL: two API nodes and two runner processes, each
+ * its own OS process. Yjs edits made through node A reach a client of node B; a graphql-ws subscriber on
+ * node B gets every event, once and in order, of a job started through node A and run by runner 2; a
+ * runner killed with SIGKILL mid-job → the other runner restarts it, subscribers see RESTARTED then the
+ * complete result, the database holds exactly n candidates; node A killed → its subscriber reconnects to
+ * node B and finishes with the full result.
+ */
+import { createClient } from "graphql-ws";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as Y from "yjs";
+import { Client } from "./api-harness.ts";
+import { scratchDatabase } from "./db-helpers.ts";
+import { type Cluster, cookieWebSocketClass, createCluster, type Proc, waitFor, yjsProvider } from "./scale-harness.ts";
+
+const EVENTS = `subscription($id: ID!) { generationEvents(generationId: $id) {
+  seq kind candidate start tokens candidateId message ranking { candidate rank score } } }`;
+interface Ev {
+  seq: number;
+  kind: string;
+  candidate: number | null;
+  start: number | null;
+  tokens: number[] | null;
+  candidateId: string | null;
+}
+
+let db: Awaited<ReturnType<typeof scratchDatabase>>;
+let cluster: Cluster;
+let nodeA: Proc & { url: string };
+let nodeB: Proc & { url: string };
+let runner1: Proc | null = null;
+let runner2: Proc;
+let ownerA: Client;
+let ownerB: Client;
+let boardId: string;
+let cells = 0;
+
+beforeAll(async () => {
+  db = await scratchDatabase("tessera_scale");
+  cluster = createCluster(db.url, { TESSERA_RUNNER_CONCURRENCY: "4" });
+  // Runner 2 first and alone, so the first job is certainly its; runner 1 joins for the kill test.
+  [nodeA, nodeB, runner2] = await Promise.all([
+    cluster.startApi("api-a"),
+    cluster.startApi("api-b"),
+    cluster.startRunner("runner-2"),
+  ]);
+  ownerA = new Client(nodeA.url);
+  await ownerA.ok("{ me { id } }");
+  // The same session on node B: the nodes share the secret, the load balancer needs no stickiness.
+  ownerB = new Client(nodeB.url);
+  ownerB.cookie = ownerA.cookie;
+  boardId = (await ownerA.ok<{ createBoard: { id: string } }>(`mutation { createBoard(name: "scale") { id } }`))
+    .createBoard.id;
+  await waitFor(async () => !(await ownerB.gql("{ model { gridRows } }")).errors, 20_000, "model announced by a runner");
+  const m = await ownerB.ok<{ model: { gridRows: number; gridCols: number } }>("{ model { gridRows gridCols } }");
+  cells = m.model.gridRows * m.model.gridCols;
+}, 150_000);
+
+afterAll(async () => {
+  await cluster?.close();
+  await db?.drop();
+});
+
+async function startGeneration(c: Client, n: number, prompt: string): Promise<string> {
+  const r = await c.ok<{ startGeneration: { id: string } }>(
+    `mutation($b: ID!, $n: Int!, $p: String!) { startGeneration(boardId: $b, cardId: "card-1", prompt: $p, n: $n, params: { seed: 3 }) { id } }`,
+    { b: boardId, n, p: prompt },
+  );
+  return r.startGeneration.id;
+}
+
+/** Subscribes on `urls()` (re-evaluated on every reconnect) and collects events until complete. */
+function subscribe(cookie: string, urls: () => string, id: string, onEvent?: (e: Ev, all: Ev[]) => void) {
+  const client = createClient({
+    url: () => `${urls().replace("http", "ws")}/graphql`,
+    webSocketImpl: cookieWebSocketClass(cookie),
+    retryAttempts: 20,
+    retryWait: () => new Promise((r) => setTimeout(r, 250)),
+    shouldRetry: () => true,
+  });
+  const events: Ev[] = [];
+  const done = new Promise<Ev[]>((resolve, reject) => {
+    client.subscribe<{ generationEvents: Ev }>(
+      { query: EVENTS, variables: { id } },
+      {
+        next: (v) => {
+          if (v.errors) return reject(new Error(JSON.stringify(v.errors)));
+          const e = v.data!.generationEvents;
+          events.push(e);
+          onEvent?.(e, events);
+        },
+        error: (e) => reject(e instanceof Error ? e : new Error(JSON.stringify(e))),
+        complete: () => resolve(events),
+      },
+    );
+  }).finally(() => client.dispose());
+  return { events, done };
+}
+
+/** Every token position of every candidate exactly once among `events`, and the result complete. */
+function expectCompleteRun(events: Ev[], n: number) {
+  expect(events[0]!.kind).toBe("STARTED");
+  expect(events.at(-1)!.kind).toBe("FINISHED");
+  for (let c = 0; c < n; c++) {
+    const seen = new Array<number>(cells).fill(0);
+    for (const e of events.filter((x) => x.kind === "TOKENS" && x.candidate === c)) {
+      e.tokens!.forEach((_, i) => {
+        seen[e.start! + i]!++;
+      });
+    }
+    expect(seen.every((k) => k === 1)).toBe(true);
+  }
+  expect(events.filter((e) => e.kind === "CANDIDATE_FINISHED").length).toBe(n);
+  expect(events.filter((e) => e.kind === "RANKING").length).toBe(1);
+}
+
+async function candidatesInDb(generationId: string) {
+  const c = new pg.Client({ connectionString: db.url });
+  await c.connect();
+  try {
+    const r = await c.query<{ index: number; rank: number | null; png: boolean }>(
+      `SELECT index, rank, png IS NOT NULL AS png FROM "Candidate" WHERE "generationId" = $1 ORDER BY index`,
+      [generationId],
+    );
+    const g = await c.query<{ status: string }>(`SELECT status FROM "Generation" WHERE id = $1`, [generationId]);
+    return { candidates: r.rows, status: g.rows[0]?.status };
+  } finally {
+    await c.end();
+  }
+}
+
+const takenBy = (p: Proc, id: string) => p.lines.some((l) => l.includes('"generation taken"') && l.includes(id));
+
+describe("scale-out", () => {
+  it("Yjs edits through node A reach a client of node B and back; both converge", async () => {
+    const docA = new Y.Doc();
+    const docB = new Y.Doc();
+    const a = yjsProvider(nodeA.url, boardId, ownerA.cookie!, docA);
+    const b = yjsProvider(nodeB.url, boardId, ownerA.cookie!, docB);
+    try {
+      await waitFor(() => a.isSynced && b.isSynced, 15_000, "both synced");
+      docA.getText("t").insert(0, "from A;");
+      await waitFor(() => docB.getText("t").toString().includes("from A;"), 10_000, "A's edit on B");
+      docB.getText("t").insert(0, "from B;");
+      await waitFor(() => docA.getText("t").toString().includes("from B;"), 10_000, "B's edit on A");
+      // Concurrent edits from both sides.
+      for (let i = 0; i < 20; i++) {
+        docA.getMap("m").set(`a${i}`, i);
+        docB.getMap("m").set(`b${i}`, i);
+      }
+      await waitFor(
+        () => Buffer.from(Y.encodeStateVector(docA)).equals(Buffer.from(Y.encodeStateVector(docB))),
+        10_000,
+        "converged",
+      );
+      expect(docA.getMap("m").size).toBe(40);
+      expect(docA.getText("t").toString()).toBe(docB.getText("t").toString());
+      await waitFor(() => !a.hasUnsyncedChanges && !b.hasUnsyncedChanges, 10_000, "acknowledged");
+    } finally {
+      a.destroy();
+      b.destroy();
+    }
+  }, 60_000);
+
+  it("a subscriber on node B gets every event of a job started through node A and run by runner 2", async () => {
+    const id = await startGeneration(ownerA, 4, "a red circle");
+    const { done } = subscribe(ownerA.cookie!, () => nodeB.url, id);
+    const events = await done;
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i));
+    expectCompleteRun(events, 4);
+    expect(events.some((e) => e.kind === "RESTARTED")).toBe(false);
+    expect(takenBy(runner2, id)).toBe(true);
+    const db = await candidatesInDb(id);
+    expect(db.status).toBe("FINISHED");
+    expect(db.candidates.map((c) => c.index)).toEqual([0, 1, 2, 3]);
+    // Candidate ids in the events are the stored rows.
+    expect(events.filter((e) => e.kind === "CANDIDATE_FINISHED").every((e) => e.candidateId)).toBe(true);
+    // A late subscriber, on node A this time, replays the same events.
+    const late = await subscribe(ownerA.cookie!, () => nodeA.url, id).done;
+    expect(late.map((e) => [e.seq, e.kind])).toEqual(events.map((e) => [e.seq, e.kind]));
+  }, 60_000);
+
+  it("kill -9 of the runner mid-job: the other runner restarts it; RESTARTED, then exactly n candidates", async () => {
+    runner1 = await cluster.startRunner("runner-1");
+    const n = 8;
+    const id = await startGeneration(ownerA, n, "a blue square on a yellow background");
+    let victim: Proc | null = null;
+    let result!: Promise<Ev[]>;
+    const killed = new Promise<void>((resolve) => {
+      const sub = subscribe(
+        ownerA.cookie!,
+        () => nodeB.url,
+        id,
+        (e) => {
+          if (e.kind === "TOKENS" && !victim) {
+            victim = takenBy(runner1!, id) ? runner1! : runner2;
+            void cluster.kill(victim).then(resolve);
+          }
+        },
+      );
+      result = sub.done;
+    });
+    await killed;
+    const events = await result;
+    const survivor = victim === runner1 ? runner2 : runner1!;
+    expect(takenBy(survivor, id)).toBe(true);
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i));
+    const restarted = events.findIndex((e) => e.kind === "RESTARTED");
+    expect(restarted).toBeGreaterThan(0);
+    // Everything after the restart is a complete run on its own.
+    expectCompleteRun(events.slice(restarted + 1), n);
+    const stored = await candidatesInDb(id);
+    expect(stored.status).toBe("FINISHED");
+    expect(stored.candidates.length).toBe(n);
+    expect(stored.candidates.map((c) => c.index)).toEqual([...Array(n).keys()]);
+    expect(stored.candidates.every((c) => c.rank !== null && c.png)).toBe(true);
+    // The ids announced after the restart are the stored ones.
+    const finished = events.slice(restarted + 1).filter((e) => e.kind === "CANDIDATE_FINISHED");
+    const ids = new Set(finished.map((e) => e.candidateId));
+    expect(ids.size).toBe(n);
+    if (victim === runner1) runner1 = null;
+    else runner2 = runner1!;
+  }, 90_000);
+
+  it("node A killed mid-generation: its subscriber resumes on node B with the full result", async () => {
+    const id = await startGeneration(ownerA, 8, "a green triangle");
+    let current = nodeA.url;
+    let killedA = false;
+    const sub = subscribe(
+      ownerA.cookie!,
+      () => current,
+      id,
+      (e) => {
+        if (e.kind === "TOKENS" && !killedA) {
+          killedA = true;
+          current = nodeB.url;
+          void cluster.kill(nodeA);
+        }
+      },
+    );
+    const events = await sub.done;
+    expect(killedA).toBe(true);
+    // Resubscribed on node B: the stream is replayed from seq 0; a client keeps the first of each seq.
+    const bySeq = new Map<number, Ev>();
+    for (const e of events) {
+      const prev = bySeq.get(e.seq);
+      if (prev) expect(prev.kind).toBe(e.kind);
+      else bySeq.set(e.seq, e);
+    }
+    const merged = [...bySeq.values()].sort((x, y) => x.seq - y.seq);
+    expect(merged.map((e) => e.seq)).toEqual(merged.map((_, i) => i));
+    expect(events.length).toBeGreaterThan(merged.length); // the replay really happened
+    expectCompleteRun(merged, 8);
+    const stored = await candidatesInDb(id);
+    expect(stored.status).toBe("FINISHED");
+    expect(stored.candidates.length).toBe(8);
+  }, 60_000);
+});
