@@ -52,7 +52,11 @@ beforeAll(async () => {
   ownerB.cookie = ownerA.cookie;
   boardId = (await ownerA.ok<{ createBoard: { id: string } }>(`mutation { createBoard(name: "scale") { id } }`))
     .createBoard.id;
-  await waitFor(async () => !(await ownerB.gql("{ model { gridRows } }")).errors, 20_000, "model announced by a runner");
+  await waitFor(
+    async () => !(await ownerB.gql("{ model { gridRows } }")).errors,
+    20_000,
+    "model announced by a runner",
+  );
   const m = await ownerB.ok<{ model: { gridRows: number; gridCols: number } }>("{ model { gridRows gridCols } }");
   cells = m.model.gridRows * m.model.gridCols;
 }, 150_000);
