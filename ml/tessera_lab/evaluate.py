@@ -16,6 +16,31 @@ from . import data, judge, tokenizer
 from .clip import MEAN, STD
 
 
+class KvCache:
+    """A batch's KV cache in the prior graph's layout. Static (the graph's past inputs have a fixed length S):
+    preallocated (B,kvh,S,hd) arrays, the tokens so far in slots 0..n-1, each step's new K/V written into the
+    next slots and unused slots masked 0. Concat (Optimum-style): the graph's presents are the whole cache."""
+
+    def __init__(self, rows: int, n_layers: int, kvh: int, hd: int, static_len: int | None):
+        self.static_len, self.n = static_len, 0
+        self.kv = [np.zeros((rows, kvh, static_len or 0, hd), np.float32) for _ in range(2 * n_layers)]
+
+    def mask(self, rows: int, T: int) -> np.ndarray:
+        if self.static_len is None:
+            return np.ones((rows, self.n + T), np.int64)
+        m = np.zeros((rows, self.static_len + T), np.int64)
+        m[:, :self.n], m[:, self.static_len:] = 1, 1
+        return m
+
+    def update(self, presents: list, T: int) -> None:
+        if self.static_len is None:
+            self.kv = presents
+        else:
+            for c, p in zip(self.kv, presents):
+                c[:, :, self.n:self.n + T] = p
+        self.n += T
+
+
 class Bundle:
     """Thin onnxruntime wrapper mirroring what the TypeScript runner does."""
 
@@ -29,16 +54,22 @@ class Bundle:
         self.vocab = tokenizer.vocab_size(self.tok)
         past = [i for i in self.prior.get_inputs() if i.name.startswith("past_key_values")]
         self.n_layers, self.kvh, self.hd = len(past) // 2, past[0].shape[1], past[0].shape[3]
+        # A fixed past length is a static cache (the manifest's prior.kvCache says the same; the graph is the truth).
+        self.static_len = past[0].shape[2] if isinstance(past[0].shape[2], int) else None
 
-    def step(self, ids, mask, pos, past):
-        feed = {"input_ids": ids, "attention_mask": mask, "position_ids": pos}
+    def new_cache(self, rows: int) -> KvCache:
+        return KvCache(rows, self.n_layers, self.kvh, self.hd, self.static_len)
+
+    def step(self, ids, pos, cache: KvCache, advance: bool = True):
+        """Feeds ids/pos (B,T) after the cached tokens -> logits of the last position (B,K); stores the new K/V."""
+        B, T = ids.shape
+        feed = {"input_ids": ids, "attention_mask": cache.mask(B, T), "position_ids": pos}
         for i in range(self.n_layers):
-            feed[f"past_key_values.{i}.key"], feed[f"past_key_values.{i}.value"] = past[2 * i], past[2 * i + 1]
+            feed[f"past_key_values.{i}.key"], feed[f"past_key_values.{i}.value"] = cache.kv[2 * i], cache.kv[2 * i + 1]
         out = self.prior.run(None, feed)
-        return out[0][:, 0], out[1:]  # logits (B,K), presents
-
-    def empty_past(self, B):
-        return [np.zeros((B, self.kvh, 0, self.hd), np.float32) for _ in range(2 * self.n_layers)]
+        if advance:
+            cache.update(out[1:], T)
+        return out[0][:, 0]
 
     def sample(self, texts: list[list[int]], n: int, g: float, rng: np.random.Generator, temperature=1.0, top_k=32):
         """-> codes (len(texts)*n, 256). Rows: n conditional per prompt, then (if g != 1) as many unconditional."""
@@ -46,7 +77,8 @@ class Bundle:
         P = len(cond)
         ids = np.concatenate([cond, np.repeat(np.array([tokenizer.encode(self.tok, "")[0]]), P, 0)]) if g != 1 else cond
         B, T = ids.shape
-        logits, past = self.step(ids, np.ones((B, T), np.int64), np.tile(np.arange(T), (B, 1)), self.empty_past(B))
+        cache = self.new_cache(B)
+        logits = self.step(ids, np.tile(np.arange(T), (B, 1)), cache)
         out = np.zeros((P, C.GRID * C.GRID), np.int64)
         for k in range(C.GRID * C.GRID):
             lg = logits[:P] if g == 1 else logits[P:] + g * (logits[:P] - logits[P:])
@@ -61,8 +93,7 @@ class Bundle:
             if k == C.GRID * C.GRID - 1:
                 break
             nxt = np.concatenate([out[:, k], out[:, k]]) if g != 1 else out[:, k]
-            logits, past = self.step((nxt + self.vocab)[:, None], np.ones((B, T + k + 1), np.int64),
-                                     np.full((B, 1), T + k, np.int64), past)
+            logits = self.step((nxt + self.vocab)[:, None], np.full((B, 1), T + k, np.int64), cache)
         return out
 
     def decode(self, codes):  # (N,256) -> uint8 (N,64,64,3)
@@ -135,12 +166,16 @@ def eval_clip(b: Bundle, n: int, seed: int, distractors: int = 7) -> dict:
 
 def latency(b: Bundle) -> dict:
     B, L = 16, C.TEXT_LEN + 255
-    past = [np.random.randn(B, b.kvh, L, b.hd).astype(np.float32) for _ in range(2 * b.n_layers)]
+    cache = b.new_cache(B)
+    if b.static_len is None:
+        cache.kv = [np.zeros((B, b.kvh, L, b.hd), np.float32) for _ in range(2 * b.n_layers)]
+    cache.kv = [np.random.randn(*c.shape).astype(np.float32) for c in cache.kv]
+    cache.n = L  # every slot holds a real token: the last step of a generation
     ids, pos = np.full((B, 1), b.vocab, np.int64), np.full((B, 1), L, np.int64)
     times = []
     for _ in range(30):
         t = time.perf_counter()
-        b.step(ids, np.ones((B, L + 1), np.int64), pos, past)
+        b.step(ids, pos, cache, advance=False)
         times.append(time.perf_counter() - t)
     t = time.perf_counter()
     codes = b.sample([tokenizer.encode(b.tok, "a big red star in the top left corner")[0]], 8, 3.0, np.random.default_rng(0))

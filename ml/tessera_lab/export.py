@@ -12,7 +12,7 @@ import torch
 from . import config as C
 from . import data, tokenizer
 from .clip import CLIP, MEAN, STD
-from .prior import Prior, PriorExport
+from .prior import Prior, PriorExport, PriorStaticCacheExport, static_cache_length
 from .vq import VQ, VQDecoderExport, VQEncoderExport
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,19 +40,34 @@ def _export(module, args, path, inputs, outputs, dynamic):
                       opset_version=OPSET, dynamo=False, do_constant_folding=True)
 
 
-def export_prior(prior: Prior, path: Path) -> None:
+def export_prior(prior: Prior, path: Path, static: bool = True) -> None:
+    """static (the default): a preallocated cache of static_cache_length(prior) slots; present.* return only
+    the new tokens' K/V. Otherwise the Optimum-style concat graph (present = past + new, any past length)."""
     n, kvh, hd = len(prior.blocks), prior.cfg.kv_heads, prior.cfg.d_model // prior.cfg.heads
-    B, T, P = 2, 3, 5
+    B, T = 2, 3
+    P = static_cache_length(prior) if static else 5
     past = [torch.randn(B, kvh, P, hd) for _ in range(2 * n)]
     ids = torch.randint(0, prior.text_vocab, (B, T))
-    args = (ids, torch.ones(B, P + T, dtype=torch.long), torch.arange(P, P + T)[None].repeat(B, 1), *past)
+    args = (ids, torch.ones(B, P + T, dtype=torch.long), torch.arange(P, P + T)[None].repeat(B, 1) % P, *past)
     past_names = [f"past_key_values.{i}.{kv}" for i in range(n) for kv in ("key", "value")]
     present_names = [f"present.{i}.{kv}" for i in range(n) for kv in ("key", "value")]
     dyn = {"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "total"},
            "position_ids": {0: "batch", 1: "seq"}, "logits": {0: "batch"}}
-    dyn |= {p: {0: "batch", 2: "past"} for p in past_names} | {p: {0: "batch", 2: "total"} for p in present_names}
-    _export(PriorExport(prior), args, path, ["input_ids", "attention_mask", "position_ids", *past_names],
+    if static:
+        dyn |= {p: {0: "batch"} for p in past_names} | {p: {0: "batch", 2: "seq"} for p in present_names}
+    else:
+        dyn |= {p: {0: "batch", 2: "past"} for p in past_names} | {p: {0: "batch", 2: "total"} for p in present_names}
+    wrapper = PriorStaticCacheExport(prior) if static else PriorExport(prior)
+    _export(wrapper, args, path, ["input_ids", "attention_mask", "position_ids", *past_names],
             ["logits", *present_names], dyn)
+
+
+def kv_cache_layout(prior_onnx: Path) -> dict:
+    """The manifest's prior.kvCache, read off the exported graph: a fixed past length means a static cache."""
+    import onnxruntime as ort
+    sess = ort.InferenceSession(str(prior_onnx), providers=["CPUExecutionProvider"])
+    past = next(i for i in sess.get_inputs() if i.name.startswith("past_key_values"))
+    return {"kind": "static", "length": past.shape[2]} if isinstance(past.shape[2], int) else {"kind": "concat"}
 
 
 def export_bundle(models: dict, state: dict, out: Path, validate: bool = True) -> None:
@@ -153,7 +168,7 @@ def write_manifest(out: Path, state: dict, metrics: dict, validate: bool) -> dic
         "prior": {"file": "prior.onnx", "layers": pc["layers"], "heads": pc["heads"], "kvHeads": pc["kv_heads"],
                   "headDim": pc["d_model"] // pc["heads"], "embedDim": pc["d_model"], "textLength": C.TEXT_LEN,
                   "logitsSize": cfg["vq"]["codebook_size"], "imageTokenOffset": tokenizer.vocab_size(tok),
-                  "logitsLastOnly": True},
+                  "logitsLastOnly": True, "kvCache": kv_cache_layout(out / "prior.onnx")},
         "vq": {"encoderFile": "vq_encoder.onnx", "decoderFile": "vq_decoder.onnx", "fillerCode": filler_code(out)},
         "clip": {"textFile": "clip_text.onnx", "visionFile": "clip_vision.onnx", "embedDim": cc["embed_dim"],
                  "textLength": C.TEXT_LEN, "imageSize": C.IMAGE_SIZE, "mean": list(MEAN), "std": list(STD),

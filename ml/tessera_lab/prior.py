@@ -128,3 +128,64 @@ class PriorExport(nn.Module):
         h, presents = self.prior(input_ids, attention_mask, position_ids, past)
         logits = self.prior.logits(h[:, -1:])  # (B,1,K)
         return (logits, *[t for kv in presents for t in kv])
+
+
+def static_cache_length(prior: Prior) -> int:
+    """Slots a static cache needs: every token a generation feeds (the caption, then every image code but the
+    last, which is sampled and never fed back). Read from the position tables, so a bigger model just works."""
+    return prior.text_pos.num_embeddings + prior.row_emb.num_embeddings * prior.col_emb.num_embeddings - 1
+
+
+class PriorStaticCacheExport(nn.Module):
+    """ONNX wrapper for a preallocated (static) KV cache, min-dalle style.
+
+    Inputs: input_ids/position_ids (B,T), attention_mask (B,S+T) whose first S columns say which cache slots
+    hold real tokens, past k/v per layer (B,kvh,S,hd) with S fixed. Outputs: logits for the last position
+    (B,1,K) and present k/v of the T new tokens only (B,kvh,T,hd); the caller writes them into its slots.
+
+    Same maths as Prior.forward over [past; new], but attention is computed against the cache and the new
+    tokens separately (scores concatenated, not K/V), and grouped-query heads share K/V by reshaping q
+    instead of expanding K/V, so nothing of size S is copied inside the graph: a step reads the cache once.
+    """
+
+    def __init__(self, prior: Prior):
+        super().__init__()
+        self.prior = prior
+
+    def forward(self, input_ids, attention_mask, position_ids, *past_flat):
+        p = self.prior
+        B, T = input_ids.shape
+        S = past_flat[0].shape[2]
+        i = torch.arange(T, device=input_ids.device)
+        causal = (i[None, :] <= i[:, None])[None]  # (1,T,T): new token t sees new tokens <= t
+        new_ok = causal & (attention_mask[:, None, S:] > 0)  # (B,T,T)
+        past_ok = attention_mask[:, None, :S] > 0  # (B,1,S): real slots, visible to every new token
+        bias_new = torch.where(new_ok, 0.0, NEG).to(torch.float32)[:, None, None]  # (B,1,1,T,T)
+        bias_past = torch.where(past_ok, 0.0, NEG).to(torch.float32)[:, None, None]  # (B,1,1,1,S)
+        x = p.embed(input_ids, position_ids)
+        presents = []
+        for li, blk in enumerate(p.blocks):
+            a, k, v = self._attention(blk.attn, blk.ln1(x), past_flat[2 * li], past_flat[2 * li + 1], bias_past, bias_new)
+            x = x + a
+            x = x + blk.mlp(blk.ln2(x))
+            presents += [k, v]
+        logits = p.logits(p.ln_f(x[:, -1:]))  # (B,1,K); ln_f is per position, so slicing first is the same
+        return (logits, *presents)
+
+    @staticmethod
+    def _attention(attn: Attention, x, past_k, past_v, bias_past, bias_new):
+        B, T, _ = x.shape
+        kvh, hd, g = attn.kvh, attn.hd, attn.h // attn.kvh
+        S = past_k.shape[2]
+        # Head n uses kv head n // g (as Attention's expand does): (B,h,T,hd) -> (B,kvh,g*T,hd).
+        q = attn.q(x).view(B, T, attn.h, hd).transpose(1, 2).reshape(B, kvh, g * T, hd)
+        k, v = attn.kv(x).view(B, T, 2, kvh, hd).permute(2, 0, 3, 1, 4)  # each (B,kvh,T,hd)
+        scale = 1.0 / math.sqrt(hd)
+        s_past = (q @ past_k.transpose(-1, -2)) * scale  # (B,kvh,g*T,S)
+        s_new = (q @ k.transpose(-1, -2)) * scale  # (B,kvh,g*T,T)
+        s_past = s_past.view(B, kvh, g, T, S) + bias_past
+        s_new = s_new.view(B, kvh, g, T, T) + bias_new
+        w = F.softmax(torch.cat([s_past, s_new], -1), -1).view(B, kvh, g * T, S + T)
+        y = w[..., :S] @ past_v + w[..., S:] @ v  # (B,kvh,g*T,hd)
+        y = y.view(B, attn.h, T, hd).transpose(1, 2).reshape(B, T, -1)
+        return attn.o(y), k, v

@@ -1,5 +1,7 @@
-"""ONNX (onnxruntime) vs PyTorch, max abs diff <= 1e-4, including the KV cache and a left-padded row."""
+"""ONNX (onnxruntime) vs PyTorch, max abs diff <= 1e-4: the static-cache prior graph (prefill, chunks, single
+steps, unused slots holding junk), the concat graph, VQ and CLIP, and greedy decoding through onnxruntime."""
 import json
+from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
@@ -7,8 +9,10 @@ import torch
 
 from tessera_lab import config as C
 from tessera_lab import tokenizer
+from tessera_lab import export
 from tessera_lab.clip import CLIP
 from tessera_lab.evaluate import Bundle
+from tessera_lab.prior import Prior, static_cache_length
 
 TOL = 1e-4
 
@@ -24,39 +28,95 @@ def run_prior(s, n_layers, ids, mask, pos, past):
     return s.run(None, feed)
 
 
-def test_prior_kv_cache_and_left_padding(smoke_bundle):
-    prior, out = smoke_bundle["models"]["prior"], smoke_bundle["out"]
-    s = sess(out, "prior.onnx")
+def random_prior() -> Prior:
+    """A small untrained prior with weights large enough that attention is peaked (std 0.02 makes it uniform,
+    which would hide a wrong mask)."""
+    torch.manual_seed(0)
+    prior = Prior(C.PriorConfig(d_model=32, layers=2, heads=4, kv_heads=2), 40, 64)
+    with torch.no_grad():
+        for prm in prior.parameters():
+            prm.normal_(0, 0.3)
+    return prior.eval()
+
+
+def _chunks_match_pytorch(prior: Prior, s, seq: torch.Tensor, static: bool) -> None:
+    """Prefill 32 text tokens, then a 5-token chunk, then one token, each through ONNX with its cache layout and
+    through PyTorch's concat cache; logits within TOL and the presents are the new (static) or all tokens."""
     n, kvh, hd = len(prior.blocks), prior.cfg.kv_heads, prior.cfg.d_model // prior.cfg.heads
+    B, T = seq.shape[0], C.TEXT_LEN
+    S = static_cache_length(prior)
+    cache = [np.zeros((B, kvh, S if static else 0, hd), np.float32) for _ in range(2 * n)]
+    if static:  # unused slots hold junk: only the mask may keep it out
+        cache = [np.random.default_rng(i).standard_normal(c.shape).astype(np.float32) * 5 for i, c in enumerate(cache)]
+    past_t = None
+    for a, b in ((0, T), (T, T + 5), (T + 5, T + 6)):
+        ids, pos = seq[:, a:b], torch.arange(a, b)[None].repeat(B, 1)
+        with torch.no_grad():
+            h, past_t = prior(ids, torch.ones(B, b, dtype=torch.long), pos, past_t)
+            ref = prior.logits(h[:, -1:]).numpy()
+        if static:
+            mask = np.zeros((B, S + b - a), np.int64)
+            mask[:, :a] = 1  # slots 0..a-1 hold the tokens so far
+            mask[:, S:] = 1
+        else:
+            mask = np.ones((B, b), np.int64)
+        o = run_prior(s, n, ids.numpy(), mask, pos.numpy(), cache)
+        assert o[0].shape == (B, 1, prior.codebook)
+        assert o[1].shape == (B, kvh, b - a if static else b, hd)
+        assert np.abs(o[0] - ref).max() <= TOL, np.abs(o[0] - ref).max()
+        for got, (k, _) in zip(o[1::2], past_t):
+            want = k[:, :, a:b] if static else k
+            assert np.abs(got - want.numpy()).max() <= TOL
+        if static:
+            for c, new in zip(cache, o[1:]):
+                c[:, :, a:b] = new
+        else:
+            cache = o[1:]
+
+
+def test_static_cache_prior_matches_pytorch(tmp_path: Path):
+    prior = random_prior()
+    export.export_prior(prior, tmp_path / "prior.onnx", static=True)
+    assert export.kv_cache_layout(tmp_path / "prior.onnx") == {"kind": "static", "length": static_cache_length(prior)}
+    seq = torch.cat([torch.randint(0, 40, (3, C.TEXT_LEN)), torch.randint(40, 104, (3, 6))], 1)
+    _chunks_match_pytorch(prior, sess(tmp_path, "prior.onnx"), seq, static=True)
+
+
+def test_concat_prior_still_exports_and_matches_pytorch(tmp_path: Path):
+    prior = random_prior()
+    export.export_prior(prior, tmp_path / "prior.onnx", static=False)
+    assert export.kv_cache_layout(tmp_path / "prior.onnx") == {"kind": "concat"}
+    seq = torch.cat([torch.randint(0, 40, (2, C.TEXT_LEN)), torch.randint(40, 104, (2, 6))], 1)
+    _chunks_match_pytorch(prior, sess(tmp_path, "prior.onnx"), seq, static=False)
+
+
+def test_static_cache_masks_unused_slots(smoke_bundle):
+    """The trained prior as shipped: logits through the static graph match PyTorch with junk in unused slots, and
+    a row that is allowed to see the junk does change (so the mask is what protects the others)."""
+    prior, out = smoke_bundle["models"]["prior"], smoke_bundle["out"]
+    assert smoke_bundle["manifest"]["prior"]["kvCache"] == {"kind": "static", "length": static_cache_length(prior)}
+    s = sess(out, "prior.onnx")
     V, T = prior.text_vocab, C.TEXT_LEN
     g = torch.Generator().manual_seed(0)
     text = torch.tensor([tokenizer.encode(tokenizer.build(), "a big red star in the top left corner")[0]] * 2)
-    img = torch.randint(0, prior.codebook, (2, 6), generator=g) + V
-    seq = torch.cat([text, img], 1)  # (2, 38)
-    # 1) prefill 32 text tokens, 2) a 5-token chunk with past, 3) one token with past.
-    empty = [np.zeros((2, kvh, 0, hd), np.float32) for _ in range(2 * n)]
-    past_t, past_o = None, empty
-    for a, b in ((0, T), (T, T + 5), (T + 5, T + 6)):
-        ids, pos, mask = seq[:, a:b], torch.arange(a, b)[None].repeat(2, 1), torch.ones(2, b, dtype=torch.long)
-        with torch.no_grad():
-            h, past_t = prior(ids, mask, pos, past_t)
-            ref = prior.logits(h[:, -1:]).numpy()
-        o = run_prior(s, n, ids.numpy(), mask.numpy(), pos.numpy(), past_o)
-        assert o[0].shape == (2, 1, prior.codebook)
-        assert o[1].shape == (2, kvh, b, hd)
-        assert np.abs(o[0] - ref).max() <= TOL
-        past_o = o[1:]
-    # Left padding: 3 junk slots with mask 0 in front of row 1 must not change its logits.
-    pad = np.random.default_rng(0).standard_normal((2, kvh, 3, hd)).astype(np.float32)
-    padded = [np.concatenate([pad, p], 2) for p in past_o]
-    ids = (seq[:, -1:]).numpy()
-    mask = np.ones((2, 3 + T + 7), np.int64)
-    mask[1, :3] = 0
-    mask[0, :3] = 1  # row 0 attends to the junk: must differ, proving the mask is what protects row 1
-    o_pad = run_prior(s, n, ids, mask, np.full((2, 1), T + 6, np.int64), padded)
-    o_ref = run_prior(s, n, ids, np.ones((2, T + 7), np.int64), np.full((2, 1), T + 6, np.int64), past_o)
-    assert np.abs(o_pad[0][1] - o_ref[0][1]).max() <= TOL
-    assert np.abs(o_pad[0][0] - o_ref[0][0]).max() > TOL
+    seq = torch.cat([text, torch.randint(0, prior.codebook, (2, 6), generator=g) + V], 1)  # (2, 38)
+    _chunks_match_pytorch(prior, s, seq, static=True)
+    n, kvh, hd, S = len(prior.blocks), prior.cfg.kv_heads, prior.cfg.d_model // prior.cfg.heads, static_cache_length(prior)
+    b = Bundle(out)
+    cache = b.new_cache(2)
+    b.step(seq[:, :37].numpy(), np.tile(np.arange(37), (2, 1)), cache)
+    junk = [np.random.default_rng(i).standard_normal((2, kvh, S, hd)).astype(np.float32) for i in range(2 * n)]
+    for c, j in zip(cache.kv, junk):
+        c[:, :, 37:] = j[:, :, 37:]
+    mask = np.zeros((2, S + 1), np.int64)
+    mask[:, :37], mask[:, S:] = 1, 1
+    mask[0, 37:40] = 1  # row 0 attends to three junk slots
+    o = run_prior(s, n, seq[:, 37:].numpy(), mask, np.full((2, 1), 37, np.int64), cache.kv)
+    with torch.no_grad():
+        h, _ = prior(seq, torch.ones(2, 38, dtype=torch.long), torch.arange(38)[None].repeat(2, 1))
+        ref = prior.logits(h[:, -1]).numpy()
+    assert np.abs(o[0][1, 0] - ref[1]).max() <= TOL
+    assert np.abs(o[0][0, 0] - ref[0]).max() > TOL
 
 
 def test_vq_and_clip_match_pytorch(smoke_bundle):
@@ -82,14 +142,14 @@ def test_onnxruntime_reproduces_greedy_fixtures(smoke_bundle):
     fx = json.loads((out / "fixtures.json").read_text())["generations"][:2]
     for f in fx:
         g = f["guidanceScale"]
+        cache = b.new_cache(2)
         ids = np.array([f["textIds"], tokenizer.encode(b.tok, "")[0]], np.int64)
-        logits, past = b.step(ids, np.ones((2, 32), np.int64), np.tile(np.arange(32), (2, 1)), b.empty_past(2))
+        logits = b.step(ids, np.tile(np.arange(32), (2, 1)), cache)
         toks = []
         for k in range(256):
             nxt = int((logits[1] + g * (logits[0] - logits[1])).argmax())
             toks.append(nxt)
             if k < 255:
-                logits, past = b.step(np.full((2, 1), b.vocab + nxt, np.int64), np.ones((2, 33 + k), np.int64),
-                                      np.full((2, 1), 32 + k, np.int64), past)
+                logits = b.step(np.full((2, 1), b.vocab + nxt, np.int64), np.full((2, 1), 32 + k, np.int64), cache)
         agree = np.mean(np.array(toks) == np.array(f["tokens"]))
         assert agree >= 0.98, agree  # near-ties in argmax may flip in the last float bits
