@@ -55,8 +55,9 @@ async function main(): Promise<void> {
   const runner = await Runner.create({ previewEveryRows: 0 });
   const model = runner.model();
   const total = model.gridRows * model.gridCols;
+  const { kvCache } = runner.bundleManifest().prior;
   console.log(
-    `Runner bench: ${model.name}@${model.version}, ${model.gridRows}×${model.gridCols} tokens, ` +
+    `Runner bench: ${model.name}@${model.version} (${kvCache.kind === "static" ? `static KV cache of ${kvCache.length}` : "concat KV cache"}), ${model.gridRows}×${model.gridCols} tokens, ` +
       `${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), node ${process.version}, guidance ${model.defaults.guidanceScale}`,
   );
 

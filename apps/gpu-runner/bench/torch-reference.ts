@@ -9,6 +9,8 @@ export type TorchResult = { ok: true; ms: number } | { ok: false; reason: string
 /**
  * Runs the same 8 × 256 guided generation with the model lab's PyTorch model in eager mode
  * (bench/torch_reference.py, through the lab's .venv) and returns its wall time, CLIP ranking included.
+ * TESSERA_TORCH_CHECKPOINT names the lab checkpoint to load (else the script looks next to the bundle and in
+ * ml/runs/full).
  */
 export async function runTorchReference(modelDir: string, prompt: string, n: number): Promise<TorchResult> {
   const root = repoRoot();
@@ -18,7 +20,10 @@ export async function runTorchReference(modelDir: string, prompt: string, n: num
     return { ok: false, reason: `no ${python}; run npm run test:ml once to create the lab's venv` };
   if (!existsSync(script)) return { ok: false, reason: `no ${script}` };
   return new Promise((resolve) => {
-    const child = spawn(python, [script, "--bundle", modelDir, "--prompt", prompt, "--n", String(n)], {
+    const checkpoint = process.env.TESSERA_TORCH_CHECKPOINT;
+    const args = [script, "--bundle", modelDir, "--prompt", prompt, "--n", String(n)];
+    if (checkpoint) args.push("--checkpoint", checkpoint);
+    const child = spawn(python, args, {
       cwd: root,
       env: { ...process.env, PYTHONPATH: root },
       stdio: ["ignore", "pipe", "pipe"],
