@@ -1,0 +1,74 @@
+/**
+ * The client side of `bench:api`, in its own process (as browsers are): opens N graphql-ws connections
+ * with the given cookie, subscribes all of them to one generation on request, and reports when each event
+ * arrived (performance.timeOrigin + now(): one clock for both processes on this machine).
+ */
+import { performance } from "node:perf_hooks";
+import { createClient } from "graphql-ws";
+import WebSocket from "ws";
+
+type FromParent = { type: "subscribe"; generationId: string };
+export type SwarmReport = { type: "done"; receipts: { seq: number; kind: string; at: number }[][] };
+
+const [url, cookie, countArg] = process.argv.slice(2);
+const count = Number(countArg);
+const now = () => performance.timeOrigin + performance.now();
+
+class CookieWebSocket extends WebSocket {
+  constructor(address: string, protocols?: string | string[]) {
+    super(address, protocols, { headers: { cookie: cookie! } });
+  }
+}
+
+const clients = Array.from({ length: count }, () =>
+  createClient({ url: `${url!.replace("http", "ws")}/graphql`, webSocketImpl: CookieWebSocket, retryAttempts: 0 }),
+);
+// Open every connection first (connection_init/ack); a no-op subscription opens the lazy socket.
+await Promise.all(
+  clients.map(
+    (c) =>
+      new Promise<void>((resolve) => {
+        const off = c.on("connected", () => {
+          off();
+          resolve();
+        });
+        c.subscribe(
+          { query: "{ limits { promptMaxChars } }" },
+          { next: () => {}, error: () => {}, complete: () => {} },
+        );
+      }),
+  ),
+);
+process.send!({ type: "connected" });
+
+process.on("message", async (m: FromParent) => {
+  if (m.type !== "subscribe") return;
+  const receipts = clients.map(() => [] as { seq: number; kind: string; at: number }[]);
+  const done = Promise.all(
+    clients.map(
+      (c, i) =>
+        new Promise<void>((resolve, reject) => {
+          c.subscribe<{ generationEvents: { seq: number; kind: string } }>(
+            {
+              query: "subscription($id: ID!) { generationEvents(generationId: $id) { seq kind tokens image } }",
+              variables: { id: m.generationId },
+            },
+            {
+              next: (v) => {
+                const e = v.data!.generationEvents;
+                receipts[i]!.push({ seq: e.seq, kind: e.kind, at: now() });
+              },
+              error: reject,
+              complete: resolve,
+            },
+          );
+        }),
+    ),
+  );
+  // The server has registered the subscriptions once their frames are read; give it a moment.
+  setTimeout(() => process.send!({ type: "subscribed" }), 1000);
+  await done;
+  await Promise.all(clients.map((c) => c.dispose()));
+  // Exit only once the (large) report has been written to the IPC channel.
+  process.send!({ type: "done", receipts } satisfies SwarmReport, () => process.exit(0));
+});
