@@ -7,12 +7,22 @@
  * node B and finishes with the full result.
  */
 import { createClient } from "graphql-ws";
+import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
+import { redisKeys } from "../src/scale/redis.ts";
 import { Client } from "./api-harness.ts";
 import { scratchDatabase } from "./db-helpers.ts";
-import { type Cluster, cookieWebSocketClass, createCluster, type Proc, waitFor, yjsProvider } from "./scale-harness.ts";
+import {
+  type Cluster,
+  cookieWebSocketClass,
+  createCluster,
+  type Proc,
+  REDIS_URL,
+  waitFor,
+  yjsProvider,
+} from "./scale-harness.ts";
 
 const EVENTS = `subscription($id: ID!) { generationEvents(generationId: $id) {
   seq kind candidate start tokens candidateId message ranking { candidate rank score } } }`;
@@ -52,11 +62,10 @@ beforeAll(async () => {
   ownerB.cookie = ownerA.cookie;
   boardId = (await ownerA.ok<{ createBoard: { id: string } }>(`mutation { createBoard(name: "scale") { id } }`))
     .createBoard.id;
-  await waitFor(
-    async () => !(await ownerB.gql("{ model { gridRows } }")).errors,
-    20_000,
-    "model announced by a runner",
-  );
+  // Each node learns the model from the runner's announcement (re-read every few seconds).
+  for (const c of [ownerA, ownerB]) {
+    await waitFor(async () => !(await c.gql("{ model { gridRows } }")).errors, 20_000, "model announced by a runner");
+  }
   const m = await ownerB.ok<{ model: { gridRows: number; gridCols: number } }>("{ model { gridRows gridCols } }");
   cells = m.model.gridRows * m.model.gridCols;
 }, 150_000);
@@ -134,6 +143,24 @@ async function candidatesInDb(generationId: string) {
   }
 }
 
+/** The board as the next node to load it will see it: snapshot plus every logged update. */
+async function storedBoard() {
+  const c = new pg.Client({ connectionString: db.url });
+  await c.connect();
+  try {
+    const snap = await c.query<{ state: Buffer }>(`SELECT state FROM "BoardDocument" WHERE "boardId" = $1`, [boardId]);
+    const rows = await c.query<{ update: Buffer }>(
+      `SELECT update FROM "BoardUpdate" WHERE "boardId" = $1 ORDER BY id`,
+      [boardId],
+    );
+    const doc = new Y.Doc();
+    for (const u of [...snap.rows.map((r) => r.state), ...rows.rows.map((r) => r.update)]) Y.applyUpdate(doc, u);
+    return { snapshot: snap.rows.length > 0, map: doc.getMap("m"), text: doc.getText("t").toString() };
+  } finally {
+    await c.end();
+  }
+}
+
 const takenBy = (p: Proc, id: string) => p.lines.some((l) => l.includes('"generation taken"') && l.includes(id));
 
 describe("scale-out", () => {
@@ -161,10 +188,17 @@ describe("scale-out", () => {
       expect(docA.getMap("m").size).toBe(40);
       expect(docA.getText("t").toString()).toBe(docB.getText("t").toString());
       await waitFor(() => !a.hasUnsyncedChanges && !b.hasUnsyncedChanges, 10_000, "acknowledged");
+      // Acknowledged means logged in PostgreSQL, whichever node took the edit.
+      expect((await storedBoard()).map.size).toBe(40);
     } finally {
       a.destroy();
       b.destroy();
     }
+    // Both nodes unload the board and compact it (merging, so neither drops the other's edits).
+    await waitFor(async () => (await storedBoard()).snapshot, 15_000, "compacted snapshot");
+    const stored = await storedBoard();
+    expect(stored.map.size).toBe(40);
+    expect(stored.text).toBe(docA.getText("t").toString());
   }, 60_000);
 
   it("a subscriber on node B gets every event of a job started through node A and run by runner 2", async () => {
@@ -187,31 +221,41 @@ describe("scale-out", () => {
 
   it("kill -9 of the runner mid-job: the other runner restarts it; RESTARTED, then exactly n candidates", async () => {
     runner1 = await cluster.startRunner("runner-1");
-    const n = 8;
+    const n = 16;
     const id = await startGeneration(ownerA, n, "a blue square on a yellow background");
-    let victim: Proc | null = null;
-    let result!: Promise<Ev[]>;
-    const killed = new Promise<void>((resolve) => {
-      const sub = subscribe(
-        ownerA.cookie!,
-        () => nodeB.url,
-        id,
-        (e) => {
-          if (e.kind === "TOKENS" && !victim) {
-            victim = takenBy(runner1!, id) ? runner1! : runner2;
-            void cluster.kill(victim).then(resolve);
-          }
-        },
-      );
-      result = sub.done;
-    });
-    await killed;
-    const events = await result;
+    const sub = subscribe(ownerA.cookie!, () => nodeB.url, id);
+    // Killed as soon as its first tokens are in the stream; the stream's owner key names the runner.
+    const watcher = new Redis(REDIS_URL);
+    const keys = redisKeys(cluster.prefix);
+    let owner = "";
+    await waitFor(
+      async () => {
+        const entries = await watcher.xrange(keys.events(id), "-", "+", "COUNT", 4);
+        if (!entries.some(([, f]) => f.join(" ").includes('"TOKENS"'))) return false;
+        owner = (await watcher.get(keys.owner(id))) ?? "";
+        return true;
+      },
+      20_000,
+      "the job's first tokens",
+    );
+    watcher.disconnect();
+    const victim = owner.startsWith("runner-1:") ? runner1! : runner2;
+    await cluster.kill(victim);
+    const events = await sub.done;
     const survivor = victim === runner1 ? runner2 : runner1!;
-    expect(takenBy(survivor, id)).toBe(true);
+    const trace = () =>
+      [
+        events.map((e) => e.kind).join(","),
+        ...[runner1!, runner2].flatMap((p) => p.lines.filter((l) => l.includes(id)).map((l) => `${p.name}: ${l}`)),
+      ].join("\n");
+    expect(owner.startsWith(victim.name), trace()).toBe(true);
+    expect(takenBy(survivor, id), trace()).toBe(true);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i));
     const restarted = events.findIndex((e) => e.kind === "RESTARTED");
     expect(restarted).toBeGreaterThan(0);
+    // The victim really was mid-job: it had streamed tokens but not finished.
+    expect(events.slice(0, restarted).some((e) => e.kind === "TOKENS")).toBe(true);
+    expect(events.slice(0, restarted).some((e) => e.kind === "FINISHED")).toBe(false);
     // Everything after the restart is a complete run on its own.
     expectCompleteRun(events.slice(restarted + 1), n);
     const stored = await candidatesInDb(id);
@@ -228,7 +272,7 @@ describe("scale-out", () => {
   }, 90_000);
 
   it("node A killed mid-generation: its subscriber resumes on node B with the full result", async () => {
-    const id = await startGeneration(ownerA, 8, "a green triangle");
+    const id = await startGeneration(ownerA, 16, "a green triangle");
     let current = nodeA.url;
     let killedA = false;
     const sub = subscribe(
@@ -255,9 +299,16 @@ describe("scale-out", () => {
     const merged = [...bySeq.values()].sort((x, y) => x.seq - y.seq);
     expect(merged.map((e) => e.seq)).toEqual(merged.map((_, i) => i));
     expect(events.length).toBeGreaterThan(merged.length); // the replay really happened
-    expectCompleteRun(merged, 8);
+    expectCompleteRun(merged, 16);
     const stored = await candidatesInDb(id);
     expect(stored.status).toBe("FINISHED");
-    expect(stored.candidates.length).toBe(8);
+    expect(stored.candidates.length).toBe(16);
   }, 60_000);
+
+  it("no process logged an error along the way", () => {
+    const errors = [nodeA, nodeB, runner2, ...(runner1 ? [runner1] : [])].flatMap((p) =>
+      p.lines.filter((l) => /"level":(50|60)/.test(l)).map((l) => `${p.name}: ${l}`),
+    );
+    expect(errors).toEqual([]);
+  });
 });

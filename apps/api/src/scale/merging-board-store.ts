@@ -32,7 +32,7 @@ export function mergingBoardStore(prisma: PrismaClient): BoardStore {
     },
     async compact(boardId, state, through) {
       await prisma.$transaction(async (tx) => {
-        await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtext(${`board:${boardId}`}))`;
+        await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtext(${`board:${boardId}`}))`;
         const stored = await tx.boardDocument.findUnique({ where: { boardId } });
         const rows = await tx.boardUpdate.findMany({
           where: { boardId, id: { lte: through } },

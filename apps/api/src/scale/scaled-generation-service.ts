@@ -134,8 +134,8 @@ export class ScaledGenerationService extends GenerationService {
   }
 
   private startTail(generationId: string): Tail {
-    // Blocking reads need their own connection.
-    const conn = this.scale.redis.duplicate();
+    // Blocking reads need their own connection; it waits through a Redis restart instead of failing.
+    const conn = this.scale.redis.duplicate({ maxRetriesPerRequest: null });
     conn.on("error", () => {});
     const tail: Tail = { log: new EventLog(), abort: new AbortController(), conn };
     this.tails.set(generationId, tail);
