@@ -119,7 +119,8 @@ export class ScaledGenerationService extends GenerationService {
     let tail = this.tails.get(generationId);
     if (!tail) {
       // Stream gone and generation over: the database has all of it.
-      const exists = await this.scale.redis.exists(this.scale.keys.events(generationId));
+      // Redis unreachable: assume the stream exists; the tail waits for Redis (or ends from the database).
+      const exists = await this.scale.redis.exists(this.scale.keys.events(generationId)).catch(() => 1);
       if (!exists) {
         const g = await this.prisma.generation.findUnique({ where: { id: generationId }, select: { status: true } });
         if (!g) return;
