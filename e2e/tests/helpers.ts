@@ -3,10 +3,18 @@ import { join } from "node:path";
 import { type Browser, type BrowserContext, expect, type Page } from "@playwright/test";
 import { ARTIFACTS } from "../stack.ts";
 
-/** A fresh browser context is a fresh guest user (the API sets its session cookie on first request). */
-export async function newUser(browser: Browser, name: string): Promise<{ context: BrowserContext; page: Page }> {
+/**
+ * A fresh browser context is a fresh guest user (the API sets its session cookie on first request).
+ * `beforeLoad` runs before the first navigation (routes must be in place before the page opens sockets).
+ */
+export async function newUser(
+  browser: Browser,
+  name: string,
+  beforeLoad?: (page: Page) => Promise<void>,
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext();
   const page = await context.newPage();
+  await beforeLoad?.(page);
   await page.goto("/");
   await page.getByLabel("Display name").fill(name);
   await page.getByRole("button", { name: "Save" }).click();
@@ -48,4 +56,19 @@ export function prompt(page: Page) {
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+}
+
+export function connection(page: Page) {
+  return page.getByRole("status", { name: "Connection" });
+}
+
+/** Sends a GraphQL request as this page's user (the context's session cookie rides along). */
+export async function graphql<T>(page: Page, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const res = await page.request.post("/graphql", {
+    data: { query, variables },
+    headers: { "apollo-require-preflight": "true" },
+  });
+  const body = (await res.json()) as { data?: T; errors?: { message: string }[] };
+  if (body.errors?.length || !body.data) throw new Error(`GraphQL failed: ${JSON.stringify(body.errors)}`);
+  return body.data;
 }

@@ -1,9 +1,27 @@
 "use client";
 
-import { CARD_SIZE, type Card, type CardKind, createCard, deleteCard, duplicateCard } from "@tessera/shared";
+import {
+  CARD_SIZE,
+  type Card,
+  type CardKind,
+  createCard,
+  deleteCard,
+  duplicateCard,
+  readCard,
+  updateCard,
+} from "@tessera/shared";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { BoardSync, ConnectionState } from "../lib/boardSync.ts";
-import { type Camera, fitRects, panBy, rectsIntersect, screenToBoard, zoomAt } from "../lib/camera.ts";
+import {
+  type Camera,
+  fitRects,
+  followCamera,
+  panBy,
+  rectsIntersect,
+  type SharedViewport,
+  screenToBoard,
+  zoomAt,
+} from "../lib/camera.ts";
 import { subscribe } from "../lib/live.ts";
 import { S_BOARD } from "../lib/queries.ts";
 import { BoardContext, type BoardCtx, type BoardInfo } from "./boardContext.ts";
@@ -50,6 +68,25 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
     }
     if (vp) presence.current?.setViewport(next, vp.clientWidth, vp.clientHeight);
   }, []);
+
+  // Following a collaborator (their awareness client id) lasts until I move the camera myself.
+  const [following, setFollowing] = useState<number | null>(null);
+  const followingRef = useRef(following);
+  followingRef.current = following;
+  const userCamera = useCallback(
+    (next: Camera) => {
+      if (followingRef.current !== null) setFollowing(null);
+      applyCamera(next);
+    },
+    [applyCamera],
+  );
+  const follow = useCallback(
+    (peer: SharedViewport) => {
+      const vp = viewportRef.current;
+      applyCamera(followCamera(peer, vp?.clientWidth ?? 0, vp?.clientHeight ?? 0));
+    },
+    [applyCamera],
+  );
 
   useEffect(() => applyCamera(cam.current), [applyCamera]);
   useEffect(() => sync.onConnection(setConn), [sync]);
@@ -113,12 +150,12 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
   };
   const zoomBy = (f: number) => {
     const vp = viewportRef.current;
-    applyCamera(zoomAt(cam.current, (vp?.clientWidth ?? 0) / 2, (vp?.clientHeight ?? 0) / 2, f));
+    userCamera(zoomAt(cam.current, (vp?.clientWidth ?? 0) / 2, (vp?.clientHeight ?? 0) / 2, f));
   };
   const fit = () => {
     const vp = viewportRef.current;
     const next = fitRects([...cards.values()], vp?.clientWidth ?? 0, vp?.clientHeight ?? 0);
-    if (next) applyCamera(next);
+    if (next) userCamera(next);
   };
   const removeSelected = () => {
     if (!canEdit) return;
@@ -126,6 +163,20 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
       for (const id of selected) deleteCard(sync.doc, id, sync.origin);
     }, sync.origin);
     setSelected(new Set());
+  };
+  // Arrow-key moves: a burst of presses (key repeat) is one undo step, separate from the edit before it.
+  const lastNudge = useRef(0);
+  const nudgeSelected = (dx: number, dy: number) => {
+    if (!canEdit || selected.size === 0) return;
+    const now = performance.now();
+    if (now - lastNudge.current > 400) sync.undo.stopCapturing();
+    lastNudge.current = now;
+    sync.doc.transact(() => {
+      for (const id of selected) {
+        const c = readCard(sync.doc, id);
+        if (c) updateCard(sync.doc, id, { x: c.x + dx, y: c.y + dy }, sync.origin);
+      }
+    }, sync.origin);
   };
   const duplicateSelected = () => {
     if (!canEdit) return;
@@ -141,6 +192,7 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
     redo: () => canEdit && sync.undo.redo(),
     remove: removeSelected,
     duplicate: duplicateSelected,
+    nudge: nudgeSelected,
     selectAll: () => setSelected(new Set(cards.keys())),
     deselect: () => (help ? setHelp(false) : setSelected(new Set())),
     newPrompt: () => addCard("prompt"),
@@ -211,7 +263,7 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
     if (onEmpty) setSelected(new Set());
     let last = { x: e.clientX, y: e.clientY };
     const move = (ev: PointerEvent) => {
-      applyCamera(panBy(cam.current, ev.clientX - last.x, ev.clientY - last.y));
+      userCamera(panBy(cam.current, ev.clientX - last.x, ev.clientY - last.y));
       last = { x: ev.clientX, y: ev.clientY };
     };
     const up = () => {
@@ -234,7 +286,7 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
       const rect = vp.getBoundingClientRect();
       const notched = e.deltaX === 0 && Number.isInteger(e.deltaY) && Math.abs(e.deltaY) >= 50;
       if (e.ctrlKey || e.metaKey || notched) {
-        applyCamera(
+        userCamera(
           zoomAt(
             cam.current,
             e.clientX - rect.left,
@@ -243,12 +295,12 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
           ),
         );
       } else {
-        applyCamera(panBy(cam.current, -e.deltaX, -e.deltaY));
+        userCamera(panBy(cam.current, -e.deltaX, -e.deltaY));
       }
     };
     vp.addEventListener("wheel", wheel, { passive: false });
     return () => vp.removeEventListener("wheel", wheel);
-  }, [applyCamera]);
+  }, [userCamera]);
   const onDoubleClick = (e: React.MouseEvent) => {
     if (e.target !== viewportRef.current && e.target !== worldRef.current && e.target !== gridRef.current) return;
     const rect = viewportRef.current!.getBoundingClientRect();
@@ -271,11 +323,13 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
           onUndo={() => sync.undo.undo()}
           onRedo={() => sync.undo.redo()}
           presence={presence}
-          onFollow={(c) => applyCamera(c)}
+          following={following}
+          onFollowing={setFollowing}
+          onFollow={follow}
         />
         <div
           ref={viewportRef}
-          className="viewport"
+          className={following === null ? "viewport" : "viewport following"}
           aria-label="Board canvas"
           role="application"
           onPointerDown={onPointerDown}

@@ -1,5 +1,5 @@
 import { forwardRef, type RefObject, useEffect, useImperativeHandle, useState } from "react";
-import type { Camera } from "../lib/camera.ts";
+import type { Camera, SharedViewport } from "../lib/camera.ts";
 import { useBoard } from "./boardContext.ts";
 
 /**
@@ -18,7 +18,7 @@ export interface Peer {
   name: string;
   color: string;
   cursor: { x: number; y: number } | null;
-  viewport: Camera | null;
+  viewport: SharedViewport | null;
 }
 
 const COLORS = ["#e03131", "#2f9e44", "#1971c2", "#f08c00", "#9c36b5", "#0c8599", "#e8590c", "#5c940d"];
@@ -118,16 +118,22 @@ function hash(s: string): number {
   return h;
 }
 
-/** Who is on the board; clicking an avatar follows that person's viewport until you click again. */
+/**
+ * Who is on the board; clicking an avatar follows that person's viewport until you click again or move
+ * the camera yourself (the canvas owns `following` for that reason).
+ */
 export function Avatars({
   presence,
+  following,
+  onFollowing: setFollowing,
   onFollow,
 }: {
   presence: RefObject<PresenceHandle | null>;
-  onFollow(c: Camera): void;
+  following: number | null;
+  onFollowing(clientId: number | null): void;
+  onFollow(viewport: SharedViewport): void;
 }) {
   const [peers, setPeers] = useState<Peer[]>([]);
-  const [following, setFollowing] = useState<number | null>(null);
   useEffect(() => {
     const h = presence.current;
     if (!h) return;
@@ -140,7 +146,7 @@ export function Avatars({
     const p = peers.find((x) => x.clientId === following);
     if (!p) setFollowing(null);
     else if (p.viewport) onFollow(p.viewport);
-  }, [peers, following, onFollow]);
+  }, [peers, following, onFollow, setFollowing]);
   return (
     <ul className="avatars" aria-label="People on this board">
       {peers.map((p) => (
@@ -152,7 +158,7 @@ export function Avatars({
             aria-pressed={following === p.clientId}
             aria-label={`${following === p.clientId ? "Stop following" : "Follow"} ${p.name}`}
             title={p.name}
-            onClick={() => setFollowing((f) => (f === p.clientId ? null : p.clientId))}
+            onClick={() => setFollowing(following === p.clientId ? null : p.clientId)}
           >
             {p.name.slice(0, 1).toUpperCase()}
           </button>

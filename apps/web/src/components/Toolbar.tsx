@@ -1,7 +1,7 @@
 import type { CardKind } from "@tessera/shared";
 import type { RefObject } from "react";
 import type { ConnectionState } from "../lib/boardSync.ts";
-import type { Camera } from "../lib/camera.ts";
+import type { SharedViewport } from "../lib/camera.ts";
 import { useBoard } from "./boardContext.ts";
 import { Avatars, type PresenceHandle } from "./Presence.tsx";
 import { ShareButton } from "./ShareButton.tsx";
@@ -25,7 +25,9 @@ interface Props {
   onUndo(): void;
   onRedo(): void;
   presence: RefObject<PresenceHandle | null>;
-  onFollow(cam: Camera): void;
+  following: number | null;
+  onFollowing(clientId: number | null): void;
+  onFollow(viewport: SharedViewport): void;
 }
 
 export function Toolbar(p: Props) {
@@ -63,7 +65,7 @@ export function Toolbar(p: Props) {
         Fit
       </button>
       <span className="spacer" />
-      <Avatars presence={p.presence} onFollow={p.onFollow} />
+      <Avatars presence={p.presence} following={p.following} onFollowing={p.onFollowing} onFollow={p.onFollow} />
       {info.role === "OWNER" && <ShareButton />}
       <span className={`conn conn-${p.conn}`} role="status" aria-label="Connection">
         {CONN_LABEL[p.conn]}

@@ -1,10 +1,12 @@
 import { useEffect, useRef } from "react";
+import { nudgeOffset } from "../lib/nudge.ts";
 
 export interface ShortcutHandlers {
   undo(): void;
   redo(): void;
   remove(): void;
   duplicate(): void;
+  nudge(dx: number, dy: number): void;
   selectAll(): void;
   deselect(): void;
   newPrompt(): void;
@@ -24,6 +26,7 @@ export const SHORTCUTS: [string, string][] = [
   ["Shift + 1", "Fit to content"],
   ["Shift + drag", "Select an area"],
   ["Ctrl/⌘ + A", "Select all"],
+  ["← ↑ → ↓", "Move selection (Shift: larger step)"],
   ["Ctrl/⌘ + D", "Duplicate selection"],
   ["Delete / Backspace", "Delete selection"],
   ["Ctrl/⌘ + Z", "Undo (your edits only)"],
@@ -38,7 +41,8 @@ export function useShortcuts(h: ShortcutHandlers): void {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const t = e.target as HTMLElement;
-      const typing = t.tagName === "TEXTAREA" || t.tagName === "INPUT" || t.isContentEditable;
+      // A <select> uses the arrow keys itself (the history picker), like text fields do.
+      const typing = ["TEXTAREA", "INPUT", "SELECT"].includes(t.tagName) || t.isContentEditable;
       const mod = e.ctrlKey || e.metaKey;
       const k = e.key.toLowerCase();
       const run = (fn: () => void) => {
@@ -54,6 +58,8 @@ export function useShortcuts(h: ShortcutHandlers): void {
       if (mod && k === "a") return run(ref.current.selectAll);
       if (mod && k === "d") return run(ref.current.duplicate);
       if (mod) return;
+      const nudge = nudgeOffset(e.key, e.shiftKey);
+      if (nudge) return run(() => ref.current.nudge(nudge.dx, nudge.dy));
       if (e.key === "Delete" || e.key === "Backspace") return run(ref.current.remove);
       if (e.key === "?") return run(ref.current.help);
       if (e.key === "!" || (e.shiftKey && e.code === "Digit1")) return run(ref.current.fit);

@@ -1,13 +1,14 @@
-import { HocuspocusProvider } from "@hocuspocus/provider";
+import { HocuspocusProvider, WebSocketStatus } from "@hocuspocus/provider";
 import { undoScope } from "@tessera/shared";
 import * as Y from "yjs";
+import { type ConnectionState, nextConnectionState } from "./connectionState.ts";
+
+export type { ConnectionState };
 
 /**
  * One board's live document: the Y.Doc, its Hocuspocus provider on the same origin's /yjs, and this user's
  * undo manager. Every local edit goes through `origin` so undo only ever reverts this user's own work.
  */
-export type ConnectionState = "connecting" | "online" | "offline" | "denied";
-
 export interface BoardSync {
   doc: Y.Doc;
   provider: HocuspocusProvider;
@@ -35,13 +36,31 @@ export function connectBoard(boardId: string): BoardSync {
     url: yjsUrl(),
     name: boardId,
     document: doc,
-    onStatus: ({ status }) => {
-      if (state === "denied") return;
-      set(status === "connected" ? "online" : status === "connecting" ? "connecting" : "offline");
-    },
-    onSynced: () => set("online"),
+    onStatus: ({ status }) => set(nextConnectionState(state, status)),
+    onSynced: () => set(nextConnectionState(state, "synced")),
     onAuthenticationFailed: () => set("denied"),
   });
+  // The browser's network events. Chromium keeps a socket nominally open through an outage (frames just
+  // stop; the provider would notice only after its 30 s message timeout), so "offline" is shown at once,
+  // and on "online" a socket that lived through the outage is treated as dropped — a synthetic close event
+  // takes the provider's own close path (re-sync on reconnect) — while a dropped one reconnects now
+  // instead of after its back-off delay.
+  let outage = false;
+  const onOffline = () => {
+    outage = true;
+    set(nextConnectionState(state, "disconnected"));
+  };
+  const onOnline = () => {
+    const socket = provider.configuration.websocketProvider;
+    if (outage && socket.status === WebSocketStatus.Connected && socket.webSocket) {
+      socket.webSocket.dispatchEvent(new CloseEvent("close", { code: 4000, reason: "network came back" }));
+    } else {
+      void provider.connect();
+    }
+    outage = false;
+  };
+  window.addEventListener("offline", onOffline);
+  window.addEventListener("online", onOnline);
   const undo = new Y.UndoManager(undoScope(doc), { trackedOrigins: new Set([origin]), captureTimeout: 400 });
   return {
     doc,
@@ -54,6 +73,8 @@ export function connectBoard(boardId: string): BoardSync {
       return () => listeners.delete(fn);
     },
     destroy() {
+      window.removeEventListener("offline", onOffline);
+      window.removeEventListener("online", onOnline);
       undo.destroy();
       provider.destroy();
       doc.destroy();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fitRects, panBy, screenToBoard, ZOOM_MAX, zoomAt } from "./camera.ts";
+import { fitRects, followCamera, panBy, screenToBoard, ZOOM_MAX, zoomAt } from "./camera.ts";
 
 describe("camera", () => {
   it("keeps the point under the cursor fixed while zooming", () => {
@@ -30,5 +30,23 @@ describe("camera", () => {
     expect(br.x).toBeGreaterThanOrEqual(2100 - 1e-6);
     expect(br.y).toBeGreaterThanOrEqual(1100 - 1e-6);
     expect(fitRects([], 100, 100)).toBeNull();
+  });
+
+  it("follows a collaborator: their view's centre at ours, at their zoom", () => {
+    const peer = { x: 100, y: 200, zoom: 2, w: 800, h: 600 };
+    const cam = followCamera(peer, 800, 600);
+    expect(cam).toEqual({ x: 100, y: 200, zoom: 2 });
+    // A bigger screen shows more around the same centre, at the same zoom.
+    const big = followCamera(peer, 1600, 1200);
+    expect(big.zoom).toBe(2);
+    expect(screenToBoard(big, 800, 600)).toEqual(screenToBoard(peer, 400, 300));
+  });
+
+  it("zooms out when following someone whose screen is bigger, so all they see stays visible", () => {
+    const peer = { x: 0, y: 0, zoom: 1, w: 1600, h: 800 };
+    const cam = followCamera(peer, 800, 800);
+    expect(cam.zoom).toBe(0.5);
+    expect(screenToBoard(cam, 0, 200)).toEqual({ x: 0, y: 0 });
+    expect(screenToBoard(cam, 800, 600)).toEqual({ x: 1600, y: 800 });
   });
 });

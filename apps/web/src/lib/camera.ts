@@ -59,3 +59,22 @@ export function fitRects(rects: Rect[], vw: number, vh: number, margin = 48): Ca
 export function rectsIntersect(a: Rect, b: Rect): boolean {
   return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 }
+
+/** A collaborator's camera as shared over awareness: their camera plus their viewport size in pixels. */
+export interface SharedViewport extends Camera {
+  w?: number;
+  h?: number;
+}
+
+/**
+ * The camera that follows a collaborator: the centre of their view at the centre of ours, at their zoom,
+ * or zoomed out just enough that everything they see fits when our viewport is smaller than theirs.
+ */
+export function followCamera(peer: SharedViewport, vw: number, vh: number): Camera {
+  const pw = peer.w && peer.w > 0 ? peer.w : vw;
+  const ph = peer.h && peer.h > 0 ? peer.h : vh;
+  const zoom = clampZoom(peer.zoom * Math.min(1, vw / pw, vh / ph));
+  const cx = peer.x + pw / 2 / peer.zoom;
+  const cy = peer.y + ph / 2 / peer.zoom;
+  return { zoom, x: cx - vw / 2 / zoom, y: cy - vh / 2 / zoom };
+}
