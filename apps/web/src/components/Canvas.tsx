@@ -142,7 +142,7 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
       x = hit.x + hit.w + 24;
     }
     try {
-      const id = createCard(sync.doc, { kind, x, y, createdBy: info.me.id }, sync.origin);
+      const id = sync.step(() => createCard(sync.doc, { kind, x, y, createdBy: info.me.id }, sync.origin));
       setSelected(new Set([id]));
     } catch (e) {
       setToast(e instanceof Error ? e.message : "Could not add a card");
@@ -159,9 +159,9 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
   };
   const removeSelected = () => {
     if (!canEdit) return;
-    sync.doc.transact(() => {
+    sync.step(() => {
       for (const id of selected) deleteCard(sync.doc, id, sync.origin);
-    }, sync.origin);
+    });
     setSelected(new Set());
   };
   // Arrow-key moves: a burst of presses (key repeat) is one undo step, separate from the edit before it.
@@ -181,9 +181,9 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
   const duplicateSelected = () => {
     if (!canEdit) return;
     const ids: string[] = [];
-    sync.doc.transact(() => {
+    sync.step(() => {
       for (const id of selected) if (cards.has(id)) ids.push(duplicateCard(sync.doc, id, sync.origin));
-    }, sync.origin);
+    });
     setSelected(new Set(ids));
   };
 

@@ -114,14 +114,22 @@ export const CardView = memo(function CardView({ card, selected, onSelect }: Pro
                 role="menuitem"
                 aria-label={`Colour ${c}`}
                 className={`swatch color-${c}`}
-                onClick={() => updateCard(sync.doc, card.id, { color: c }, sync.origin)}
+                onClick={() => sync.step(() => updateCard(sync.doc, card.id, { color: c }, sync.origin))}
               />
             ))}
           </div>
-          <button type="button" role="menuitem" onClick={() => duplicateCard(sync.doc, card.id, sync.origin)}>
+          <button
+            type="button"
+            role="menuitem"
+            onClick={() => sync.step(() => duplicateCard(sync.doc, card.id, sync.origin))}
+          >
             Duplicate
           </button>
-          <button type="button" role="menuitem" onClick={() => deleteCard(sync.doc, card.id, sync.origin)}>
+          <button
+            type="button"
+            role="menuitem"
+            onClick={() => sync.step(() => deleteCard(sync.doc, card.id, sync.origin))}
+          >
             Delete
           </button>
         </div>

@@ -2,6 +2,7 @@ import { HocuspocusProvider, WebSocketStatus } from "@hocuspocus/provider";
 import { undoScope } from "@tessera/shared";
 import * as Y from "yjs";
 import { type ConnectionState, nextConnectionState } from "./connectionState.ts";
+import { undoStep } from "./undoStep.ts";
 
 export type { ConnectionState };
 
@@ -14,6 +15,8 @@ export interface BoardSync {
   provider: HocuspocusProvider;
   undo: Y.UndoManager;
   origin: object;
+  /** Runs a discrete edit (add, duplicate, delete, recolour) as its own undo step (see undoStep). */
+  step<T>(fn: () => T): T;
   onConnection(fn: (s: ConnectionState) => void): () => void;
   destroy(): void;
 }
@@ -67,6 +70,7 @@ export function connectBoard(boardId: string): BoardSync {
     provider,
     undo,
     origin,
+    step: (fn) => undoStep(doc, undo, origin, fn),
     onConnection(fn) {
       listeners.add(fn);
       fn(state);
