@@ -217,7 +217,10 @@ export function createCollab(options: CollabOptions) {
         }
       }
     } finally {
-      await conn.disconnect();
+      // Scaled out, a synchronous store would hold the caller (a startGeneration) for the Redis
+      // extension's lock and its 1 s disconnect delay; the update is already in the log, so the
+      // document is stored on the debounce like any other edit.
+      await conn.disconnect({ unloadImmediately: !options.extensions?.length });
     }
   }
 
