@@ -178,6 +178,14 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
       }
     }, sync.origin);
   };
+  // After an undo or redo the next edit starts a new step: it must not merge into whatever step is now on
+  // top of the stack (the undo manager merges changes less than 400 ms apart).
+  const undoRedo = (which: "undo" | "redo") => {
+    if (!canEdit) return;
+    sync.undo[which]();
+    sync.undo.stopCapturing();
+    lastNudge.current = 0;
+  };
   const duplicateSelected = () => {
     if (!canEdit) return;
     const ids: string[] = [];
@@ -188,8 +196,8 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
   };
 
   useShortcuts({
-    undo: () => canEdit && sync.undo.undo(),
-    redo: () => canEdit && sync.undo.redo(),
+    undo: () => undoRedo("undo"),
+    redo: () => undoRedo("redo"),
     remove: removeSelected,
     duplicate: duplicateSelected,
     nudge: nudgeSelected,
@@ -320,8 +328,8 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
           onZoomOut={() => zoomBy(1 / 1.2)}
           onFit={fit}
           onHelp={() => setHelp(true)}
-          onUndo={() => sync.undo.undo()}
-          onRedo={() => sync.undo.redo()}
+          onUndo={() => undoRedo("undo")}
+          onRedo={() => undoRedo("redo")}
           presence={presence}
           following={following}
           onFollowing={setFollowing}
