@@ -143,6 +143,31 @@ async function candidatesInDb(generationId: string) {
   }
 }
 
+interface Activity {
+  kind: string;
+  generationId: string;
+  status: string | null;
+}
+
+/** boardActivity on one node, collected until stopped. */
+function boardActivity(baseUrl: string, cookie: string) {
+  const client = createClient({
+    url: `${baseUrl.replace("http", "ws")}/graphql`,
+    webSocketImpl: cookieWebSocketClass(cookie),
+    retryAttempts: 0,
+  });
+  const seen: Activity[] = [];
+  const ready = new Promise<void>((resolve) => client.on("connected", () => setTimeout(resolve, 200)));
+  client.subscribe<{ boardActivity: Activity }>(
+    {
+      query: `subscription($b: ID!) { boardActivity(boardId: $b) { kind generationId status } }`,
+      variables: { b: boardId },
+    },
+    { next: (v) => v.data && seen.push(v.data.boardActivity), error: () => {}, complete: () => {} },
+  );
+  return { seen, ready, stop: () => client.dispose() };
+}
+
 /** The board as the next node to load it will see it: snapshot plus every logged update. */
 async function storedBoard() {
   const c = new pg.Client({ connectionString: db.url });
@@ -202,9 +227,23 @@ describe("scale-out", () => {
   }, 60_000);
 
   it("a subscriber on node B gets every event of a job started through node A and run by runner 2", async () => {
+    // Board activity on node B: the start published by node A, the ranking and the end by the runner.
+    const activity = boardActivity(nodeB.url, ownerA.cookie!);
+    await activity.ready;
     const id = await startGeneration(ownerA, 4, "a red circle");
     const { done } = subscribe(ownerA.cookie!, () => nodeB.url, id);
     const events = await done;
+    await waitFor(
+      () => activity.seen.some((a) => a.generationId === id && a.kind === "GENERATION_FINISHED"),
+      10_000,
+      "GENERATION_FINISHED on node B",
+    );
+    await activity.stop();
+    expect(activity.seen.filter((a) => a.generationId === id).map((a) => [a.kind, a.status])).toEqual([
+      ["GENERATION_STARTED", "QUEUED"],
+      ["RANKING_CHANGED", null],
+      ["GENERATION_FINISHED", "FINISHED"],
+    ]);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i));
     expectCompleteRun(events, 4);
     expect(events.some((e) => e.kind === "RESTARTED")).toBe(false);
@@ -217,6 +256,27 @@ describe("scale-out", () => {
     // A late subscriber, on node A this time, replays the same events.
     const late = await subscribe(ownerA.cookie!, () => nodeA.url, id).done;
     expect(late.map((e) => [e.seq, e.kind])).toEqual(events.map((e) => [e.seq, e.kind]));
+  }, 60_000);
+
+  it("cancel through node B stops the job runner 2 is running for node A", async () => {
+    const id = await startGeneration(ownerA, 16, "a small purple dot");
+    let cancelled = false;
+    const { done } = subscribe(
+      ownerA.cookie!,
+      () => nodeA.url,
+      id,
+      (e) => {
+        if (e.kind === "TOKENS" && !cancelled) {
+          cancelled = true;
+          void ownerB.ok(`mutation($id: ID!) { cancelGeneration(id: $id) { id } }`, { id });
+        }
+      },
+    );
+    const events = await done;
+    expect(cancelled).toBe(true);
+    expect(events.at(-1)!.kind).toBe("CANCELLED");
+    expect(events.some((e) => e.kind === "FINISHED")).toBe(false);
+    expect((await candidatesInDb(id)).status).toBe("CANCELLED");
   }, 60_000);
 
   it("kill -9 of the runner mid-job: the other runner restarts it; RESTARTED, then exactly n candidates", async () => {
