@@ -54,7 +54,8 @@ export function useShortcuts(h: ShortcutHandlers): void {
       if (mod && k === "z") return run(e.shiftKey ? ref.current.redo : ref.current.undo);
       if (mod && k === "y") return run(ref.current.redo);
       if (e.key === "Escape") return run(ref.current.deselect);
-      if (typing) return;
+      // In a dialog (a candidate opened large) board keys would act on cards hidden behind it.
+      if (typing || t.closest?.(".overlay")) return;
       if (mod && k === "a") return run(ref.current.selectAll);
       if (mod && k === "d") return run(ref.current.duplicate);
       if (mod) return;
