@@ -1,8 +1,8 @@
 /**
  * The seam between the API and image generation: a queue plus one event stream per generation. The
  * in-process implementation wraps the runner library (its ONNX work runs in a worker thread, off the main
- * thread; it has its own bounded queue and continuous batching). A Redis-backed engine (a later issue)
- * implements the same interface.
+ * thread; it has its own bounded queue and continuous batching). Scaled out (REDIS_URL), API nodes use
+ * `scale/remote-engine.ts` (model info announced by the runner processes, which run this one).
  */
 import type { GenerationRequestInput, RunnerEvent } from "@tessera/shared";
 

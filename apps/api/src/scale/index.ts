@@ -54,6 +54,7 @@ export async function createScaleOut(opts: {
     { redis, keys, queue, limiter, maxQueued: config.TESSERA_MAX_QUEUED },
     opts.metrics,
   );
+  generations.startReaper();
   const collab: Pick<CollabOptions, "store" | "extensions"> = {
     store: mergingBoardStore(prisma),
     extensions: [

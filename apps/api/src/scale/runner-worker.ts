@@ -133,7 +133,11 @@ export async function startRunnerWorker(o: RunnerWorkerOptions): Promise<RunnerW
       status = abort.signal.aborted ? "CANCELLED" : "FAILED";
       const message = e instanceof Error ? e.message : String(e);
       if (status === "FAILED") log.error({ err: e, generationId: id }, "generation failed");
-      await finishGeneration(o.prisma, id, status, status === "FAILED" ? message : null, null);
+      // The end is announced even when it cannot be stored (database down): the row is then left to the
+      // API nodes' reaper, which fails generations whose job is gone or failed.
+      await finishGeneration(o.prisma, id, status, status === "FAILED" ? message : null, null).catch((err: unknown) =>
+        log.error({ err, generationId: id }, "could not store the generation's end"),
+      );
       const event: GqlGenerationEvent =
         status === "CANCELLED"
           ? { kind: "CANCELLED" }

@@ -47,6 +47,7 @@ interface Tail {
 export class ScaledGenerationService extends GenerationService {
   private readonly tails = new Map<string, Tail>();
   private queued = 0;
+  private reaper: NodeJS.Timeout | null = null;
 
   constructor(
     prisma: PrismaClient,
@@ -113,6 +114,16 @@ export class ScaledGenerationService extends GenerationService {
       }
     }
     return n;
+  }
+
+  /** Also every `everyMs` while the node runs: a job can be lost or given up on at any time, not only at boot. */
+  startReaper(everyMs = 120_000): void {
+    this.reaper ??= setInterval(() => {
+      this.reapStale().then(
+        (n) => n && this.logger.warn({ reaped: n }, "marked generations whose job was lost as failed"),
+        (err: unknown) => this.logger.warn({ err }, "reaper failed"),
+      );
+    }, everyMs).unref();
   }
 
   override async *subscribe(generationId: string, signal: AbortSignal): AsyncGenerator<Sequenced<GqlGenerationEvent>> {
@@ -184,6 +195,7 @@ export class ScaledGenerationService extends GenerationService {
   /** Runners own the jobs; a node going away only stops its tails (their subscribers reconnect elsewhere). */
   override async shutdown(): Promise<void> {
     this.accepting = false;
+    if (this.reaper) clearInterval(this.reaper);
     for (const t of this.tails.values()) {
       t.abort.abort();
       t.conn.disconnect();
