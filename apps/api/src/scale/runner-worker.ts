@@ -166,8 +166,9 @@ export async function startRunnerWorker(o: RunnerWorkerOptions): Promise<RunnerW
     name,
   });
   worker.on("error", (err) => log.warn({ err }, "worker error"));
-  // Given up (stalled too often, or the processor threw before it could record anything): the generation
-  // must not stay RUNNING for ever.
+  // The processor threw before it could record an end: the generation must not stay RUNNING for ever.
+  // (A job failed for stalling too often is failed by a stalled check, which emits no "failed" here; the
+  // API nodes' periodic reaper marks its generation FAILED.)
   worker.on("failed", (job, err) => {
     if (!job) return;
     log.error({ err, generationId: job.data.generationId }, "generation job failed");
