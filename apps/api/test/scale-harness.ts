@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
+import { type AddressInfo, connect, createServer as createNetServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -179,4 +180,52 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs 
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * A TCP load balancer on loopback: each connection goes to the first backend that accepts it, so when a
+ * node dies its clients' reconnects land on the next one — what a load balancer with health checks does.
+ */
+export async function startBalancer(backends: string[]): Promise<{ url: string; close(): Promise<void> }> {
+  const targets = backends.map((b) => new URL(b));
+  const sockets = new Set<Socket>();
+  const server = createNetServer((client) => {
+    sockets.add(client);
+    client.on("close", () => sockets.delete(client));
+    client.pause();
+    const tryTarget = (i: number) => {
+      const t = targets[i];
+      if (!t) return void client.destroy();
+      const upstream = connect(Number(t.port), t.hostname);
+      let connected = false;
+      upstream.once("error", () => {
+        if (!connected)
+          tryTarget(i + 1); // refused: that node is down, try the next
+        else client.destroy();
+      });
+      upstream.once("connect", () => {
+        connected = true;
+        sockets.add(upstream);
+        upstream.on("close", () => {
+          sockets.delete(upstream);
+          client.destroy();
+        });
+        upstream.on("error", () => client.destroy());
+        client.on("error", () => upstream.destroy());
+        client.on("close", () => upstream.destroy());
+        client.pipe(upstream).pipe(client);
+        client.resume();
+      });
+    };
+    tryTarget(0);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
 }
