@@ -4,15 +4,21 @@
  * of a board loses nothing another node logged.
  */
 import { randomBytes } from "node:crypto";
+import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { type Database, openDatabase } from "../src/db/index.ts";
+import { BoardActivityBus } from "../src/generation/board-activity.ts";
+import type { GenerationEngine } from "../src/generation/engine.ts";
 import type { GqlGenerationEvent } from "../src/generation/to-gql-event.ts";
 import { GenerationStreamWriter, NotOwnerError, tailStream } from "../src/scale/generation-stream.ts";
 import { mergingBoardStore } from "../src/scale/merging-board-store.ts";
+import { GENERATION_QUEUE, type GenerationJobData } from "../src/scale/queue.ts";
 import { RedisRateLimiter } from "../src/scale/rate-limit.ts";
 import { connectRedis, deletePrefix, redisKeys } from "../src/scale/redis.ts";
+import { ScaledGenerationService } from "../src/scale/scaled-generation-service.ts";
 import { scratchDatabase } from "./db-helpers.ts";
 import { REDIS_URL } from "./scale-harness.ts";
 
@@ -96,7 +102,7 @@ describe("generation stream", () => {
   });
 });
 
-describe("merging board store", () => {
+describe("with PostgreSQL", () => {
   let scratch: Awaited<ReturnType<typeof scratchDatabase>>;
   let db: Database;
   beforeAll(async () => {
@@ -128,5 +134,54 @@ describe("merging board store", () => {
     expect(doc.getMap("m").toJSON()).toEqual({ a: 1, b: 2 });
     expect(loaded.compactedThrough).toBe(idB);
     expect(await db.prisma.boardUpdate.count({ where: { boardId: "b1" } })).toBe(0);
+  });
+
+  it("the reaper fails only old unfinished generations whose job is gone, never another node's live work", async () => {
+    const queue = new Queue<GenerationJobData>(GENERATION_QUEUE, { connection: nodeA.duplicate(), prefix: keys.bull });
+    const service = new ScaledGenerationService(
+      db.prisma,
+      {} as GenerationEngine,
+      new BoardActivityBus(),
+      pino({ level: "silent" }),
+      { redis: nodeA, keys, queue, limiter: { take: () => true }, maxQueued: 10 },
+    );
+    await db.prisma.user.create({ data: { id: "u1", displayName: "u" } });
+    const old = new Date(Date.now() - 5 * 60_000);
+    const row = (id: string, createdAt: Date, status: "QUEUED" | "RUNNING") => ({
+      id,
+      boardId: "b1",
+      cardId: "c",
+      prompt: "p",
+      n: 1,
+      seed: 1,
+      params: {},
+      modelName: "m",
+      modelVersion: "1",
+      unknownWords: [],
+      createdById: "u1",
+      createdAt,
+      status,
+    });
+    await db.prisma.generation.createMany({
+      data: [row("lost", old, "RUNNING"), row("waiting", old, "QUEUED"), row("fresh", new Date(), "QUEUED")],
+    });
+    await queue.add(
+      "generate",
+      { generationId: "waiting", boardId: "b1", cardId: "c", request: { prompt: "p" } } as never,
+      {
+        jobId: "waiting",
+      },
+    );
+    expect(await service.reapStale()).toBe(1);
+    const statuses = await db.prisma.generation.findMany({
+      select: { id: true, status: true },
+      orderBy: { id: "asc" },
+    });
+    expect(statuses).toEqual([
+      { id: "fresh", status: "QUEUED" },
+      { id: "lost", status: "FAILED" },
+      { id: "waiting", status: "QUEUED" },
+    ]);
+    await queue.close();
   });
 });
