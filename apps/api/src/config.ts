@@ -21,6 +21,8 @@ const Env = z.object({
     .default("tessera"),
   /** Runner process: generations one process runs at once (they share its batch). */
   TESSERA_RUNNER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** Runner process: serve /healthz and /metrics (Prometheus) on this port; unset = no HTTP. */
+  TESSERA_RUNNER_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Runner job lock: a runner that stops renewing it (killed) loses its job after this long. */
   TESSERA_JOB_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
   /** How often runners look for jobs whose runner died (BullMQ stalled-job check). */

@@ -54,7 +54,7 @@ beforeAll(async () => {
   [nodeA, nodeB, runner2] = await Promise.all([
     cluster.startApi("api-a"),
     cluster.startApi("api-b"),
-    cluster.startRunner("runner-2"),
+    cluster.startRunner("runner-2", { TESSERA_RUNNER_PORT: "0" }),
   ]);
   ownerA = new Client(nodeA.url);
   await ownerA.ok("{ me { id } }");
@@ -254,6 +254,12 @@ describe("scale-out", () => {
     expect(db.candidates.map((c) => c.index)).toEqual([0, 1, 2, 3]);
     // Candidate ids in the events are the stored rows.
     expect(events.filter((e) => e.kind === "CANDIDATE_FINISHED").every((e) => e.candidateId)).toBe(true);
+    // The runner's own endpoint counts what it did.
+    const m = await runner2.waitForLine(/"url":"(http:[^"]+)".*runner health and metrics/);
+    expect((await fetch(`${m[1]}/healthz`)).status).toBe(200);
+    expect(await (await fetch(`${m[1]}/metrics`)).text()).toMatch(
+      /tessera_generations_total\{status="FINISHED"\} [1-9]/,
+    );
     // A late subscriber, on node A this time, replays the same events.
     const late = await subscribe(ownerA.cookie!, () => nodeA.url, id).done;
     expect(late.map((e) => [e.seq, e.kind])).toEqual(events.map((e) => [e.seq, e.kind]));

@@ -9,7 +9,9 @@ import pino from "pino";
 import { loadConfig } from "../config.ts";
 import { openDatabase } from "../db/index.ts";
 import { createInProcessEngine } from "../generation/engine.ts";
+import { createMetrics } from "../http/metrics.ts";
 import { connectRedis, redisKeys } from "./redis.ts";
+import { startRunnerHttp } from "./runner-http.ts";
 import { startRunnerWorker } from "./runner-worker.ts";
 
 const config = loadConfig();
@@ -25,6 +27,7 @@ const engine = await createInProcessEngine({
   threads: config.TESSERA_THREADS,
 });
 const redis = connectRedis(config.REDIS_URL, { mode: "wait", name: "tessera-runner" });
+const metrics = createMetrics();
 const worker = await startRunnerWorker({
   redis,
   keys: redisKeys(config.REDIS_PREFIX),
@@ -35,15 +38,34 @@ const worker = await startRunnerWorker({
   lockDurationMs: config.TESSERA_JOB_LOCK_MS,
   stalledIntervalMs: config.TESSERA_STALLED_INTERVAL_MS,
   ...(process.env.TESSERA_RUNNER_NAME ? { name: process.env.TESSERA_RUNNER_NAME } : {}),
+  metrics: {
+    onEvent: (type) => metrics.runnerEvents.inc({ type }),
+    onFinished: (status, ms) => {
+      metrics.generations.inc({ status });
+      metrics.generationSeconds.observe(ms / 1000);
+    },
+  },
 });
+let stopping = false;
+const http =
+  config.TESSERA_RUNNER_PORT === undefined
+    ? null
+    : await startRunnerHttp({
+        host: config.HOST,
+        port: config.TESSERA_RUNNER_PORT,
+        metrics,
+        healthy: () => !stopping && worker.worker.isRunning(),
+        active: () => worker.active(),
+      });
+if (http) logger.info({ url: `http://${config.HOST}:${http.port}` }, "runner health and metrics");
 process.stdout.write(`RUNNER READY ${worker.name}\n`);
 
-let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     if (stopping) process.exit(1);
     stopping = true;
     (async () => {
+      http?.server.close();
       await worker.close(7000);
       await engine.close();
       redis.disconnect();

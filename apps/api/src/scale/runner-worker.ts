@@ -17,6 +17,7 @@ import type { Logger } from "pino";
 import type { PrismaClient } from "../db/index.ts";
 import type { GenerationEngine } from "../generation/engine.ts";
 import { finishGeneration, recordEvent, type TerminalStatus, terminalOf } from "../generation/record-event.ts";
+import type { GenerationMetrics } from "../generation/service.ts";
 import { type GqlGenerationEvent, toGqlEvent } from "../generation/to-gql-event.ts";
 import { publishActivity } from "./activity-bus.ts";
 import { GenerationStreamWriter, NotOwnerError, TERMINAL_KINDS } from "./generation-stream.ts";
@@ -37,6 +38,7 @@ export interface RunnerWorkerOptions {
   /** How long a finished generation's stream stays in Redis. */
   streamRetentionMs?: number;
   name?: string;
+  metrics?: GenerationMetrics;
 }
 
 export interface RunnerWorker {
@@ -111,8 +113,10 @@ export async function startRunnerWorker(o: RunnerWorkerOptions): Promise<RunnerW
     if (await o.redis.exists(o.keys.cancelled(id))) abort.abort();
     let status: TerminalStatus = "FAILED";
     let owner = true;
+    const t0 = Date.now();
     try {
       for await (const e of o.engine.generate(request, { signal: abort.signal })) {
+        o.metrics?.onEvent?.(e.type);
         const candidateId = await recordEvent(o.prisma, id, e);
         if (e.type === "ranking") activity(boardId, cardId, id);
         const terminal = terminalOf(e);
@@ -146,6 +150,7 @@ export async function startRunnerWorker(o: RunnerWorkerOptions): Promise<RunnerW
     } finally {
       running.delete(id);
       if (owner) {
+        o.metrics?.onFinished?.(status, Date.now() - t0);
         activity(boardId, cardId, id, status);
         await writer.retire(retention).catch(() => {});
       }
