@@ -15,10 +15,10 @@ if (dirs.length === 0) {
 }
 const round = (x: number) => Math.round(x * 100) / 100;
 for (const rows of [2, 16, 32]) {
-  const results: Record<string, { at10: number; at250: number }[]> = {};
+  const results: Record<string, { at10: number; at250: number }[]> = Object.fromEntries(dirs.map((d) => [d, []]));
   for (let r = 0; r < 3; r++) {
     for (const dir of dirs) {
-      (results[dir] ??= []).push(await measureStepLatency(resolveOptions({ modelDir: dir }), rows, 25));
+      results[dir]!.push(await measureStepLatency(resolveOptions({ modelDir: dir }), rows, 25));
     }
   }
   for (const dir of dirs) {
