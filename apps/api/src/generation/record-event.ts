@@ -31,14 +31,15 @@ export async function recordEvent(
     });
     return row.id;
   } else if (e.type === "ranking") {
-    await prisma.$transaction(
-      e.ranking.map((r) =>
-        prisma.candidate.updateMany({
-          where: { generationId, index: r.candidate },
-          data: { clipScore: r.score, rank: r.rank },
-        }),
-      ),
-    );
+    // One statement for the whole ranking (one round trip, not one UPDATE per candidate): the RANKING
+    // event waits for it.
+    const index = e.ranking.map((r) => r.candidate);
+    const score = e.ranking.map((r) => r.score);
+    const rank = e.ranking.map((r) => r.rank);
+    await prisma.$executeRaw`
+      UPDATE "Candidate" AS c SET "clipScore" = r.score, "rank" = r.rank
+      FROM unnest(${index}::int[], ${score}::float8[], ${rank}::int[]) AS r(idx, score, rank)
+      WHERE c."generationId" = ${generationId} AND c."index" = r.idx`;
   }
   return undefined;
 }
