@@ -11,10 +11,10 @@ class VQConfig:
     codebook_size: int = 512
     code_dim: int = 32
     hidden: int = 64
-    steps: int = 3000
+    steps: int = 6000
     batch: int = 32
     lr: float = 2e-3
-    budget_s: float = 150.0  # wall-clock cap; the LR schedule follows max(step, time) progress
+    budget_s: float = 480.0  # wall-clock cap; the LR schedule follows max(step, time) progress
 
 
 @dataclass
@@ -23,11 +23,11 @@ class PriorConfig:
     layers: int = 4
     heads: int = 4
     kv_heads: int = 2
-    steps: int = 6000
+    steps: int = 20000
     batch: int = 16
     lr: float = 2e-3
     caption_dropout: float = 0.15
-    budget_s: float = 660.0
+    budget_s: float = 3600.0
 
 
 @dataclass
@@ -35,10 +35,10 @@ class ClipConfig:
     embed_dim: int = 128
     d_text: int = 96
     text_layers: int = 2
-    steps: int = 3000
+    steps: int = 6000
     batch: int = 64
     lr: float = 1e-3
-    budget_s: float = 200.0
+    budget_s: float = 600.0
 
 
 @dataclass
@@ -47,7 +47,7 @@ class EvalConfig:
     single_heldout: int = 60
     two_object: int = 60
     samples: int = 8
-    guidance: float = 3.0
+    guidances: tuple[float, ...] = (1.0, 1.5, 3.0)  # the first is the shipped default
     batch_prompts: int = 4
     judge_images: int = 500
     clip_queries: int = 300

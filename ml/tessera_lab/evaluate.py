@@ -207,7 +207,7 @@ def run(cfg: C.LabConfig, out: Path, work: Path) -> dict:
         sc = [data.random_scene(rng, split, n_obj) for _ in range(k)]
         groups[name] = (sc, [data.caption(s, rng) for s in sc])
     m["fidelity"] = {}
-    for g in (ec.guidance, 1.0):
+    for g in ec.guidances:
         t = time.time()
         m["fidelity"][f"guidance_{g:g}"] = eval_generation(b, ec, cfg.seed + 700, g, groups)
         print(f"fidelity g={g}: {m['fidelity'][f'guidance_{g:g}']} ({time.time() - t:.0f}s)", flush=True)
