@@ -204,13 +204,35 @@ export const candidateFields = {
     (await ctx.prisma.vote.count({ where: { candidateId: c.id, userId: ctx.session.userId } })) > 0,
 };
 
-async function* withSignal<T>(source: (signal: AbortSignal) => AsyncGenerator<T>, map: (t: T) => unknown) {
+/**
+ * A subscription stream whose return() aborts the source at once. Not an async generator: a generator's
+ * return() waits behind its pending next(), which for an idle subscription never settles — unsubscribes
+ * and disconnects then hung, leaking the listener and skipping graphql-ws's onDisconnect.
+ */
+function withSignal<T>(
+  source: (signal: AbortSignal) => AsyncGenerator<T>,
+  map: (t: T) => unknown,
+): AsyncGenerator<unknown, undefined> {
   const abort = new AbortController();
-  try {
-    for await (const item of source(abort.signal)) yield map(item);
-  } finally {
-    abort.abort();
-  }
+  const inner = source(abort.signal);
+  const stop = async (): Promise<IteratorReturnResult<undefined>> => {
+    abort.abort(); // wakes the source's pending await, so its finally runs and return() below can settle
+    await inner.return(undefined);
+    return { done: true, value: undefined };
+  };
+  const stream: AsyncGenerator<unknown, undefined> = {
+    async next() {
+      const r = await inner.next();
+      return r.done ? { done: true, value: undefined } : { done: false, value: map(r.value) };
+    },
+    return: stop,
+    async throw(e: unknown) {
+      await stop();
+      throw e;
+    },
+    [Symbol.asyncIterator]: () => stream,
+  };
+  return stream;
 }
 
 export const subscriptions = {

@@ -1,0 +1,232 @@
+/**
+ * Reliability items 6 (GraphQL abuse), 7 (graphql-ws abuse) and 10 (subscription churn memory) against a
+ * real server, real PostgreSQL and real WebSockets speaking the graphql-transport-ws protocol by hand, so
+ * the test controls every frame (a well-behaved client library would never send these).
+ */
+import { once } from "node:events";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { LIMITS } from "@tessera/shared";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { Client, startTestApi } from "./api-harness.ts";
+import { scratchDatabase } from "./db-helpers.ts";
+
+let db: Awaited<ReturnType<typeof scratchDatabase>>;
+let api: Awaited<ReturnType<typeof startTestApi>>;
+let user: Client;
+let boardId: string;
+
+beforeAll(async () => {
+  db = await scratchDatabase();
+  api = await startTestApi({ databaseUrl: db.url }, { engine: null });
+  user = new Client(api.url);
+  boardId = (await user.ok<{ createBoard: { id: string } }>(`mutation { createBoard(name: "abuse") { id } }`))
+    .createBoard.id;
+}, 60_000);
+afterAll(async () => {
+  await api?.close();
+  await db?.drop();
+});
+
+/** vitest workers run without --expose-gc; V8 can still hand out `gc` to a fresh context. */
+function gcFunction(): (() => void) | null {
+  try {
+    setFlagsFromString("--expose-gc");
+    return runInNewContext("gc") as () => void;
+  } catch {
+    return null;
+  }
+}
+
+async function settledHeap(gc: () => void): Promise<number> {
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return process.memoryUsage().heapUsed;
+}
+
+const MB = 1024 * 1024;
+
+/** A raw graphql-transport-ws socket with the user's cookie; `messages` collects every server frame. */
+async function rawSocket(opts: { cookie?: string | null; init?: boolean } = {}) {
+  const ws = new WebSocket(`${api.url.replace("http", "ws")}/graphql`, "graphql-transport-ws", {
+    headers: opts.cookie ? { cookie: opts.cookie } : {},
+  });
+  const messages: { type: string; id?: string; payload?: unknown }[] = [];
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on("close", (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  ws.on("error", () => {}); // a refused frame surfaces as close, which is what the tests assert
+  ws.on("message", (d) => messages.push(JSON.parse(d.toString())));
+  await once(ws, "open");
+  if (opts.init !== false) {
+    ws.send(JSON.stringify({ type: "connection_init" }));
+    await waitFor(() => messages.some((m) => m.type === "connection_ack"), 5_000, "connection_ack");
+  }
+  return { ws, messages, closed };
+}
+
+async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const until = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function wsConnectionsGauge(): Promise<number> {
+  const text = await (await fetch(`${api.url}/metrics`)).text();
+  const m = /^tessera_graphql_ws_connections (\S+)$/m.exec(text);
+  if (!m) throw new Error("tessera_graphql_ws_connections missing from /metrics");
+  return Number(m[1]);
+}
+
+function activityListeners(): number {
+  // The in-process bus keeps one Set of listeners per board; an unsubscribe that leaks leaves it behind.
+  const bus = api.services.activity as unknown as { listeners: Map<string, Set<unknown>> };
+  return bus.listeners.get(boardId)?.size ?? 0;
+}
+
+const subscribeActivity = (id: string) =>
+  JSON.stringify({
+    id,
+    type: "subscribe",
+    payload: { query: `subscription($b: ID!) { boardActivity(boardId: $b) { kind } }`, variables: { b: boardId } },
+  });
+
+async function postGraphql(body: string): Promise<{ status: number; code?: string; message?: string }> {
+  const res = await fetch(`${api.url}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", cookie: user.cookie! },
+    body,
+  });
+  const json = (await res.json()) as { errors?: { message: string; extensions?: { code?: string } }[] };
+  return { status: res.status, code: json.errors?.[0]?.extensions?.code, message: json.errors?.[0]?.message };
+}
+
+/** Normal traffic still answers, and fast, right after an abusive request. */
+async function normalQueryMs(): Promise<number> {
+  const t = performance.now();
+  const r = await user.ok<{ me: { id: string } }>("{ me { id } }");
+  expect(r.me.id).toBeTruthy();
+  return performance.now() - t;
+}
+
+describe("GraphQL over HTTP abuse (item 6)", () => {
+  it("rejects a depth-50 query with BAD_USER_INPUT", async () => {
+    // __type → ofType is the schema's only unbounded recursion; armor skips only `__schema`.
+    const deep = `{ __type(name: "Query") { ${"ofType { ".repeat(49)}name${" }".repeat(49)} } }`;
+    const r = await postGraphql(JSON.stringify({ query: deep }));
+    expect(r.code).toBe("BAD_USER_INPUT");
+    // Nesting multiplies armor's cost estimate, so the cost limit (5000) reports it before the depth limit.
+    expect(r.message).toMatch(/depth|cost/i);
+    expect(await normalQueryMs()).toBeLessThan(1_000);
+  });
+
+  it("rejects 1000 aliases with BAD_USER_INPUT", async () => {
+    const aliases = Array.from({ length: 1000 }, (_, i) => `a${i}: __typename`).join(" ");
+    const r = await postGraphql(JSON.stringify({ query: `{ ${aliases} }` }));
+    expect(r.code).toBe("BAD_USER_INPUT");
+    // 1000 aliases are 3000 tokens: the token limit (checked while parsing) fires before the alias count.
+    expect(r.message).toMatch(/alias|token/i);
+    expect(await normalQueryMs()).toBeLessThan(1_000);
+  });
+
+  it("rejects a batch of 1000 operations in one JSON array", async () => {
+    const batch = JSON.stringify(Array.from({ length: 1000 }, () => ({ query: "{ me { id } }" })));
+    expect(batch.length).toBeLessThan(LIMITS.httpBodyMaxBytes); // refused for being a batch, not for size
+    const r = await postGraphql(batch);
+    expect(r.status).toBe(400);
+    expect(r.code).toBe("BAD_USER_INPUT");
+    expect(await normalQueryMs()).toBeLessThan(1_000);
+  });
+
+  it("answers a 10 MB body with 413 and keeps serving", async () => {
+    const body = JSON.stringify({ query: "{ me { id } }", variables: { pad: "x".repeat(10 * MB) } });
+    const r = await postGraphql(body);
+    expect(r.status).toBe(413);
+    expect(r.code).toBe("BAD_USER_INPUT");
+    expect(await normalQueryMs()).toBeLessThan(1_000);
+  });
+});
+
+describe("graphql-ws abuse (item 7)", () => {
+  it("closes a socket that never sends connection_init with 4408", async () => {
+    const t = performance.now();
+    const { closed } = await rawSocket({ cookie: user.cookie, init: false });
+    const { code } = await closed;
+    expect(code).toBe(4408);
+    // ws.ts waits 5 s; the socket must not linger much beyond that.
+    expect(performance.now() - t).toBeLessThan(8_000);
+  }, 15_000);
+
+  it("closes with 4409 when a subscription id is reused while it is live", async () => {
+    const { ws, closed } = await rawSocket({ cookie: user.cookie });
+    ws.send(subscribeActivity("dup"));
+    await waitFor(() => activityListeners() === 1, 5_000, "the first subscription");
+    ws.send(subscribeActivity("dup"));
+    expect((await closed).code).toBe(4409);
+    await waitFor(() => activityListeners() === 0, 5_000, "the subscription to be released");
+  });
+
+  it("closes on a frame larger than the limit and keeps serving", async () => {
+    const { ws, closed } = await rawSocket({ cookie: user.cookie });
+    ws.send(JSON.stringify({ id: "big", type: "subscribe", payload: { query: "x".repeat(LIMITS.wsFrameMaxBytes) } }));
+    expect((await closed).code).toBe(1009); // ws's "message too big"
+    expect((await fetch(`${api.url}/healthz`)).status).toBe(200);
+    expect(await normalQueryMs()).toBeLessThan(1_000);
+    const again = await rawSocket({ cookie: user.cookie });
+    again.ws.close();
+  });
+
+  it("1000 connect/disconnect cycles leave no connections and bounded heap", async () => {
+    const gc = gcFunction();
+    const before = gc ? await settledHeap(gc) : process.memoryUsage().heapUsed;
+    const t = performance.now();
+    let next = 0;
+    const worker = async () => {
+      while (next < 1000) {
+        next++;
+        const { ws, closed } = await rawSocket({ cookie: user.cookie });
+        ws.close(1000);
+        await closed;
+      }
+    };
+    await Promise.all(Array.from({ length: 10 }, worker));
+    const elapsed = performance.now() - t;
+    const until = Date.now() + 5_000;
+    while ((await wsConnectionsGauge()) !== 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect(await wsConnectionsGauge()).toBe(0);
+    const after = gc ? await settledHeap(gc) : process.memoryUsage().heapUsed;
+    console.info(
+      `1000 graphql-ws connect/ack/close cycles: ${elapsed.toFixed(0)} ms; heap ${(before / MB).toFixed(1)} → ${(after / MB).toFixed(1)} MB (gc ${gc ? "forced" : "unavailable"})`,
+    );
+    expect(after - before).toBeLessThan(20 * MB);
+  }, 60_000);
+});
+
+describe("subscription churn (item 10)", () => {
+  it("1000 boardActivity subscribe/unsubscribe cycles release every listener; heap bounded", async () => {
+    const gc = gcFunction();
+    const before = gc ? await settledHeap(gc) : process.memoryUsage().heapUsed;
+    const { ws } = await rawSocket({ cookie: user.cookie });
+    const t = performance.now();
+    for (let batch = 0; batch < 20; batch++) {
+      const ids = Array.from({ length: 50 }, (_, i) => `s${batch}-${i}`);
+      for (const id of ids) ws.send(subscribeActivity(id));
+      // Every subscription really reached the bus before it is cancelled.
+      await waitFor(() => activityListeners() === 50, 5_000, `batch ${batch} to subscribe`);
+      for (const id of ids) ws.send(JSON.stringify({ id, type: "complete" }));
+      await waitFor(() => activityListeners() === 0, 5_000, `batch ${batch} to unsubscribe`);
+    }
+    const elapsed = performance.now() - t;
+    ws.close();
+    const after = gc ? await settledHeap(gc) : process.memoryUsage().heapUsed;
+    console.info(
+      `1000 boardActivity subscribe/complete cycles: ${elapsed.toFixed(0)} ms; heap ${(before / MB).toFixed(1)} → ${(after / MB).toFixed(1)} MB`,
+    );
+    expect(after - before).toBeLessThan(20 * MB);
+  }, 60_000);
+});
