@@ -4,7 +4,7 @@
  * the test controls every frame (a well-behaved client library would never send these).
  */
 import { once } from "node:events";
-import { chmodSync, mkdtempSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -311,6 +311,7 @@ describe("database down mid-run (item 11)", () => {
     } finally {
       await down.close();
       await server.stop();
+      rmSync(dir, { recursive: true, force: true }); // ~50 MB of cluster files
     }
   }, 60_000);
 });
