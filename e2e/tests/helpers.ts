@@ -16,6 +16,9 @@ export async function newUser(
   const page = await context.newPage();
   await beforeLoad?.(page);
   await page.goto("/");
+  // Wait for the guest name to load first: a fill racing the load could land after Playwright selected the
+  // (then empty) field and end up appended to the loaded name.
+  await expect(page.getByLabel("Display name")).not.toHaveValue("");
   await page.getByLabel("Display name").fill(name);
   await page.getByRole("button", { name: "Save" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Saved" })).toBeVisible();
