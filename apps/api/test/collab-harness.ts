@@ -34,6 +34,9 @@ export async function scratchDatabase(
   await admin.end();
   const url = PG_ADMIN.replace(/\/[^/]*$/, `/${name}`);
   const pool = new pg.Pool({ connectionString: url, max: 8 });
+  // DROP DATABASE … WITH (FORCE) at teardown terminates connections a test's store may still hold; an idle
+  // pooled client then emits 'error', which without a listener is an uncaught exception (seen in CI).
+  pool.on("error", () => {});
   if (opts.tables !== false) await ensureCollabTables(pool);
   return {
     url,
