@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Fallback, startApiServer } from "../apps/api/src/index.ts";
+import { exitOnSignals, type Fallback, startApiServer } from "../apps/api/src/index.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const webDir = join(root, "apps/web");
@@ -39,17 +39,4 @@ async function webFallback(): Promise<Fallback | undefined> {
 
 const api = await startApiServer({ fallback: await webFallback() });
 console.log(`Tessera on ${api.url}`);
-let stopping = false;
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    api.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        console.error("shutdown failed", err);
-        process.exit(1);
-      },
-    );
-  });
-}
+exitOnSignals(() => api.close());

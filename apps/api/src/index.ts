@@ -4,3 +4,4 @@ export { type Config, loadConfig } from "./config.ts";
 export { createPrisma, migrate, openDatabase } from "./db/index.ts";
 export type { GenerationEngine } from "./generation/engine.ts";
 export { type ApiServer, type ApiServerOptions, type Fallback, startApiServer } from "./server.ts";
+export { exitOnSignals } from "./shutdown.ts";

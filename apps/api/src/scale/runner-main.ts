@@ -10,6 +10,7 @@ import { loadConfig } from "../config.ts";
 import { openDatabase } from "../db/index.ts";
 import { createInProcessEngine } from "../generation/engine.ts";
 import { createMetrics } from "../http/metrics.ts";
+import { exitOnSignals } from "../shutdown.ts";
 import { connectRedis, redisKeys } from "./redis.ts";
 import { startRunnerHttp } from "./runner-http.ts";
 import { startRunnerWorker } from "./runner-worker.ts";
@@ -46,7 +47,6 @@ const worker = await startRunnerWorker({
     },
   },
 });
-let stopping = false;
 const http =
   config.TESSERA_RUNNER_PORT === undefined
     ? null
@@ -54,28 +54,20 @@ const http =
         host: config.HOST,
         port: config.TESSERA_RUNNER_PORT,
         metrics,
-        healthy: () => !stopping && worker.worker.isRunning(),
+        healthy: () => !shutdown.stopping() && worker.worker.isRunning(),
         active: () => worker.active(),
       });
 if (http) logger.info({ url: `http://${config.HOST}:${http.port}` }, "runner health and metrics");
 process.stdout.write(`RUNNER READY ${worker.name}\n`);
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    (async () => {
-      http?.server.close();
-      await worker.close(7000);
-      await engine.close();
-      redis.disconnect();
-      await db.close();
-    })().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, "runner shutdown failed");
-        process.exit(1);
-      },
-    );
-  });
-}
+// Registered right after the health server starts (no event-loop turn in between): `healthy` reads it.
+const shutdown = exitOnSignals(
+  async () => {
+    http?.server.close();
+    await worker.close(7000);
+    await engine.close();
+    redis.disconnect();
+    await db.close();
+  },
+  (err) => logger.error({ err }, "runner shutdown failed"),
+);
