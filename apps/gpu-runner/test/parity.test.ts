@@ -44,11 +44,13 @@ describe("parity with the model lab's fixtures", () => {
         expect(tokens, f.prompt).toEqual(f.tokens);
         const images = await decodeGrids(bundle.vqDecoder, bundle.manifest, [tokens!]);
         const rgb = toRgb8(images, 0);
-        // imageMean is the mean byte / 255. The checksum is the strict check; the mean would still show a
-        // ±1 rounding drift between PyTorch and ONNX Runtime if the sha ever differed.
-        const mean = rgb.reduce((a, b) => a + b, 0) / rgb.length / 255;
-        expect(Math.abs(mean - f.imageMean)).toBeLessThan(1e-4);
-        expect(rgbSha256(rgb)).toBe(f.imageSha256);
+        // Bit-exact bytes are not portable: float rounding in the decoder differs between CPUs' SIMD paths
+        // (an AVX-512 EPYC flips a few channel values by ±1 on one fixture that matched bit for bit on the
+        // lab's machine). So the image matches the lab's checksum, or its byte sum (imageMean is the mean
+        // byte / 255, exact in float64) is within a few ±1 roundings of it; a wrong decoder is thousands off.
+        const sum = rgb.reduce((a, b) => a + b, 0);
+        const levelsOff = Math.abs(sum - f.imageMean * 255 * rgb.length);
+        if (rgbSha256(rgb) !== f.imageSha256) expect(levelsOff, f.prompt).toBeLessThan(8);
         const [score] = await clipScores(bundle.clipText, bundle.clipVision, bundle.manifest, f.textIds, images);
         expect(Math.abs(score! - f.clipScore)).toBeLessThan(1e-3);
         const ranking = events.find((e) => e.type === "ranking");
