@@ -117,7 +117,10 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const armor = new ApolloArmor({
     maxDepth: { n: LIMITS.queryMaxDepth },
     maxAliases: { n: LIMITS.queryMaxAliases },
-    maxTokens: { n: LIMITS.queryMaxTokens },
+    // graphql-armor's Apollo token plugin re-parses in parsingDidStart and lets a plain syntax error escape
+    // that hook, which Apollo answers with HTTP 500 (found by the graphql-http audit); graphql-js counts
+    // tokens in Apollo's own parse instead (parseOptions below), so a syntax error stays a 400.
+    maxTokens: { enabled: false },
     costLimit: { maxCost: 5000 },
     maxDirectives: { n: 20 },
     blockFieldSuggestion: { enabled: !config.introspection },
@@ -133,6 +136,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     // graphql-armor's types come from Apollo's CJS build; the plugins are the same objects.
     plugins: protection.plugins as unknown as ApolloServerPlugin<Context>[],
     validationRules: protection.validationRules,
+    parseOptions: { maxTokens: LIMITS.queryMaxTokens },
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
     formatError: (f, e) => toFormattedError(f, e, logger),

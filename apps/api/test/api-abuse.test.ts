@@ -139,6 +139,16 @@ describe("GraphQL over HTTP abuse (item 6)", () => {
     expect(await normalQueryMs()).toBeLessThan(1_000);
   });
 
+  it("answers a syntax error and an over-long document with 400 BAD_USER_INPUT, not a 500", async () => {
+    const broken = await postGraphql(JSON.stringify({ query: "{" }));
+    expect([broken.status, broken.code]).toEqual([400, "BAD_USER_INPUT"]);
+    expect(broken.message).toMatch(/Syntax Error/);
+    const long = `{ ${"__typename ".repeat(LIMITS.queryMaxTokens)}}`;
+    const tooLong = await postGraphql(JSON.stringify({ query: long }));
+    expect([tooLong.status, tooLong.code]).toEqual([400, "BAD_USER_INPUT"]);
+    expect(tooLong.message).toMatch(/tokens/);
+  });
+
   it("rejects a batch of 1000 operations in one JSON array", async () => {
     const batch = JSON.stringify(Array.from({ length: 1000 }, () => ({ query: "{ me { id } }" })));
     expect(batch.length).toBeLessThan(LIMITS.httpBodyMaxBytes); // refused for being a batch, not for size
