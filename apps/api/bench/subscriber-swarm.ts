@@ -1,13 +1,14 @@
 /**
  * The client side of `bench:api`, in its own process (as browsers are): opens N graphql-ws connections
  * with the given cookie, subscribes all of them to one generation on request, and reports when each event
- * arrived (performance.timeOrigin + now(): one clock for both processes on this machine).
+ * arrived (performance.timeOrigin + now(): one clock for both processes on this machine). The same
+ * connections subscribe to each generation the parent names, one after another.
  */
 import { performance } from "node:perf_hooks";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 
-type FromParent = { type: "subscribe"; generationId: string };
+type FromParent = { type: "subscribe"; generationId: string } | { type: "exit" };
 export type SwarmReport = { type: "done"; receipts: { seq: number; kind: string; at: number }[][] };
 
 const [url, cookie, countArg] = process.argv.slice(2);
@@ -68,7 +69,10 @@ process.on("message", async (m: FromParent) => {
   // The server has registered the subscriptions once their frames are read; give it a moment.
   setTimeout(() => process.send!({ type: "subscribed" }), 1000);
   await done;
+  process.send!({ type: "done", receipts } satisfies SwarmReport);
+});
+process.on("message", async (m: { type: string }) => {
+  if (m.type !== "exit") return;
   await Promise.all(clients.map((c) => c.dispose()));
-  // Exit only once the (large) report has been written to the IPC channel.
-  process.send!({ type: "done", receipts } satisfies SwarmReport, () => process.exit(0));
+  process.exit(0);
 });

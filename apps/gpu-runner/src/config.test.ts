@@ -9,6 +9,14 @@ describe("resolveOptions", () => {
     expect(o.modelDir).toBe(path.join(repoRoot(), "models", "tessera-tiny"));
     expect(o.executionProviders).toEqual(["cpu"]);
     expect(o.intraOpThreads).toBe(0);
+    expect(o.spinWait).toBe(true);
+  });
+
+  it("reads TESSERA_SPIN_WAIT as a switch; an explicit option wins", () => {
+    expect(resolveOptions({}, { TESSERA_SPIN_WAIT: "0" }).spinWait).toBe(false);
+    expect(resolveOptions({}, { TESSERA_SPIN_WAIT: "on" }).spinWait).toBe(true);
+    expect(resolveOptions({ spinWait: false }, { TESSERA_SPIN_WAIT: "1" }).spinWait).toBe(false);
+    expect(() => resolveOptions({}, { TESSERA_SPIN_WAIT: "maybe" })).toThrow(/TESSERA_SPIN_WAIT/);
   });
 
   it("reads TESSERA_MODEL_DIR (relative to the repo), TESSERA_EP and TESSERA_THREADS", () => {

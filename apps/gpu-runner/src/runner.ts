@@ -69,6 +69,7 @@ export class Runner {
       modelDir: options.modelDir,
       executionProviders: options.executionProviders,
       intraOpThreads: options.intraOpThreads,
+      spinWait: options.spinWait,
       maxBatchRows: options.maxBatchRows,
       previewEveryRows: options.previewEveryRows,
     };

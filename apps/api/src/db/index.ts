@@ -5,6 +5,7 @@ import { startEmbeddedPostgres } from "./embedded.ts";
 import { migrate } from "./migrate.ts";
 
 export { createPrisma, type PrismaClient } from "./client.ts";
+export { Prisma } from "./generated/client.ts";
 export * from "./generated/enums.ts";
 export { migrate } from "./migrate.ts";
 

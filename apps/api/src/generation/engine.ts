@@ -39,6 +39,9 @@ export async function createInProcessEngine(opts: {
     modelDir: opts.modelDir,
     executionProviders: opts.executionProviders,
     ...(opts.threads ? { intraOpThreads: opts.threads } : {}),
+    // In-process, ONNX Runtime's spinning threads would take the cores the event loop needs to fan events
+    // out to subscribers (bench:api); TESSERA_SPIN_WAIT=1 turns spinning back on.
+    ...(process.env.TESSERA_SPIN_WAIT?.trim() ? {} : { spinWait: false }),
   });
   return {
     model: () => runner.model() as EngineModelInfo,

@@ -13,8 +13,8 @@ import type { BoardActivityBus } from "./board-activity.ts";
 import type { GenerationEngine } from "./engine.ts";
 import { EventLog, type Sequenced } from "./event-log.ts";
 import { RateLimiter } from "./rate-limit.ts";
-import { finishGeneration, recordEvent, type TerminalStatus, terminalOf } from "./record-event.ts";
-import { type GqlGenerationEvent, pngDataUrl, toGqlEvent } from "./to-gql-event.ts";
+import { finishGeneration, recordAndPublish, type TerminalStatus } from "./record-event.ts";
+import { type GqlGenerationEvent, pngDataUrl } from "./to-gql-event.ts";
 
 export interface StartInput {
   userId: string;
@@ -155,19 +155,18 @@ export class GenerationService {
     const t0 = Date.now();
     let status: TerminalStatus = "FAILED";
     try {
-      for await (const e of this.engine.generate(request, { signal })) {
-        this.metrics.onEvent?.(e.type);
-        const candidateId = await recordEvent(this.prisma, id, e);
-        if (e.type === "ranking") this.activity.publish({ boardId, kind: "RANKING_CHANGED", generationId: id, cardId });
-        const terminal = terminalOf(e);
-        if (terminal) {
-          // Terminal state is persisted before the terminal event goes out: a client that sees FINISHED
-          // and reloads finds the same thing in the database.
-          status = terminal.status;
-          await finishGeneration(this.prisma, id, terminal.status, terminal.error, terminal.timings);
-        }
-        log.append(toGqlEvent(e, candidateId));
-      }
+      status =
+        (await recordAndPublish({
+          prisma: this.prisma,
+          generationId: id,
+          events: this.engine.generate(request, { signal }),
+          publish: (e) => log.append(e),
+          onEvent: (e) => this.metrics.onEvent?.(e.type),
+          onRecorded: (e) => {
+            if (e.type === "ranking")
+              this.activity.publish({ boardId, kind: "RANKING_CHANGED", generationId: id, cardId });
+          },
+        })) ?? "FAILED";
     } catch (e) {
       const cancelled = signal.aborted;
       status = cancelled ? "CANCELLED" : "FAILED";

@@ -3,6 +3,7 @@ import { addGeneration, LIMITS, TesseraError } from "@tessera/shared";
 import { z } from "zod";
 import { newId } from "../auth/index.ts";
 import { type Context, requireGenerations, requireRole } from "./context.ts";
+import { sharedPayload } from "./shared-execution.ts";
 import { parseArg } from "./validate.ts";
 
 const id = z.string().min(1).max(64);
@@ -242,7 +243,8 @@ export const subscriptions = {
       const service = requireGenerations(ctx);
       return withSignal(
         (signal) => service.subscribe(g.id, signal),
-        (e) => ({ generationEvents: { generationId: g.id, seq: e.seq, ...e.event } }),
+        // GenerationEvent's fields read only the event: one execution serves every watcher.
+        (e) => sharedPayload(e, () => ({ generationEvents: { generationId: g.id, seq: e.seq, ...e.event } })),
       );
     },
   },
@@ -252,7 +254,7 @@ export const subscriptions = {
       await requireRole(ctx, boardId, "VIEWER");
       return withSignal(
         (signal) => ctx.activity.subscribe(boardId, signal),
-        (e) => ({ boardActivity: e }),
+        (e) => sharedPayload(e, () => ({ boardActivity: e })),
       );
     },
   },

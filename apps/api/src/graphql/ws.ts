@@ -12,6 +12,7 @@ import type { Session } from "../auth/index.ts";
 import type { Metrics } from "../http/metrics.ts";
 import type { Context, Services } from "./context.ts";
 import { toFormattedError } from "./errors.ts";
+import { subscribeShared } from "./shared-execution.ts";
 
 export function createGraphqlWs(opts: {
   schema: GraphQLSchema;
@@ -27,6 +28,7 @@ export function createGraphqlWs(opts: {
       schema: opts.schema,
       connectionInitWaitTimeout: 5_000,
       validate: (schema, doc) => validate(schema, doc, rules),
+      subscribe: subscribeShared,
       onConnect: async (ctx) => {
         const req = (ctx.extra as { request: IncomingMessage }).request;
         const session = await opts.services.auth.sessionFromHeaders(req.headers);

@@ -16,9 +16,9 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { PrismaClient } from "../db/index.ts";
 import type { GenerationEngine } from "../generation/engine.ts";
-import { finishGeneration, recordEvent, type TerminalStatus, terminalOf } from "../generation/record-event.ts";
+import { finishGeneration, recordAndPublish, type TerminalStatus } from "../generation/record-event.ts";
 import type { GenerationMetrics } from "../generation/service.ts";
-import { type GqlGenerationEvent, toGqlEvent } from "../generation/to-gql-event.ts";
+import type { GqlGenerationEvent } from "../generation/to-gql-event.ts";
 import { publishActivity } from "./activity-bus.ts";
 import { GenerationStreamWriter, NotOwnerError, TERMINAL_KINDS } from "./generation-stream.ts";
 import { GENERATION_QUEUE, type GenerationJobData } from "./queue.ts";
@@ -115,17 +115,17 @@ export async function startRunnerWorker(o: RunnerWorkerOptions): Promise<RunnerW
     let owner = true;
     const t0 = Date.now();
     try {
-      for await (const e of o.engine.generate(request, { signal: abort.signal })) {
-        o.metrics?.onEvent?.(e.type);
-        const candidateId = await recordEvent(o.prisma, id, e);
-        if (e.type === "ranking") activity(boardId, cardId, id);
-        const terminal = terminalOf(e);
-        if (terminal) {
-          status = terminal.status;
-          await finishGeneration(o.prisma, id, terminal.status, terminal.error, terminal.timings);
-        }
-        await writer.append(toGqlEvent(e, candidateId));
-      }
+      status =
+        (await recordAndPublish({
+          prisma: o.prisma,
+          generationId: id,
+          events: o.engine.generate(request, { signal: abort.signal }),
+          publish: (e) => writer.append(e),
+          onEvent: (e) => o.metrics?.onEvent?.(e.type),
+          onRecorded: (e) => {
+            if (e.type === "ranking") activity(boardId, cardId, id);
+          },
+        })) ?? "FAILED";
     } catch (e) {
       if (e instanceof NotOwnerError) {
         // Another runner took the job over (this one was presumed dead): it owns the result now.

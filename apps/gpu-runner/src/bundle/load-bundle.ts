@@ -8,6 +8,8 @@ import { readVerifiedManifest } from "./read-manifest.ts";
 export interface SessionOptions {
   executionProviders?: string[];
   intraOpThreads?: number;
+  /** Let idle intra-op threads spin (ONNX Runtime's default); off when sharing cores with other work. */
+  spinWait?: boolean;
 }
 
 /** A verified bundle with one ONNX Runtime session per graph, created once and reused for every request. */
@@ -35,6 +37,9 @@ export async function loadBundle(dir: string, options: SessionOptions = {}): Pro
     executionProviders: providers,
     graphOptimizationLevel: "all",
     ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
+    ...(options.spinWait === false
+      ? { extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } } }
+      : {}),
   };
   const opened: ort.InferenceSession[] = [];
   const open = async (file: string, spec: (typeof specs)[keyof typeof specs]) => {

@@ -20,8 +20,9 @@ export async function finishJob(bundle: Bundle, job: Job, emit: Emit): Promise<v
   const m = bundle.manifest;
   try {
     const images = await decodeGrids(bundle.vqDecoder, m, job.tokens);
-    for (let c = 0; c < job.spec.n; c++) {
-      const png = encodePng(toRgb8(images, c), images.size, images.size);
+    // Every PNG first, then the events back to back: the API stores a generation's candidates together.
+    const pngs = job.tokens.map((_, c) => encodePng(toRgb8(images, c), images.size, images.size));
+    for (const [c, png] of pngs.entries()) {
       emit(job.spec.id, { type: "candidateFinished", candidate: c, tokens: Array.from(job.tokens[c]!), png });
     }
     const rankStart = performance.now();

@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     bundle = await loadBundle(init.modelDir, {
       executionProviders: init.executionProviders,
       intraOpThreads: init.intraOpThreads,
+      spinWait: init.spinWait,
     });
     const file = bundle.manifest.text.tokenizerFile;
     try {

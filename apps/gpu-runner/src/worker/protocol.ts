@@ -7,6 +7,7 @@ export interface WorkerInit {
   modelDir: string;
   executionProviders: string[];
   intraOpThreads: number;
+  spinWait: boolean;
   maxBatchRows: number;
   previewEveryRows: number;
 }

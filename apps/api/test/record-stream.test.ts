@@ -1,0 +1,150 @@
+/**
+ * recordAndPublish against the real PostgreSQL: events go out in the runner's order, each after what it
+ * announces is stored; a generation's candidates are stored together in one statement; a retried job
+ * keeps its candidate ids; a stream that breaks after some candidates still stores and announces them.
+ */
+import type { RunnerEvent } from "@tessera/shared";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPrisma, MIGRATIONS_DIR, migrate, type PrismaClient } from "../src/db/index.ts";
+import { recordAndPublish } from "../src/generation/record-event.ts";
+import type { GqlGenerationEvent } from "../src/generation/to-gql-event.ts";
+import { scratchDatabase } from "./db-helpers.ts";
+
+let db: Awaited<ReturnType<typeof scratchDatabase>>;
+let prisma: PrismaClient;
+
+beforeAll(async () => {
+  db = await scratchDatabase("tessera_record");
+  await migrate(db.url, MIGRATIONS_DIR);
+  prisma = createPrisma(db.url, 4);
+  await prisma.user.create({ data: { id: "u1", displayName: "Ada" } });
+  await prisma.board.create({ data: { id: "b1", name: "board" } });
+});
+afterAll(async () => {
+  await prisma?.$disconnect();
+  await db?.drop();
+});
+
+let nextId = 0;
+async function newGeneration(n: number): Promise<string> {
+  const id = `g${nextId++}`;
+  await prisma.generation.create({
+    data: {
+      id,
+      boardId: "b1",
+      cardId: "c1",
+      prompt: "a red circle",
+      n,
+      seed: 1,
+      params: {},
+      modelName: "test",
+      modelVersion: "0",
+      unknownWords: [],
+      createdById: "u1",
+    },
+  });
+  return id;
+}
+
+const png = (i: number) => new Uint8Array([0x89, 0x50, 0x4e, 0x47, i]);
+
+function runnerEvents(n: number, opts: { breakAfter?: number } = {}): AsyncIterable<RunnerEvent> {
+  return (async function* () {
+    yield { type: "started", n, unknownWords: [] };
+    for (let c = 0; c < n; c++) yield { type: "tokens", candidate: c, start: 0, tokens: [c, c] };
+    for (let c = 0; c < n; c++) {
+      if (opts.breakAfter === c) throw new Error("runner crashed");
+      yield { type: "candidateFinished", candidate: c, tokens: [c, c, c], png: png(c) };
+    }
+    if (opts.breakAfter === n) throw new Error("runner crashed");
+    yield {
+      type: "ranking",
+      ranking: Array.from({ length: n }, (_, c) => ({ candidate: c, score: c / 10, rank: n - 1 - c })),
+    };
+    yield {
+      type: "finished",
+      timings: { queuedMs: 1, firstRowMs: 2, decodeMs: 3, rankMs: 4, totalMs: 10, steps: 2 },
+    };
+  })() as AsyncIterable<RunnerEvent>;
+}
+
+/** Records the stream, checking at each publish that what the event announces is already in the database. */
+async function record(id: string, events: AsyncIterable<RunnerEvent>) {
+  const published: GqlGenerationEvent[] = [];
+  const status = await recordAndPublish({
+    prisma,
+    generationId: id,
+    events,
+    publish: async (e) => {
+      if (e.kind === "CANDIDATE_FINISHED") {
+        const row = await prisma.candidate.findUnique({ where: { id: e.candidateId! } });
+        expect(row?.index).toBe(e.candidate);
+        expect(row?.tokens).toEqual(e.tokens);
+      }
+      if (e.kind === "RANKING") {
+        const ranked = await prisma.candidate.count({ where: { generationId: id, rank: { not: null } } });
+        expect(ranked).toBe(e.ranking!.length);
+      }
+      if (e.kind === "FINISHED") {
+        expect((await prisma.generation.findUnique({ where: { id } }))?.status).toBe("FINISHED");
+      }
+      published.push(e);
+    },
+  });
+  return { status, published };
+}
+
+describe("recordAndPublish", () => {
+  it("publishes every event in order, each after its write; candidates stored with their PNGs", async () => {
+    const id = await newGeneration(4);
+    const { status, published } = await record(id, runnerEvents(4));
+    expect(status).toBe("FINISHED");
+    expect(published.map((e) => e.kind)).toEqual([
+      "STARTED",
+      ...Array(4).fill("TOKENS"),
+      ...Array(4).fill("CANDIDATE_FINISHED"),
+      "RANKING",
+      "FINISHED",
+    ]);
+    expect(published.filter((e) => e.kind === "CANDIDATE_FINISHED").map((e) => e.candidate)).toEqual([0, 1, 2, 3]);
+    const rows = await prisma.candidate.findMany({ where: { generationId: id }, orderBy: { index: "asc" } });
+    expect(rows.map((r) => [r.index, r.rank, Buffer.from(r.png!).at(-1)])).toEqual([
+      [0, 3, 0],
+      [1, 2, 1],
+      [2, 1, 2],
+      [3, 0, 3],
+    ]);
+  });
+
+  it("a retried job rewrites its candidates in place: same ids, stale ranking cleared until re-ranked", async () => {
+    const id = await newGeneration(3);
+    const first = await record(id, runnerEvents(3));
+    const ids = first.published.filter((e) => e.kind === "CANDIDATE_FINISHED").map((e) => e.candidateId);
+    const retried: GqlGenerationEvent[] = [];
+    await recordAndPublish({
+      prisma,
+      generationId: id,
+      events: runnerEvents(3, { breakAfter: 3 }), // all three candidates again, then a crash before ranking
+      publish: (e) => retried.push(e),
+    }).catch(() => {});
+    expect(retried.filter((e) => e.kind === "CANDIDATE_FINISHED").map((e) => e.candidateId)).toEqual(ids);
+    const rows = await prisma.candidate.findMany({ where: { generationId: id } });
+    expect(rows).toHaveLength(3);
+    expect(rows.every((r) => r.rank === null && r.clipScore === null)).toBe(true);
+  });
+
+  it("a stream that breaks after some candidates stores and announces those before the error surfaces", async () => {
+    const id = await newGeneration(4);
+    const published: GqlGenerationEvent[] = [];
+    await expect(
+      recordAndPublish({
+        prisma,
+        generationId: id,
+        events: runnerEvents(4, { breakAfter: 2 }),
+        publish: (e) => published.push(e),
+      }),
+    ).rejects.toThrow("runner crashed");
+    expect(published.filter((e) => e.kind === "CANDIDATE_FINISHED").map((e) => e.candidate)).toEqual([0, 1]);
+    expect(await prisma.candidate.count({ where: { generationId: id } })).toBe(2);
+  });
+});
