@@ -40,6 +40,16 @@ const WORKER_URL = new URL("./worker/entry.mjs", import.meta.url);
  * thread; this class validates requests, tokenises prompts and turns the worker's messages into one
  * `AsyncIterable<RunnerEvent>` per generation.
  */
+const emittedAt = new WeakMap<RunnerEvent, number>();
+
+/**
+ * When the engine emitted `event` (performance.timeOrigin + performance.now() in the engine's thread), for
+ * latency measurements that must include the time the event waited for the caller's thread.
+ */
+export function eventEmittedAt(event: RunnerEvent): number | undefined {
+  return emittedAt.get(event);
+}
+
 export class Runner {
   private readonly streams = new Map<string, EventChannel<RunnerEvent>>();
   private readonly renders = new Map<number, { resolve: (png: Uint8Array) => void; reject: (e: Error) => void }>();
@@ -202,6 +212,7 @@ export class Runner {
   private onMessage(msg: FromWorker): void {
     switch (msg.type) {
       case "event":
+        emittedAt.set(msg.event, msg.at);
         this.streams.get(msg.id)?.push(msg.event);
         break;
       case "rendered": {

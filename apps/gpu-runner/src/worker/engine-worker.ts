@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const scheduler = new Scheduler(
     bundle,
     { maxBatchRows: init.maxBatchRows, previewEveryRows: init.previewEveryRows },
-    (id, event) => post({ type: "event", id, event }),
+    (id, event) => post({ type: "event", id, event, at: performance.timeOrigin + performance.now() }),
     (stats) => {
       const now = performance.now();
       if (now - lastStats < STATS_EVERY_MS && stats.activeRows > 0) return;

@@ -28,7 +28,8 @@ export interface SerializedError {
 export type FromWorker =
   | { type: "ready"; manifest: BundleManifest; tokenizerJson: Record<string, unknown> }
   | { type: "initError"; error: SerializedError }
-  | { type: "event"; id: string; event: RunnerEvent }
+  /** `at`: when the engine emitted it (performance.timeOrigin + now(), comparable across threads). */
+  | { type: "event"; id: string; event: RunnerEvent; at: number }
   | { type: "rendered"; requestId: number; png?: Uint8Array; error?: string }
   | { type: "stats"; stats: SchedulerStats }
   | { type: "closed" };
