@@ -9,7 +9,25 @@ import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 
 type FromParent = { type: "subscribe"; generationId: string } | { type: "exit" };
-export type SwarmReport = { type: "done"; receipts: { seq: number; kind: string; at: number }[][] };
+/** `keys`: the runner events an event carries (as the parent's `runnerEventKey` names them). */
+export type Receipt = { seq: number; kind: string; keys: string[]; at: number };
+export type SwarmReport = { type: "done"; receipts: Receipt[][] };
+
+interface ReceivedEvent {
+  seq: number;
+  kind: string;
+  rowsDone: number | null;
+  rows: { candidate: number; start: number }[] | null;
+  previews: { candidate: number }[] | null;
+  finished: { candidate: number }[] | null;
+}
+
+function keysOf(e: ReceivedEvent): string[] {
+  if (e.kind === "TOKENS") return e.rows!.map((r) => `tokens:${r.candidate}:${r.start}`);
+  if (e.kind === "PREVIEW") return e.previews!.map((p) => `preview:${p.candidate}:${e.rowsDone}`);
+  if (e.kind === "CANDIDATES_FINISHED") return e.finished!.map((f) => `finished:${f.candidate}`);
+  return [e.kind];
+}
 
 const [url, cookie, countArg] = process.argv.slice(2);
 const count = Number(countArg);
@@ -44,20 +62,22 @@ process.send!({ type: "connected" });
 
 process.on("message", async (m: FromParent) => {
   if (m.type !== "subscribe") return;
-  const receipts = clients.map(() => [] as { seq: number; kind: string; at: number }[]);
+  const receipts = clients.map(() => [] as Receipt[]);
   const done = Promise.all(
     clients.map(
       (c, i) =>
         new Promise<void>((resolve, reject) => {
-          c.subscribe<{ generationEvents: { seq: number; kind: string } }>(
+          c.subscribe<{ generationEvents: ReceivedEvent }>(
             {
-              query: "subscription($id: ID!) { generationEvents(generationId: $id) { seq kind tokens image } }",
+              query:
+                "subscription($id: ID!) { generationEvents(generationId: $id) { seq kind rows { candidate start tokens } rowsDone previews { candidate image } finished { candidate candidateId tokens image } } }",
               variables: { id: m.generationId },
             },
             {
               next: (v) => {
+                const at = now();
                 const e = v.data!.generationEvents;
-                receipts[i]!.push({ seq: e.seq, kind: e.kind, at: now() });
+                receipts[i]!.push({ seq: e.seq, kind: e.kind, keys: keysOf(e), at });
               },
               error: reject,
               complete: resolve,
@@ -69,6 +89,7 @@ process.on("message", async (m: FromParent) => {
   // The server has registered the subscriptions once their frames are read; give it a moment.
   setTimeout(() => process.send!({ type: "subscribed" }), 1000);
   await done;
+  process.send!({ type: "received" }); // before the (large) report, whose parsing would block the parent
   process.send!({ type: "done", receipts } satisfies SwarmReport);
 });
 process.on("message", async (m: { type: string }) => {

@@ -16,15 +16,14 @@ let stranger: Client;
 let boardId: string;
 
 const EVENTS = `subscription($id: ID!) { generationEvents(generationId: $id) {
-  seq kind candidate start tokens candidateId ranking { candidate rank score } timings { totalMs } } }`;
+  seq kind rows { candidate start tokens } finished { candidate candidateId tokens } ranking { candidate rank score }
+  timings { totalMs } } }`;
 type Ev = {
   generationEvents: {
     seq: number;
     kind: string;
-    candidate: number | null;
-    start: number | null;
-    tokens: number[] | null;
-    candidateId: string | null;
+    rows: { candidate: number; start: number; tokens: number[] }[] | null;
+    finished: { candidate: number; candidateId: string; tokens: number[] }[] | null;
   };
 };
 
@@ -66,14 +65,21 @@ function checkStream(events: Ev["generationEvents"][], n: number, cells: number)
   expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i));
   expect(events[0]!.kind).toBe("STARTED");
   expect(events.at(-1)!.kind).toBe("FINISHED");
+  const finished = events.filter((e) => e.kind === "CANDIDATES_FINISHED");
+  expect(finished).toHaveLength(1); // all n candidates in one event
   for (let c = 0; c < n; c++) {
     const seen = new Array<number>(cells).fill(0);
-    for (const e of events.filter((x) => x.kind === "TOKENS" && x.candidate === c)) {
-      e.tokens!.forEach((_, i) => {
-        seen[e.start! + i]!++;
+    const grid = new Array<number>(cells).fill(-1);
+    for (const row of events.flatMap((x) => (x.kind === "TOKENS" ? x.rows! : []))) {
+      if (row.candidate !== c) continue;
+      row.tokens.forEach((t, i) => {
+        seen[row.start + i]!++;
+        grid[row.start + i] = t;
       });
     }
     expect(seen.every((k) => k === 1)).toBe(true);
+    // The streamed tokens are exactly the finished candidate's grid.
+    expect(finished[0]!.finished!.find((f) => f.candidate === c)?.tokens).toEqual(grid);
   }
 }
 

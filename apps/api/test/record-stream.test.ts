@@ -52,6 +52,8 @@ function runnerEvents(n: number, opts: { breakAfter?: number } = {}): AsyncItera
   return (async function* () {
     yield { type: "started", n, unknownWords: [] };
     for (let c = 0; c < n; c++) yield { type: "tokens", candidate: c, start: 0, tokens: [c, c] };
+    for (let c = 0; c < n; c++) yield { type: "preview", candidate: c, rowsDone: 1, png: png(c) };
+    for (let c = 0; c < n; c++) yield { type: "tokens", candidate: c, start: 2, tokens: [c + 1, c + 1] };
     for (let c = 0; c < n; c++) {
       if (opts.breakAfter === c) throw new Error("runner crashed");
       yield { type: "candidateFinished", candidate: c, tokens: [c, c, c], png: png(c) };
@@ -76,10 +78,10 @@ async function record(id: string, events: AsyncIterable<RunnerEvent>) {
     generationId: id,
     events,
     publish: async (e) => {
-      if (e.kind === "CANDIDATE_FINISHED") {
-        const row = await prisma.candidate.findUnique({ where: { id: e.candidateId! } });
-        expect(row?.index).toBe(e.candidate);
-        expect(row?.tokens).toEqual(e.tokens);
+      for (const f of e.finished ?? []) {
+        const row = await prisma.candidate.findUnique({ where: { id: f.candidateId } });
+        expect(row?.index).toBe(f.candidate);
+        expect(row?.tokens).toEqual(f.tokens);
       }
       if (e.kind === "RANKING") {
         const ranked = await prisma.candidate.count({ where: { generationId: id, rank: { not: null } } });
@@ -95,18 +97,26 @@ async function record(id: string, events: AsyncIterable<RunnerEvent>) {
 }
 
 describe("recordAndPublish", () => {
-  it("publishes every event in order, each after its write; candidates stored with their PNGs", async () => {
+  it("publishes in order, each event after its write; one TOKENS / PREVIEW / CANDIDATES_FINISHED event per step for all candidates", async () => {
     const id = await newGeneration(4);
     const { status, published } = await record(id, runnerEvents(4));
     expect(status).toBe("FINISHED");
     expect(published.map((e) => e.kind)).toEqual([
       "STARTED",
-      ...Array(4).fill("TOKENS"),
-      ...Array(4).fill("CANDIDATE_FINISHED"),
+      "TOKENS",
+      "PREVIEW",
+      "TOKENS",
+      "CANDIDATES_FINISHED",
       "RANKING",
       "FINISHED",
     ]);
-    expect(published.filter((e) => e.kind === "CANDIDATE_FINISHED").map((e) => e.candidate)).toEqual([0, 1, 2, 3]);
+    expect(published[1]!.rows).toEqual([0, 1, 2, 3].map((c) => ({ candidate: c, start: 0, tokens: [c, c] })));
+    expect(published[2]!.rowsDone).toBe(1);
+    expect(published[2]!.previews!.map((p) => p.candidate)).toEqual([0, 1, 2, 3]);
+    expect(published[2]!.previews![0]!.image).toMatch(/^data:image\/png;base64,/);
+    expect(published[3]!.rows!.map((r) => r.start)).toEqual([2, 2, 2, 2]);
+    expect(published[4]!.finished!.map((f) => f.candidate)).toEqual([0, 1, 2, 3]);
+    expect(published[4]!.finished![0]!.image).toMatch(/^data:image\/png;base64,/);
     const rows = await prisma.candidate.findMany({ where: { generationId: id }, orderBy: { index: "asc" } });
     expect(rows.map((r) => [r.index, r.rank, Buffer.from(r.png!).at(-1)])).toEqual([
       [0, 3, 0],
@@ -119,7 +129,10 @@ describe("recordAndPublish", () => {
   it("a retried job rewrites its candidates in place: same ids, stale ranking cleared until re-ranked", async () => {
     const id = await newGeneration(3);
     const first = await record(id, runnerEvents(3));
-    const ids = first.published.filter((e) => e.kind === "CANDIDATE_FINISHED").map((e) => e.candidateId);
+    const finishedIds = (events: GqlGenerationEvent[]) =>
+      events.flatMap((e) => e.finished ?? []).map((f) => f.candidateId);
+    const ids = finishedIds(first.published);
+    expect(ids).toHaveLength(3);
     const retried: GqlGenerationEvent[] = [];
     await recordAndPublish({
       prisma,
@@ -127,7 +140,7 @@ describe("recordAndPublish", () => {
       events: runnerEvents(3, { breakAfter: 3 }), // all three candidates again, then a crash before ranking
       publish: (e) => retried.push(e),
     }).catch(() => {});
-    expect(retried.filter((e) => e.kind === "CANDIDATE_FINISHED").map((e) => e.candidateId)).toEqual(ids);
+    expect(finishedIds(retried)).toEqual(ids);
     const rows = await prisma.candidate.findMany({ where: { generationId: id } });
     expect(rows).toHaveLength(3);
     expect(rows.every((r) => r.rank === null && r.clipScore === null)).toBe(true);
@@ -144,7 +157,8 @@ describe("recordAndPublish", () => {
         publish: (e) => published.push(e),
       }),
     ).rejects.toThrow("runner crashed");
-    expect(published.filter((e) => e.kind === "CANDIDATE_FINISHED").map((e) => e.candidate)).toEqual([0, 1]);
+    const finished = published.filter((e) => e.kind === "CANDIDATES_FINISHED");
+    expect(finished.map((e) => e.finished!.map((f) => f.candidate))).toEqual([[0, 1]]);
     expect(await prisma.candidate.count({ where: { generationId: id } })).toBe(2);
   });
 });

@@ -26,15 +26,16 @@ import {
 } from "./scale-harness.ts";
 
 const EVENTS = `subscription($id: ID!) { generationEvents(generationId: $id) {
-  seq kind candidate start tokens candidateId message ranking { candidate rank score } } }`;
+  seq kind rows { candidate start tokens } finished { candidate candidateId } message ranking { candidate rank score }
+} }`;
 interface Ev {
   seq: number;
   kind: string;
-  candidate: number | null;
-  start: number | null;
-  tokens: number[] | null;
-  candidateId: string | null;
+  rows: { candidate: number; start: number; tokens: number[] }[] | null;
+  finished: { candidate: number; candidateId: string }[] | null;
 }
+
+const finishedOf = (events: Ev[]) => events.flatMap((e) => e.finished ?? []);
 
 let db: Awaited<ReturnType<typeof scratchDatabase>>;
 let cluster: Cluster;
@@ -118,14 +119,15 @@ function expectCompleteRun(events: Ev[], n: number) {
   expect(events.at(-1)!.kind).toBe("FINISHED");
   for (let c = 0; c < n; c++) {
     const seen = new Array<number>(cells).fill(0);
-    for (const e of events.filter((x) => x.kind === "TOKENS" && x.candidate === c)) {
-      e.tokens!.forEach((_, i) => {
-        seen[e.start! + i]!++;
+    for (const row of events.flatMap((x) => (x.kind === "TOKENS" ? x.rows! : []))) {
+      if (row.candidate !== c) continue;
+      row.tokens.forEach((_, i) => {
+        seen[row.start + i]!++;
       });
     }
     expect(seen.every((k) => k === 1)).toBe(true);
   }
-  expect(events.filter((e) => e.kind === "CANDIDATE_FINISHED").length).toBe(n);
+  expect(finishedOf(events).map((f) => f.candidate)).toEqual([...Array(n).keys()]);
   expect(events.filter((e) => e.kind === "RANKING").length).toBe(1);
 }
 
@@ -133,8 +135,8 @@ async function candidatesInDb(generationId: string) {
   const c = new pg.Client({ connectionString: db.url });
   await c.connect();
   try {
-    const r = await c.query<{ index: number; rank: number | null; png: boolean }>(
-      `SELECT index, rank, png IS NOT NULL AS png FROM "Candidate" WHERE "generationId" = $1 ORDER BY index`,
+    const r = await c.query<{ id: string; index: number; rank: number | null; png: boolean }>(
+      `SELECT id, index, rank, png IS NOT NULL AS png FROM "Candidate" WHERE "generationId" = $1 ORDER BY index`,
       [generationId],
     );
     const g = await c.query<{ status: string }>(`SELECT status FROM "Generation" WHERE id = $1`, [generationId]);
@@ -253,7 +255,7 @@ describe("scale-out", () => {
     expect(db.status).toBe("FINISHED");
     expect(db.candidates.map((c) => c.index)).toEqual([0, 1, 2, 3]);
     // Candidate ids in the events are the stored rows.
-    expect(events.filter((e) => e.kind === "CANDIDATE_FINISHED").every((e) => e.candidateId)).toBe(true);
+    expect(finishedOf(events).map((f) => f.candidateId)).toEqual(db.candidates.map((c) => c.id));
     // The runner's own endpoint counts what it did.
     const m = await runner2.waitForLine(/"url":"(http:[^"]+)".*runner health and metrics/);
     expect((await fetch(`${m[1]}/healthz`)).status).toBe(200);
@@ -331,9 +333,9 @@ describe("scale-out", () => {
     expect(stored.candidates.map((c) => c.index)).toEqual([...Array(n).keys()]);
     expect(stored.candidates.every((c) => c.rank !== null && c.png)).toBe(true);
     // The ids announced after the restart are the stored ones.
-    const finished = events.slice(restarted + 1).filter((e) => e.kind === "CANDIDATE_FINISHED");
-    const ids = new Set(finished.map((e) => e.candidateId));
-    expect(ids.size).toBe(n);
+    const ids = finishedOf(events.slice(restarted + 1)).map((f) => f.candidateId);
+    expect(new Set(ids).size).toBe(n);
+    expect(ids.sort()).toEqual(stored.candidates.map((c) => c.id).sort());
     if (victim === runner1) runner1 = null;
     else runner2 = runner1!;
   }, 90_000);

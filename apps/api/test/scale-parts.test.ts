@@ -61,15 +61,15 @@ describe("generation stream", () => {
     const first = new GenerationStreamWriter(nodeA, keys, id, "runner-1:1");
     expect(await first.claim()).toEqual({ length: 0, last: null });
     await first.append({ kind: "STARTED", n: 1 });
-    await first.append({ kind: "TOKENS", candidate: 0, start: 0, tokens: [1, 2] });
+    await first.append({ kind: "TOKENS", rows: [{ candidate: 0, start: 0, tokens: [1, 2] }] });
     // Runner 1 presumed dead: runner 2 takes the job over.
     const second = new GenerationStreamWriter(nodeB, keys, id, "runner-2:2");
     const before = await second.claim();
     expect(before.length).toBe(2);
     expect(before.last?.kind).toBe("TOKENS");
-    await expect(first.append({ kind: "TOKENS", candidate: 0, start: 2, tokens: [3] })).rejects.toBeInstanceOf(
-      NotOwnerError,
-    );
+    await expect(
+      first.append({ kind: "TOKENS", rows: [{ candidate: 0, start: 2, tokens: [3] }] }),
+    ).rejects.toBeInstanceOf(NotOwnerError);
     await second.append({ kind: "RESTARTED", message: "again" });
     await second.append({ kind: "STARTED", n: 1 });
     const seen: GqlGenerationEvent[] = [];

@@ -16,13 +16,12 @@ import { Client } from "./api-harness.ts";
 import { scratchDatabase } from "./db-helpers.ts";
 import { type Cluster, cookieWebSocketClass, createCluster, type Proc, waitFor } from "./scale-harness.ts";
 
-const EVENTS = `subscription($id: ID!) { generationEvents(generationId: $id) { seq kind candidate start tokens } }`;
+const EVENTS = `subscription($id: ID!) { generationEvents(generationId: $id) { seq kind rows { candidate start tokens } finished { candidate } } }`;
 interface Ev {
   seq: number;
   kind: string;
-  candidate: number | null;
-  start: number | null;
-  tokens: number[] | null;
+  rows: { candidate: number; start: number; tokens: number[] }[] | null;
+  finished: { candidate: number }[] | null;
 }
 
 let db: Awaited<ReturnType<typeof scratchDatabase>>;
@@ -137,7 +136,7 @@ describe("Redis restart", () => {
     // If the outage outlasted the job lock, the job was restarted: the run after the last RESTARTED counts.
     const last = got.map((e) => e.kind).lastIndexOf("RESTARTED");
     const run = got.slice(last + 1);
-    expect(run.filter((e) => e.kind === "CANDIDATE_FINISHED").length).toBe(n);
+    expect(run.flatMap((e) => e.finished ?? []).map((f) => f.candidate)).toEqual([...Array(n).keys()]);
     const status = await owner.ok<{ generation: { status: string; candidates: { id: string }[] } }>(
       `query($id: ID!) { generation(id: $id) { status candidates { id } } }`,
       { id },

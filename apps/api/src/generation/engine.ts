@@ -4,6 +4,7 @@
  * thread; it has its own bounded queue and continuous batching). Scaled out (REDIS_URL), API nodes use
  * `scale/remote-engine.ts` (model info announced by the runner processes, which run this one).
  */
+import { availableParallelism } from "node:os";
 import type { GenerationRequestInput, RunnerEvent } from "@tessera/shared";
 
 export interface EngineModelInfo {
@@ -31,6 +32,7 @@ export interface GenerationEngine {
 export async function createInProcessEngine(opts: {
   modelDir: string;
   executionProviders: string[];
+  /** ONNX Runtime intra-op threads (default: all cores but one). */
   threads?: number;
 }): Promise<GenerationEngine> {
   // Imported lazily so the API (and its tests) can start without loading onnxruntime until needed.
@@ -38,7 +40,9 @@ export async function createInProcessEngine(opts: {
   const runner = await Runner.create({
     modelDir: opts.modelDir,
     executionProviders: opts.executionProviders,
-    ...(opts.threads ? { intraOpThreads: opts.threads } : {}),
+    // One core stays with the event loop: in-process, the model and the fan-out to watchers share the
+    // machine, and a model on every core made each step's events wait for it (bench:api).
+    intraOpThreads: opts.threads ?? Math.max(1, availableParallelism() - 1),
     // In-process, ONNX Runtime's spinning threads would take the cores the event loop needs to fan events
     // out to subscribers (bench:api); TESSERA_SPIN_WAIT=1 turns spinning back on.
     ...(process.env.TESSERA_SPIN_WAIT?.trim() ? {} : { spinWait: false }),

@@ -8,23 +8,17 @@
 import type { RunnerEvent } from "@tessera/shared";
 import { newId } from "../auth/index.ts";
 import { Prisma, type PrismaClient } from "../db/index.ts";
-import { type GqlGenerationEvent, toGqlEvent } from "./to-gql-event.ts";
+import { type GqlGenerationEvent, mergeStep, toGqlEvent } from "./to-gql-event.ts";
 
 export type TerminalStatus = "FINISHED" | "FAILED" | "CANCELLED";
 
-/** Persists a non-terminal event; returns the candidate id for `candidateFinished`. */
-export async function recordEvent(
-  prisma: PrismaClient,
-  generationId: string,
-  e: RunnerEvent,
-): Promise<string | undefined> {
+/** Persists a non-terminal event other than a finished candidate (`recordCandidates`). */
+export async function recordEvent(prisma: PrismaClient, generationId: string, e: RunnerEvent): Promise<void> {
   if (e.type === "started") {
     await prisma.generation.update({
       where: { id: generationId },
       data: { status: "RUNNING", startedAt: new Date(), unknownWords: e.unknownWords },
     });
-  } else if (e.type === "candidateFinished") {
-    return (await recordCandidates(prisma, generationId, [e]))[0];
   } else if (e.type === "ranking") {
     // One statement for the whole ranking (one round trip, not one UPDATE per candidate): the RANKING
     // event waits for it.
@@ -36,7 +30,6 @@ export async function recordEvent(
       FROM unnest(${index}::int[], ${score}::float8[], ${rank}::int[]) AS r(idx, score, rank)
       WHERE c."generationId" = ${generationId} AND c."index" = r.idx`;
   }
-  return undefined;
 }
 
 type CandidateFinished = Extract<RunnerEvent, { type: "candidateFinished" }>;
@@ -104,40 +97,59 @@ export interface RecordStreamOptions {
   onRecorded?: (event: RunnerEvent) => void;
 }
 
+/** Events the runner sends once per candidate in one step, which the API stores or sends together. */
+function stepGroup(e: RunnerEvent): string | null {
+  if (e.type === "tokens") return `tokens:${e.start}`;
+  if (e.type === "preview") return `preview:${e.rowsDone}`;
+  if (e.type === "candidateFinished") return "finished";
+  return null;
+}
+
 /**
- * Records a generation's runner events and publishes each one, in the runner's order, once what it
- * announces is stored; returns the terminal status (null if the stream ended without one).
+ * Records a generation's runner events and publishes them, in the runner's order, once what they announce
+ * is stored; returns the terminal status (null if the stream ended without one).
  *
- * The runner finishes a generation's n candidates together and sends their events back to back. Written
- * one by one, the last candidate waited behind n round trips on a busy event loop (bench:api), so they
- * are held until all n (announced by `started`) have arrived — or until any other event or the end of
- * the stream — and stored in one statement.
+ * The runner reports tokens, previews and finished candidates once per candidate, back to back for the n
+ * candidates of a step. Fanned out one by one to hundreds of watchers, that many messages outran the
+ * event loop (bench:api), so a step's events are held until all n (announced by `started`) have arrived
+ * — or until any other event or the end of the stream — and go out as one TOKENS, PREVIEW or
+ * CANDIDATES_FINISHED event; finished candidates are stored in one statement before theirs is sent.
  */
 export async function recordAndPublish(o: RecordStreamOptions): Promise<TerminalStatus | null> {
   let status: TerminalStatus | null = null;
   let expected = Number.POSITIVE_INFINITY;
-  let held: CandidateFinished[] = [];
+  let heldGroup: string | null = null;
+  let held: RunnerEvent[] = [];
   const flush = async () => {
     if (held.length === 0) return;
     const batch = held;
     held = [];
-    const ids = await recordCandidates(o.prisma, o.generationId, batch);
-    for (const [i, e] of batch.entries()) {
-      o.onRecorded?.(e);
-      await o.publish(toGqlEvent(e, ids[i]));
+    heldGroup = null;
+    if (batch[0]!.type !== "candidateFinished") {
+      // Tokens and previews are not stored: the finished candidates carry the whole grid.
+      for (const e of batch) o.onRecorded?.(e);
+      await o.publish(mergeStep(batch.map((e) => toGqlEvent(e))));
+      return;
     }
+    const finished = batch as CandidateFinished[];
+    const ids = await recordCandidates(o.prisma, o.generationId, finished);
+    for (const e of finished) o.onRecorded?.(e);
+    await o.publish(mergeStep(finished.map((e, i) => toGqlEvent(e, ids[i]))));
   };
   try {
     for await (const e of o.events) {
       o.onEvent?.(e);
       if (e.type === "started") expected = e.n;
-      if (e.type === "candidateFinished") {
+      const group = stepGroup(e);
+      if (group !== null) {
+        if (group !== heldGroup) await flush();
+        heldGroup = group;
         held.push(e);
         if (held.length >= expected) await flush();
         continue;
       }
       await flush();
-      const candidateId = await recordEvent(o.prisma, o.generationId, e);
+      await recordEvent(o.prisma, o.generationId, e);
       const terminal = terminalOf(e);
       if (terminal) {
         // Terminal state is persisted before the terminal event goes out: a client that sees FINISHED and
@@ -146,11 +158,11 @@ export async function recordAndPublish(o: RecordStreamOptions): Promise<Terminal
         await finishGeneration(o.prisma, o.generationId, terminal.status, terminal.error, terminal.timings);
       }
       o.onRecorded?.(e);
-      await o.publish(toGqlEvent(e, candidateId));
+      await o.publish(toGqlEvent(e));
     }
     await flush();
   } catch (e) {
-    // Candidates that did finish are kept (and announced before the caller's FAILED or CANCELLED).
+    // What did arrive is kept and announced before the caller's FAILED or CANCELLED.
     await flush().catch(() => {});
     throw e;
   }

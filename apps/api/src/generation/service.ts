@@ -203,13 +203,15 @@ export class GenerationService {
     });
     if (!g) return;
     const events: GqlGenerationEvent[] = [{ kind: "STARTED", n: g.n, unknownWords: g.unknownWords }];
-    for (const c of g.candidates) {
+    if (g.candidates.length > 0) {
       events.push({
-        kind: "CANDIDATE_FINISHED",
-        candidate: c.index,
-        tokens: c.tokens,
-        candidateId: c.id,
-        ...(c.png ? { image: pngDataUrl(c.png) } : {}),
+        kind: "CANDIDATES_FINISHED",
+        finished: g.candidates.map((c) => ({
+          candidate: c.index,
+          candidateId: c.id,
+          tokens: c.tokens,
+          image: c.png ? pngDataUrl(c.png) : null,
+        })),
       });
     }
     const ranked = g.candidates.filter((c) => c.rank !== null && c.clipScore !== null);

@@ -1,4 +1,8 @@
-/** Runner events → the GraphQL `GenerationEvent` shape (minus seq and generationId, added by the log). */
+/**
+ * Runner events → the GraphQL `GenerationEvent` shape (minus seq and generationId, added by the log).
+ * The runner reports tokens, previews and finished candidates per candidate; the API sends one event
+ * for all the candidates of a step (`mergeStep`).
+ */
 import { exhaustiveSwitchError, type RunnerEvent } from "@tessera/shared";
 
 export interface GqlGenerationEvent {
@@ -7,17 +11,15 @@ export interface GqlGenerationEvent {
     | "RESTARTED"
     | "TOKENS"
     | "PREVIEW"
-    | "CANDIDATE_FINISHED"
+    | "CANDIDATES_FINISHED"
     | "RANKING"
     | "FAILED"
     | "CANCELLED"
     | "FINISHED";
-  candidate?: number;
-  start?: number;
-  tokens?: number[];
+  rows?: { candidate: number; start: number; tokens: number[] }[];
   rowsDone?: number;
-  image?: string;
-  candidateId?: string;
+  previews?: { candidate: number; image: string }[];
+  finished?: { candidate: number; candidateId: string; tokens: number[]; image: string | null }[];
   ranking?: { candidate: number; score: number; rank: number }[];
   unknownWords?: string[];
   n?: number;
@@ -37,16 +39,18 @@ export function toGqlEvent(e: RunnerEvent, candidateId?: string): GqlGenerationE
     case "restarted":
       return { kind: "RESTARTED", message: e.reason };
     case "tokens":
-      return { kind: "TOKENS", candidate: e.candidate, start: e.start, tokens: e.tokens };
+      return { kind: "TOKENS", rows: [{ candidate: e.candidate, start: e.start, tokens: e.tokens }] };
     case "preview":
-      return { kind: "PREVIEW", candidate: e.candidate, rowsDone: e.rowsDone, image: pngDataUrl(e.png) };
-    case "candidateFinished":
       return {
-        kind: "CANDIDATE_FINISHED",
-        candidate: e.candidate,
-        tokens: e.tokens,
-        image: pngDataUrl(e.png),
-        candidateId,
+        kind: "PREVIEW",
+        rowsDone: e.rowsDone,
+        previews: [{ candidate: e.candidate, image: pngDataUrl(e.png) }],
+      };
+    case "candidateFinished":
+      if (!candidateId) throw new Error("a finished candidate is published once stored, with its id");
+      return {
+        kind: "CANDIDATES_FINISHED",
+        finished: [{ candidate: e.candidate, candidateId, tokens: e.tokens, image: pngDataUrl(e.png) }],
       };
     case "ranking":
       return { kind: "RANKING", ranking: e.ranking };
@@ -59,4 +63,18 @@ export function toGqlEvent(e: RunnerEvent, candidateId?: string): GqlGenerationE
     default:
       return exhaustiveSwitchError(e, "runner event");
   }
+}
+
+/** One event for a step's per-candidate TOKENS, PREVIEW or CANDIDATES_FINISHED events (all one kind). */
+export function mergeStep(events: GqlGenerationEvent[]): GqlGenerationEvent {
+  const [first] = events;
+  if (!first) throw new Error("mergeStep needs at least one event");
+  if (first.kind === "TOKENS") return { kind: "TOKENS", rows: events.flatMap((e) => e.rows ?? []) };
+  if (first.kind === "PREVIEW") {
+    return { kind: "PREVIEW", rowsDone: first.rowsDone, previews: events.flatMap((e) => e.previews ?? []) };
+  }
+  if (first.kind === "CANDIDATES_FINISHED") {
+    return { kind: "CANDIDATES_FINISHED", finished: events.flatMap((e) => e.finished ?? []) };
+  }
+  throw new Error(`mergeStep cannot merge ${first.kind} events`);
 }

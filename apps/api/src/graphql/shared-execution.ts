@@ -6,9 +6,11 @@
  * only the event — never the caller's context — wraps it with `sharedPayload`; `subscribeShared` then
  * executes each distinct operation (document text + variables + operation name) once per payload and
  * hands the same result to every subscriber of that operation. Payloads not marked shared take the
- * ordinary per-subscriber path, so context-dependent fields stay correct.
+ * ordinary per-subscriber path, so context-dependent fields stay correct. A shared result is also
+ * serialized once for all its subscribers (`shared-frames.ts`).
  */
 import { createSourceEventStream, type ExecutionArgs, type ExecutionResult, execute, print } from "graphql";
+import { shareSerialization } from "./shared-frames.ts";
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
 
@@ -54,6 +56,11 @@ export async function subscribeShared(
     let result = byOperation.get(key);
     if (!result) {
       result = execute({ ...args, rootValue: payload });
+      const share = (r: ExecutionResult) => {
+        if (r.data && !r.errors) shareSerialization(r.data);
+        return r;
+      };
+      result = result instanceof Promise ? result.then(share) : share(result);
       byOperation.set(key, result);
     }
     return result;

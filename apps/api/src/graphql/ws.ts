@@ -13,6 +13,7 @@ import type { Metrics } from "../http/metrics.ts";
 import type { Context, Services } from "./context.ts";
 import { toFormattedError } from "./errors.ts";
 import { subscribeShared } from "./shared-execution.ts";
+import { SharedFrameWebSocket, sharedPayloadReplacer } from "./shared-frames.ts";
 
 export function createGraphqlWs(opts: {
   schema: GraphQLSchema;
@@ -20,7 +21,11 @@ export function createGraphqlWs(opts: {
   validationRules: ValidationRule[];
   metrics: Metrics;
 }) {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.wsFrameMaxBytes });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: LIMITS.wsFrameMaxBytes,
+    WebSocket: SharedFrameWebSocket,
+  });
   const sessions = new WeakMap<object, Session>();
   const rules = [...specifiedRules, ...opts.validationRules];
   const disposer = useServer<Record<string, unknown>, { session?: Session }>(
@@ -29,6 +34,7 @@ export function createGraphqlWs(opts: {
       connectionInitWaitTimeout: 5_000,
       validate: (schema, doc) => validate(schema, doc, rules),
       subscribe: subscribeShared,
+      jsonMessageReplacer: sharedPayloadReplacer,
       onConnect: async (ctx) => {
         const req = (ctx.extra as { request: IncomingMessage }).request;
         const session = await opts.services.auth.sessionFromHeaders(req.headers);

@@ -24,23 +24,44 @@ describe("generation state", () => {
     s = applyEvent(s, ev(0, "STARTED", { n: 2, unknownWords: ["circel"] }));
     expect(s.status).toBe("RUNNING");
     expect(s.unknownWords).toEqual(["circel"]);
-    s = applyEvent(s, ev(1, "PREVIEW", { candidate: 1, rowsDone: 3, image: "data:image/png;base64,AA" }));
-    expect(s.tiles[1]).toMatchObject({ rowsDone: 3, image: "data:image/png;base64,AA", finished: false });
-    expect(progress(s, 2000).fraction).toBeCloseTo(3 / 16);
-    const replay = applyEvent(s, ev(1, "PREVIEW", { candidate: 1, rowsDone: 1, image: "x" }));
-    expect(replay).toBe(s);
-    s = applyEvent(s, ev(2, "CANDIDATE_FINISHED", { candidate: 0, candidateId: "k0", image: "data:0" }));
-    s = applyEvent(s, ev(3, "CANDIDATE_FINISHED", { candidate: 1, candidateId: "k1", image: "data:1" }));
     s = applyEvent(
       s,
-      ev(4, "RANKING", {
+      ev(1, "PREVIEW", {
+        rowsDone: 3,
+        previews: [
+          { candidate: 0, image: "data:image/png;base64,A0" },
+          { candidate: 1, image: "data:image/png;base64,AA" },
+        ],
+      }),
+    );
+    expect(s.tiles[0]).toMatchObject({ rowsDone: 3, image: "data:image/png;base64,A0", finished: false });
+    expect(s.tiles[1]).toMatchObject({ rowsDone: 3, image: "data:image/png;base64,AA", finished: false });
+    expect(progress(s, 2000).fraction).toBeCloseTo(6 / 16);
+    const replay = applyEvent(s, ev(1, "PREVIEW", { rowsDone: 1, previews: [{ candidate: 1, image: "x" }] }));
+    expect(replay).toBe(s);
+    s = applyEvent(
+      s,
+      ev(2, "CANDIDATES_FINISHED", {
+        finished: [
+          { candidate: 0, candidateId: "k0", tokens: [], image: "data:0" },
+          { candidate: 1, candidateId: "k1", tokens: [], image: null },
+        ],
+      }),
+    );
+    expect(s.tiles.map((t) => [t.image, t.finished])).toEqual([
+      ["data:0", true],
+      ["/images/k1.png", true],
+    ]);
+    s = applyEvent(
+      s,
+      ev(3, "RANKING", {
         ranking: [
           { candidate: 1, score: 0.3, rank: 1 },
           { candidate: 0, score: 0.2, rank: 2 },
         ],
       }),
     );
-    s = applyEvent(s, ev(5, "FINISHED"));
+    s = applyEvent(s, ev(4, "FINISHED"));
     expect(s.status).toBe("FINISHED");
     expect(s.tiles.map((t) => [t.candidateId, t.rank])).toEqual([
       ["k0", 2],
@@ -51,7 +72,7 @@ describe("generation state", () => {
 
   it("ignores out-of-range candidates and records failures", () => {
     let s = fromSnapshot(snapshot, 8);
-    s = applyEvent(s, ev(0, "PREVIEW", { candidate: 7, rowsDone: 2, image: "x" }));
+    s = applyEvent(s, ev(0, "PREVIEW", { rowsDone: 2, previews: [{ candidate: 7, image: "x" }] }));
     expect(s.tiles.every((t) => t.image === null)).toBe(true);
     s = applyEvent(s, ev(1, "FAILED", { errorCode: "RUNNER_DOWN", message: "The runner is down" }));
     expect(s).toMatchObject({ status: "FAILED", error: "The runner is down" });

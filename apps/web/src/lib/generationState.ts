@@ -104,20 +104,26 @@ export function applyEvent(s: GenState, e: GQL.GenerationEvent): GenState {
     case "TOKENS":
       return next;
     case "PREVIEW": {
-      const cur = s.tiles[e.candidate ?? -1];
-      if (cur?.finished) return next;
-      return { ...next, tiles: patchTile(s, e.candidate, { image: e.image ?? null, rowsDone: e.rowsDone ?? 0 }) };
+      let tiles = s.tiles;
+      for (const p of e.previews ?? []) {
+        if (tiles[p.candidate]?.finished) continue;
+        tiles = patchTile({ ...s, tiles }, p.candidate, { image: p.image, rowsDone: e.rowsDone ?? 0 });
+      }
+      return { ...next, tiles };
     }
-    case "CANDIDATE_FINISHED":
-      return {
-        ...next,
-        tiles: patchTile(s, e.candidate, {
-          image: e.image ?? null,
-          candidateId: e.candidateId ?? null,
+    case "CANDIDATES_FINISHED": {
+      let tiles = s.tiles;
+      for (const f of e.finished ?? []) {
+        tiles = patchTile({ ...s, tiles }, f.candidate, {
+          // A replayed candidate whose PNG is not stored is rendered on demand by the image route.
+          image: f.image ?? `/images/${f.candidateId}.png`,
+          candidateId: f.candidateId,
           finished: true,
           rowsDone: s.gridRows,
-        }),
-      };
+        });
+      }
+      return { ...next, tiles };
+    }
     case "RANKING": {
       let tiles = s.tiles;
       for (const r of e.ranking ?? []) {

@@ -28,7 +28,7 @@ export const M_VOTE = `mutation Vote($candidateId: ID!) { castVote(candidateId: 
 export const M_UNVOTE = `mutation Unvote($candidateId: ID!) { clearVote(candidateId: $candidateId) { ${CANDIDATE_FIELDS} } }`;
 
 export const S_GENERATION = `subscription GenEvents($id: ID!) { generationEvents(generationId: $id) {
-  generationId seq kind candidate rowsDone image candidateId ranking { candidate score rank } unknownWords n errorCode message
+  generationId seq kind rowsDone previews { candidate image } finished { candidate candidateId image } ranking { candidate score rank } unknownWords n errorCode message
 } }`;
 export const S_BOARD = `subscription Activity($boardId: ID!) { boardActivity(boardId: $boardId) {
   boardId kind generationId cardId candidateId votes status

@@ -88,6 +88,19 @@ export type CandidateScore = {
   score: Scalars['Float']['output'];
 };
 
+/** A finished candidate: its whole grid, final image and stored id. */
+export type FinishedCandidate = {
+  __typename?: 'FinishedCandidate';
+  candidate: Scalars['Int']['output'];
+  candidateId: Scalars['ID']['output'];
+  /**
+   * data:image/png;base64 URL of the final image; null when it is not stored (then /images/:candidateId.png
+   * renders it from the tokens).
+   */
+  image: Maybe<Scalars['String']['output']>;
+  tokens: Array<Scalars['Int']['output']>;
+};
+
 export type Generation = {
   __typename?: 'Generation';
   boardId: Scalars['ID']['output'];
@@ -127,30 +140,36 @@ export type GenerationDefaults = {
 /** One event of a generation's stream. `kind` says which fields are set. */
 export type GenerationEvent = {
   __typename?: 'GenerationEvent';
-  candidate: Maybe<Scalars['Int']['output']>;
-  /** CANDIDATE_FINISHED: id of the stored candidate. */
-  candidateId: Maybe<Scalars['ID']['output']>;
   errorCode: Maybe<Scalars['String']['output']>;
+  /**
+   * CANDIDATES_FINISHED: the candidates finished together (all n, unless the generation stopped early),
+   * stored before the event is sent.
+   */
+  finished: Maybe<Array<FinishedCandidate>>;
   generationId: Scalars['ID']['output'];
-  /** PREVIEW and CANDIDATE_FINISHED: data:image/png;base64 URL of the (partial) image. */
-  image: Maybe<Scalars['String']['output']>;
   kind: GenerationEventKind;
   message: Maybe<Scalars['String']['output']>;
   n: Maybe<Scalars['Int']['output']>;
+  /** PREVIEW: the partial image of every candidate. */
+  previews: Maybe<Array<PreviewFrame>>;
   ranking: Maybe<Array<CandidateScore>>;
+  /**
+   * TOKENS: the new tokens of every candidate, produced in the same step (one image row each; a remix's
+   * kept rows first). One event for all candidates, not one per candidate: with many watchers the number
+   * of messages is what the server pays for.
+   */
+  rows: Maybe<Array<TokenRow>>;
+  /** PREVIEW: rows generated so far (the same for every candidate of a generation). */
   rowsDone: Maybe<Scalars['Int']['output']>;
   /** Position in the generation's stream, from 0; a late subscriber replays from 0 with no gap. */
   seq: Scalars['Int']['output'];
-  /** TOKENS: index of the first token of `tokens`. */
-  start: Maybe<Scalars['Int']['output']>;
   timings: Maybe<Timings>;
-  tokens: Maybe<Array<Scalars['Int']['output']>>;
   unknownWords: Maybe<Array<Scalars['String']['output']>>;
 };
 
 export type GenerationEventKind =
   | 'CANCELLED'
-  | 'CANDIDATE_FINISHED'
+  | 'CANDIDATES_FINISHED'
   | 'FAILED'
   | 'FINISHED'
   | 'PREVIEW'
@@ -304,6 +323,14 @@ export type MutationVariationsArgs = {
   n: Scalars['Int']['input'];
 };
 
+/** A candidate's partial image: the rows generated so far, the rest filled in by the decoder. */
+export type PreviewFrame = {
+  __typename?: 'PreviewFrame';
+  candidate: Scalars['Int']['output'];
+  /** data:image/png;base64 URL. */
+  image: Scalars['String']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
   board: Maybe<Board>;
@@ -370,6 +397,14 @@ export type Timings = {
   rankMs: Scalars['Float']['output'];
   steps: Scalars['Int']['output'];
   totalMs: Scalars['Float']['output'];
+};
+
+/** New tokens of one candidate: `tokens` are its grid positions `start`, `start + 1`, … in raster order. */
+export type TokenRow = {
+  __typename?: 'TokenRow';
+  candidate: Scalars['Int']['output'];
+  start: Scalars['Int']['output'];
+  tokens: Array<Scalars['Int']['output']>;
 };
 
 export type User = {
@@ -460,6 +495,7 @@ export type ResolversTypes = ResolversObject<{
   Candidate: ResolverTypeWrapper<Candidate>;
   CandidateScore: ResolverTypeWrapper<CandidateScore>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  FinishedCandidate: ResolverTypeWrapper<FinishedCandidate>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   Generation: ResolverTypeWrapper<Generation>;
   GenerationDefaults: ResolverTypeWrapper<GenerationDefaults>;
@@ -475,12 +511,14 @@ export type ResolversTypes = ResolversObject<{
   Limits: ResolverTypeWrapper<Limits>;
   ModelInfo: ResolverTypeWrapper<ModelInfo>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  PreviewFrame: ResolverTypeWrapper<PreviewFrame>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Role: Role;
   ShareLink: ResolverTypeWrapper<ShareLink>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Timings: ResolverTypeWrapper<Timings>;
+  TokenRow: ResolverTypeWrapper<TokenRow>;
   User: ResolverTypeWrapper<User>;
 }>;
 
@@ -493,6 +531,7 @@ export type ResolversParentTypes = ResolversObject<{
   Candidate: Candidate;
   CandidateScore: CandidateScore;
   DateTime: Scalars['DateTime']['output'];
+  FinishedCandidate: FinishedCandidate;
   Float: Scalars['Float']['output'];
   Generation: Generation;
   GenerationDefaults: GenerationDefaults;
@@ -506,11 +545,13 @@ export type ResolversParentTypes = ResolversObject<{
   Limits: Limits;
   ModelInfo: ModelInfo;
   Mutation: Record<PropertyKey, never>;
+  PreviewFrame: PreviewFrame;
   Query: Record<PropertyKey, never>;
   ShareLink: ShareLink;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
   Timings: Timings;
+  TokenRow: TokenRow;
   User: User;
 }>;
 
@@ -562,6 +603,13 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type FinishedCandidateResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['FinishedCandidate'] = ResolversParentTypes['FinishedCandidate']> = ResolversObject<{
+  candidate?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  candidateId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  image?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  tokens?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
+}>;
+
 export type GenerationResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Generation'] = ResolversParentTypes['Generation']> = ResolversObject<{
   boardId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   candidates?: Resolver<Array<ResolversTypes['Candidate']>, ParentType, ContextType>;
@@ -594,20 +642,18 @@ export type GenerationDefaultsResolvers<ContextType = unknown, ParentType extend
 }>;
 
 export type GenerationEventResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['GenerationEvent'] = ResolversParentTypes['GenerationEvent']> = ResolversObject<{
-  candidate?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
-  candidateId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   errorCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  finished?: Resolver<Maybe<Array<ResolversTypes['FinishedCandidate']>>, ParentType, ContextType>;
   generationId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  image?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['GenerationEventKind'], ParentType, ContextType>;
   message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   n?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  previews?: Resolver<Maybe<Array<ResolversTypes['PreviewFrame']>>, ParentType, ContextType>;
   ranking?: Resolver<Maybe<Array<ResolversTypes['CandidateScore']>>, ParentType, ContextType>;
+  rows?: Resolver<Maybe<Array<ResolversTypes['TokenRow']>>, ParentType, ContextType>;
   rowsDone?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  start?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   timings?: Resolver<Maybe<ResolversTypes['Timings']>, ParentType, ContextType>;
-  tokens?: Resolver<Maybe<Array<ResolversTypes['Int']>>, ParentType, ContextType>;
   unknownWords?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
 }>;
 
@@ -661,6 +707,11 @@ export type MutationResolvers<ContextType = unknown, ParentType extends Resolver
   variations?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationVariationsArgs, 'generationId' | 'n'>>;
 }>;
 
+export type PreviewFrameResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['PreviewFrame'] = ResolversParentTypes['PreviewFrame']> = ResolversObject<{
+  candidate?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  image?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   board?: Resolver<Maybe<ResolversTypes['Board']>, ParentType, ContextType, RequireFields<QueryBoardArgs, 'id'>>;
   boards?: Resolver<Array<ResolversTypes['Board']>, ParentType, ContextType>;
@@ -693,6 +744,12 @@ export type TimingsResolvers<ContextType = unknown, ParentType extends Resolvers
   totalMs?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 }>;
 
+export type TokenRowResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['TokenRow'] = ResolversParentTypes['TokenRow']> = ResolversObject<{
+  candidate?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  start?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  tokens?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
+}>;
+
 export type UserResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = ResolversObject<{
   displayName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -705,6 +762,7 @@ export type Resolvers<ContextType = unknown> = ResolversObject<{
   Candidate?: CandidateResolvers<ContextType>;
   CandidateScore?: CandidateScoreResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  FinishedCandidate?: FinishedCandidateResolvers<ContextType>;
   Generation?: GenerationResolvers<ContextType>;
   GenerationDefaults?: GenerationDefaultsResolvers<ContextType>;
   GenerationEvent?: GenerationEventResolvers<ContextType>;
@@ -714,10 +772,12 @@ export type Resolvers<ContextType = unknown> = ResolversObject<{
   Limits?: LimitsResolvers<ContextType>;
   ModelInfo?: ModelInfoResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  PreviewFrame?: PreviewFrameResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   ShareLink?: ShareLinkResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   Timings?: TimingsResolvers<ContextType>;
+  TokenRow?: TokenRowResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 }>;
 
