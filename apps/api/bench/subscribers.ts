@@ -31,6 +31,21 @@ function cpuTicks(): { steal: number; total: number } | null {
   }
 }
 
+/**
+ * Resolves once the event loop has been idle for a while (ten 5 ms timers in a row each late by < 1 ms):
+ * the 200 subscriptions are then registered and waiting, so every event measured is a live one.
+ */
+async function loopSettled(): Promise<number> {
+  const t0 = performance.now();
+  let quiet = 0;
+  while (quiet < 10) {
+    const t = performance.now();
+    await new Promise((r) => setTimeout(r, 5));
+    quiet = performance.now() - t < 6 ? quiet + 1 : 0;
+  }
+  return performance.now() - t0;
+}
+
 /** How late a 2 ms timer fires, sampled until stopped: what any ready callback (a runner message) waits. */
 function sampleLoopLag() {
   const lags: number[] = [];
@@ -156,6 +171,8 @@ for (let run = 0; run <= GENERATIONS; run++) {
   const subscribed = fromSwarm("subscribed");
   swarm.send({ type: "subscribe", generationId: id });
   await subscribed;
+  const settleMs = await loopSettled();
+  if (process.env.BENCH_DEBUG) console.log(`settled after ${settleMs.toFixed(0)} ms`);
   const allReceived = fromSwarm("received");
   const lag = sampleLoopLag();
   openGate();
