@@ -1,7 +1,8 @@
 /**
  * recordAndPublish against the real PostgreSQL: events go out in the runner's order, each after what it
  * announces is stored; a generation's candidates are stored together in one statement; a retried job
- * keeps its candidate ids; a stream that breaks after some candidates still stores and announces them.
+ * keeps its candidate ids; a stream that breaks after some candidates still stores and announces them;
+ * steps that arrive while the API is behind go out together, steps that come one by one do not.
  */
 import type { RunnerEvent } from "@tessera/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -160,5 +161,46 @@ describe("recordAndPublish", () => {
     const finished = published.filter((e) => e.kind === "CANDIDATES_FINISHED");
     expect(finished.map((e) => e.finished!.map((f) => f.candidate))).toEqual([[0, 1]]);
     expect(await prisma.candidate.count({ where: { generationId: id } })).toBe(2);
+  });
+
+  it("batches the next steps' tokens only when they are already there; ranking and end stored together", async () => {
+    const rows = 6;
+    const stream = (gapMs: number) =>
+      (async function* () {
+        yield { type: "started", n: 2, unknownWords: [] };
+        for (let r = 0; r < rows; r++) {
+          if (gapMs) await new Promise((res) => setTimeout(res, gapMs));
+          for (let c = 0; c < 2; c++) yield { type: "tokens", candidate: c, start: r * 2, tokens: [r, r] };
+        }
+        for (let c = 0; c < 2; c++) yield { type: "candidateFinished", candidate: c, tokens: [c], png: png(c) };
+        yield { type: "ranking", ranking: [0, 1].map((c) => ({ candidate: c, score: c, rank: 2 - c })) };
+        yield {
+          type: "finished",
+          timings: { queuedMs: 1, firstRowMs: 2, decodeMs: 3, rankMs: 4, totalMs: 9, steps: 6 },
+        };
+      })() as AsyncIterable<RunnerEvent>;
+
+    // All there at once (the API is behind): up to 4 steps per TOKENS event, every token exactly once.
+    const behind = await record(await newGeneration(2), stream(0));
+    const batched = behind.published.filter((e) => e.kind === "TOKENS");
+    expect(batched.map((e) => e.rows!.length)).toEqual([8, 4]);
+    expect(batched.flatMap((e) => e.rows!.map((r) => `${r.candidate}:${r.start}`)).sort()).toEqual(
+      [0, 1].flatMap((c) => Array.from({ length: rows }, (_, r) => `${c}:${r * 2}`)).sort(),
+    );
+    expect(behind.status).toBe("FINISHED");
+    expect(behind.published.slice(-2).map((e) => e.kind)).toEqual(["RANKING", "FINISHED"]);
+
+    // Steps that come one by one go out one by one: nothing waits to be batched.
+    const live = await record(await newGeneration(2), stream(15));
+    expect(live.published.filter((e) => e.kind === "TOKENS").map((e) => e.rows!.length)).toEqual(Array(rows).fill(2));
+    const g = await prisma.generation.findUnique({ where: { id: `g${nextId - 1}` }, include: { candidates: true } });
+    expect(g?.status).toBe("FINISHED");
+    expect(g?.finishedAt?.getTime()).toBeGreaterThan(Date.now() - 60_000);
+    expect(g?.finishedAt?.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
+    expect(g?.timings).toMatchObject({ totalMs: 9 });
+    expect(g?.candidates.map((c) => [c.index, c.rank]).sort()).toEqual([
+      [0, 2],
+      [1, 1],
+    ]);
   });
 });

@@ -5,9 +5,10 @@
  * index): a job retried after its runner died rewrites the same rows instead of adding new ones, and
  * candidate ids (and votes on them) survive the retry.
  */
-import type { RunnerEvent } from "@tessera/shared";
+import type { CandidateRanking, RunnerEvent } from "@tessera/shared";
 import { newId } from "../auth/index.ts";
 import { Prisma, type PrismaClient } from "../db/index.ts";
+import { Lookahead } from "./lookahead.ts";
 import { type GqlGenerationEvent, mergeStep, toGqlEvent } from "./to-gql-event.ts";
 
 export type TerminalStatus = "FINISHED" | "FAILED" | "CANCELLED";
@@ -57,6 +58,30 @@ export async function recordCandidates(
   return batch.map((e) => ids.get(e.candidate)!);
 }
 
+/**
+ * A ranking and the end of its generation in one statement (one round trip): the runner sends them back
+ * to back, and each round trip waited behind the previous event's fan-out (bench:api).
+ */
+async function recordRankingAndFinish(
+  prisma: PrismaClient,
+  generationId: string,
+  ranking: CandidateRanking[],
+  timings: object,
+): Promise<void> {
+  await prisma.$executeRaw`
+    WITH ranked AS (
+      UPDATE "Candidate" AS c SET "clipScore" = r.score, "rank" = r.rank
+      FROM unnest(${ranking.map((r) => r.candidate)}::int[], ${ranking.map((r) => r.score)}::float8[],
+                  ${ranking.map((r) => r.rank)}::int[]) AS r(idx, score, rank)
+      WHERE c."generationId" = ${generationId} AND c."index" = r.idx
+      RETURNING c."id"
+    )
+    UPDATE "Generation"
+    SET "status" = 'FINISHED', "error" = NULL, "finishedAt" = (now() AT TIME ZONE 'UTC'),
+        "timings" = ${JSON.stringify(timings)}::jsonb
+    WHERE "id" = ${generationId}`;
+}
+
 export async function finishGeneration(
   prisma: PrismaClient,
   generationId: string,
@@ -97,13 +122,16 @@ export interface RecordStreamOptions {
   onRecorded?: (event: RunnerEvent) => void;
 }
 
-/** Events the runner sends once per candidate in one step, which the API stores or sends together. */
+/** Events the runner sends once per candidate of a step, which the API stores or sends together. */
 function stepGroup(e: RunnerEvent): string | null {
-  if (e.type === "tokens") return `tokens:${e.start}`;
+  if (e.type === "tokens") return "tokens";
   if (e.type === "preview") return `preview:${e.rowsDone}`;
   if (e.type === "candidateFinished") return "finished";
   return null;
 }
+
+/** At most this many steps' tokens go out as one TOKENS event when the API has fallen behind the runner. */
+const MAX_COALESCED_STEPS = 4;
 
 /**
  * Records a generation's runner events and publishes them, in the runner's order, once what they announce
@@ -114,12 +142,26 @@ function stepGroup(e: RunnerEvent): string | null {
  * event loop (bench:api), so a step's events are held until all n (announced by `started`) have arrived
  * — or until any other event or the end of the stream — and go out as one TOKENS, PREVIEW or
  * CANDIDATES_FINISHED event; finished candidates are stored in one statement before theirs is sent.
+ * Only when the API has fallen behind (the next events are already here), more is batched, never by
+ * waiting: the next step's tokens join the same TOKENS event, and a ranking followed by the end of the
+ * generation is stored in one statement.
  */
 export async function recordAndPublish(o: RecordStreamOptions): Promise<TerminalStatus | null> {
+  const events = new Lookahead(o.events[Symbol.asyncIterator]());
   let status: TerminalStatus | null = null;
   let expected = Number.POSITIVE_INFINITY;
   let heldGroup: string | null = null;
   let held: RunnerEvent[] = [];
+  let ahead: RunnerEvent | null = null;
+  const take = async (): Promise<RunnerEvent | null> => {
+    if (ahead) {
+      const e = ahead;
+      ahead = null;
+      return e;
+    }
+    const r = await events.next();
+    return r.done ? null : r.value;
+  };
   const flush = async () => {
     if (held.length === 0) return;
     const batch = held;
@@ -136,8 +178,14 @@ export async function recordAndPublish(o: RecordStreamOptions): Promise<Terminal
     for (const e of finished) o.onRecorded?.(e);
     await o.publish(mergeStep(finished.map((e, i) => toGqlEvent(e, ids[i]))));
   };
+  const announce = async (...done: RunnerEvent[]) => {
+    for (const e of done) {
+      o.onRecorded?.(e);
+      await o.publish(toGqlEvent(e));
+    }
+  };
   try {
-    for await (const e of o.events) {
+    for (let e = await take(); e; e = await take()) {
       o.onEvent?.(e);
       if (e.type === "started") expected = e.n;
       const group = stepGroup(e);
@@ -145,10 +193,27 @@ export async function recordAndPublish(o: RecordStreamOptions): Promise<Terminal
         if (group !== heldGroup) await flush();
         heldGroup = group;
         held.push(e);
-        if (held.length >= expected) await flush();
+        if (held.length % expected !== 0) continue;
+        if (group === "tokens" && held.length < expected * MAX_COALESCED_STEPS) {
+          ahead = await events.nextIfReady();
+          if (ahead?.type === "tokens") continue;
+        }
+        await flush();
         continue;
       }
       await flush();
+      if (e.type === "ranking") {
+        ahead = await events.nextIfReady();
+        if (ahead?.type === "finished") {
+          const end = ahead;
+          ahead = null;
+          o.onEvent?.(end);
+          await recordRankingAndFinish(o.prisma, o.generationId, e.ranking, end.timings);
+          status = "FINISHED";
+          await announce(e, end);
+          continue;
+        }
+      }
       await recordEvent(o.prisma, o.generationId, e);
       const terminal = terminalOf(e);
       if (terminal) {
@@ -157,13 +222,13 @@ export async function recordAndPublish(o: RecordStreamOptions): Promise<Terminal
         status = terminal.status;
         await finishGeneration(o.prisma, o.generationId, terminal.status, terminal.error, terminal.timings);
       }
-      o.onRecorded?.(e);
-      await o.publish(toGqlEvent(e));
+      await announce(e);
     }
     await flush();
   } catch (e) {
     // What did arrive is kept and announced before the caller's FAILED or CANCELLED.
     await flush().catch(() => {});
+    await events.return().catch(() => {});
     throw e;
   }
   return status;

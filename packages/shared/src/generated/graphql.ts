@@ -154,9 +154,10 @@ export type GenerationEvent = {
   previews: Maybe<Array<PreviewFrame>>;
   ranking: Maybe<Array<CandidateScore>>;
   /**
-   * TOKENS: the new tokens of every candidate, produced in the same step (one image row each; a remix's
-   * kept rows first). One event for all candidates, not one per candidate: with many watchers the number
-   * of messages is what the server pays for.
+   * TOKENS: the new tokens of every candidate since the previous TOKENS event — one row per candidate and
+   * step (a remix's kept rows first); usually one step, several when the server had fallen behind. One
+   * event for all candidates, not one per candidate: with many watchers the number of messages is what the
+   * server pays for.
    */
   rows: Maybe<Array<TokenRow>>;
   /** PREVIEW: rows generated so far (the same for every candidate of a generation). */
