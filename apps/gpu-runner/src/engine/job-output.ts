@@ -9,10 +9,9 @@ export async function emitPreviews(bundle: Bundle, job: Job, emit: Emit): Promis
   const grids = job.tokens.map((t) => withFiller(t, job.count, job.total, m.vq.fillerCode));
   const images = await decodeGrids(bundle.vqDecoder, m, grids);
   const rowsDone = job.count / m.grid.cols;
-  for (let c = 0; c < job.spec.n; c++) {
-    const png = encodePng(toRgb8(images, c), images.size, images.size);
-    emit(job.spec.id, { type: "preview", candidate: c, rowsDone, png });
-  }
+  // Every PNG first, then the events back to back: the API sends a step's previews as one message.
+  const pngs = Array.from({ length: job.spec.n }, (_, c) => encodePng(toRgb8(images, c), images.size, images.size));
+  for (const [c, png] of pngs.entries()) emit(job.spec.id, { type: "preview", candidate: c, rowsDone, png });
 }
 
 /** Final PNGs, the CLIP ranking and timings for a completed job. Errors here fail only this job. */
