@@ -112,3 +112,8 @@ export type RunnerEventType = RunnerEvent["type"];
 export function isTerminalEvent(e: RunnerEvent): boolean {
   return e.type === "finished" || e.type === "failed" || e.type === "cancelled";
 }
+
+/** Where the API serves a candidate's PNG (access-checked, rendered from its tokens if not stored). */
+export function candidateImagePath(candidateId: string): string {
+  return `/images/${candidateId}.png`;
+}

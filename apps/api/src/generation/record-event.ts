@@ -21,16 +21,20 @@ export async function recordEvent(prisma: PrismaClient, generationId: string, e:
       data: { status: "RUNNING", startedAt: new Date(), unknownWords: e.unknownWords },
     });
   } else if (e.type === "ranking") {
-    // One statement for the whole ranking (one round trip, not one UPDATE per candidate): the RANKING
-    // event waits for it.
-    const index = e.ranking.map((r) => r.candidate);
-    const score = e.ranking.map((r) => r.score);
-    const rank = e.ranking.map((r) => r.rank);
-    await prisma.$executeRaw`
-      UPDATE "Candidate" AS c SET "clipScore" = r.score, "rank" = r.rank
-      FROM unnest(${index}::int[], ${score}::float8[], ${rank}::int[]) AS r(idx, score, rank)
-      WHERE c."generationId" = ${generationId} AND c."index" = r.idx`;
+    await prisma.$executeRaw(rankCandidates(generationId, e.ranking));
   }
+}
+
+/**
+ * One statement for a whole ranking (one round trip, not one UPDATE per candidate): the RANKING event
+ * waits for it.
+ */
+function rankCandidates(generationId: string, ranking: CandidateRanking[]): Prisma.Sql {
+  return Prisma.sql`
+    UPDATE "Candidate" AS c SET "clipScore" = r.score, "rank" = r.rank
+    FROM unnest(${ranking.map((r) => r.candidate)}::int[], ${ranking.map((r) => r.score)}::float8[],
+                ${ranking.map((r) => r.rank)}::int[]) AS r(idx, score, rank)
+    WHERE c."generationId" = ${generationId} AND c."index" = r.idx`;
 }
 
 type CandidateFinished = Extract<RunnerEvent, { type: "candidateFinished" }>;
@@ -69,13 +73,7 @@ async function recordRankingAndFinish(
   timings: object,
 ): Promise<void> {
   await prisma.$executeRaw`
-    WITH ranked AS (
-      UPDATE "Candidate" AS c SET "clipScore" = r.score, "rank" = r.rank
-      FROM unnest(${ranking.map((r) => r.candidate)}::int[], ${ranking.map((r) => r.score)}::float8[],
-                  ${ranking.map((r) => r.rank)}::int[]) AS r(idx, score, rank)
-      WHERE c."generationId" = ${generationId} AND c."index" = r.idx
-      RETURNING c."id"
-    )
+    WITH ranked AS (${rankCandidates(generationId, ranking)})
     UPDATE "Generation"
     SET "status" = 'FINISHED', "error" = NULL, "finishedAt" = (now() AT TIME ZONE 'UTC'),
         "timings" = ${JSON.stringify(timings)}::jsonb

@@ -1,6 +1,6 @@
 /** Boards, members, share links, identity. */
 import { randomBytes } from "node:crypto";
-import { LIMITS, TesseraError } from "@tessera/shared";
+import { candidateImagePath, LIMITS, TesseraError } from "@tessera/shared";
 import { z } from "zod";
 import { newId } from "../auth/index.ts";
 import type { Role } from "../db/index.ts";
@@ -144,7 +144,7 @@ export const boardFields = {
       const best = g.candidates
         .filter((c) => c._count.votes > 0)
         .sort((x, y) => y._count.votes - x._count.votes || (x.rank ?? 99) - (y.rank ?? 99))[0];
-      if (best) out.push(`/images/${best.id}.png`);
+      if (best) out.push(candidateImagePath(best.id));
       if (out.length >= Math.min(Math.max(args.limit ?? 4, 1), 16)) break;
     }
     return out;

@@ -1,5 +1,5 @@
 /** Generations, candidates, votes, the model, and the two subscriptions. */
-import { addGeneration, LIMITS, TesseraError } from "@tessera/shared";
+import { addGeneration, candidateImagePath, LIMITS, TesseraError } from "@tessera/shared";
 import { z } from "zod";
 import { newId } from "../auth/index.ts";
 import { type Context, requireGenerations, requireRole } from "./context.ts";
@@ -199,7 +199,7 @@ export const generationFields = {
 };
 
 export const candidateFields = {
-  imageUrl: (c: CandRow) => `/images/${c.id}.png`,
+  imageUrl: (c: CandRow) => candidateImagePath(c.id),
   votes: (c: CandRow, _: unknown, ctx: Context) => ctx.prisma.vote.count({ where: { candidateId: c.id } }),
   votedByMe: async (c: CandRow, _: unknown, ctx: Context) =>
     (await ctx.prisma.vote.count({ where: { candidateId: c.id, userId: ctx.session.userId } })) > 0,

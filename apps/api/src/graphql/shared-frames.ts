@@ -35,8 +35,8 @@ export function shareSerialization(data: object): void {
 /** graphql-ws `jsonMessageReplacer`: a shared `{ data }` payload becomes its placeholder. */
 export function sharedPayloadReplacer(this: unknown, key: string, value: unknown): unknown {
   if (key !== "payload" || typeof value !== "object" || value === null) return value;
-  const { data, ...rest } = value as { data?: unknown };
-  if (typeof data !== "object" || data === null || Object.keys(rest).length > 0) return value;
+  const data = (value as { data?: unknown }).data;
+  if (typeof data !== "object" || data === null || Object.keys(value).length !== 1) return value;
   const token = tokens.get(data);
   return token === undefined ? value : `${PLACEHOLDER}${token}`;
 }

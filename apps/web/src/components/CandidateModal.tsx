@@ -1,4 +1,4 @@
-import { addGeneration } from "@tessera/shared";
+import { addGeneration, candidateImagePath } from "@tessera/shared";
 import { useEffect, useState } from "react";
 import { createPortal } from "react-dom";
 import { GENERATION_ORIGIN, type GenState, type Tile } from "../lib/generationState.ts";
@@ -51,7 +51,11 @@ export function CandidateModal({ gen, tile, onClose }: { gen: GenState; tile: Ti
         </p>
         <div className="popover-actions">
           {tile.candidateId && (
-            <a className="button" href={`/images/${tile.candidateId}.png`} download={`tessera-${tile.candidateId}.png`}>
+            <a
+              className="button"
+              href={candidateImagePath(tile.candidateId)}
+              download={`tessera-${tile.candidateId}.png`}
+            >
               Download PNG
             </a>
           )}

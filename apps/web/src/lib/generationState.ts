@@ -1,4 +1,4 @@
-import type { GQL } from "@tessera/shared";
+import { candidateImagePath, type GQL } from "@tessera/shared";
 
 /** Generations belong to no one's undo history: they're added to cards under their own origin. */
 export const GENERATION_ORIGIN = "tessera:generation";
@@ -116,7 +116,7 @@ export function applyEvent(s: GenState, e: GQL.GenerationEvent): GenState {
       for (const f of e.finished ?? []) {
         tiles = patchTile({ ...s, tiles }, f.candidate, {
           // A replayed candidate whose PNG is not stored is rendered on demand by the image route.
-          image: f.image ?? `/images/${f.candidateId}.png`,
+          image: f.image ?? candidateImagePath(f.candidateId),
           candidateId: f.candidateId,
           finished: true,
           rowsDone: s.gridRows,
