@@ -10,6 +10,14 @@ describe("resolveOptions", () => {
     expect(o.executionProviders).toEqual(["cpu"]);
     expect(o.intraOpThreads).toBe(0);
     expect(o.spinWait).toBe(true);
+    expect(o.niceness).toBe(0);
+  });
+
+  it("reads TESSERA_ENGINE_NICE within 0–19; an explicit option wins", () => {
+    expect(resolveOptions({}, { TESSERA_ENGINE_NICE: "10" }).niceness).toBe(10);
+    expect(resolveOptions({ niceness: 3 }, { TESSERA_ENGINE_NICE: "10" }).niceness).toBe(3);
+    expect(() => resolveOptions({}, { TESSERA_ENGINE_NICE: "20" })).toThrow(/TESSERA_ENGINE_NICE/);
+    expect(() => resolveOptions({ niceness: -1 }, {})).toThrow(/TESSERA_ENGINE_NICE/);
   });
 
   it("reads TESSERA_SPIN_WAIT as a switch; an explicit option wins", () => {

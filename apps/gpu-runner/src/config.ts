@@ -17,6 +17,12 @@ export interface RunnerOptions {
    * the cores the event loop needs to fan events out, so the embedded engine turns it off.
    */
   spinWait: boolean;
+  /**
+   * How many steps (nice values) below its process the engine thread and its ONNX Runtime threads run
+   * (`TESSERA_ENGINE_NICE`, 0–19, default 0; Linux only). Sharing cores with a latency-sensitive event
+   * loop, the model is the work that can wait: the in-process engine lowers it (see the API's engine).
+   */
+  niceness: number;
   /** Most prior rows decoded in one batched forward (a guided candidate takes two rows). */
   maxBatchRows: number;
   /** Emit a preview frame every this many completed grid rows; 0 disables previews. */
@@ -79,12 +85,16 @@ export function resolveOptions(partial: Partial<RunnerOptions> = {}, env = proce
     executionProviders: partial.executionProviders ?? parseEps(env.TESSERA_EP),
     intraOpThreads: partial.intraOpThreads ?? parseCount("TESSERA_THREADS", env.TESSERA_THREADS, 0),
     spinWait: partial.spinWait ?? parseSwitch("TESSERA_SPIN_WAIT", env.TESSERA_SPIN_WAIT, true),
+    niceness: partial.niceness ?? parseCount("TESSERA_ENGINE_NICE", env.TESSERA_ENGINE_NICE, 0),
     maxBatchRows: partial.maxBatchRows ?? 64,
     previewEveryRows: partial.previewEveryRows ?? 4,
     maxQueuedRequests: partial.maxQueuedRequests ?? 64,
   };
   if (!Number.isInteger(options.maxBatchRows) || options.maxBatchRows < 2 || options.maxBatchRows > 512) {
     throw new TesseraError("BAD_USER_INPUT", "maxBatchRows must be a whole number between 2 and 512");
+  }
+  if (!Number.isInteger(options.niceness) || options.niceness < 0 || options.niceness > 19) {
+    throw new TesseraError("BAD_USER_INPUT", "TESSERA_ENGINE_NICE must be a whole number between 0 and 19");
   }
   if (!Number.isInteger(options.previewEveryRows) || options.previewEveryRows < 0) {
     throw new TesseraError("BAD_USER_INPUT", "previewEveryRows must be a whole number ≥ 0");

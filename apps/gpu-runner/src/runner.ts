@@ -80,6 +80,7 @@ export class Runner {
       executionProviders: options.executionProviders,
       intraOpThreads: options.intraOpThreads,
       spinWait: options.spinWait,
+      niceness: options.niceness,
       maxBatchRows: options.maxBatchRows,
       previewEveryRows: options.previewEveryRows,
     };

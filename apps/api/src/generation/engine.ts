@@ -29,6 +29,9 @@ export interface GenerationEngine {
   close(): Promise<void>;
 }
 
+/** How far below the API's event loop the in-process model runs (nice steps; see createInProcessEngine). */
+export const IN_PROCESS_ENGINE_NICENESS = 10;
+
 export async function createInProcessEngine(opts: {
   modelDir: string;
   executionProviders: string[];
@@ -46,6 +49,10 @@ export async function createInProcessEngine(opts: {
     // In-process, ONNX Runtime's spinning threads would take the cores the event loop needs to fan events
     // out to subscribers (bench:api); TESSERA_SPIN_WAIT=1 turns spinning back on.
     ...(process.env.TESSERA_SPIN_WAIT?.trim() ? {} : { spinWait: false }),
+    // The model runs below the event loop's CPU priority (nice +10, Linux): when both want the cores, a
+    // step waits a little rather than every watcher's events waiting for it (bench:api: p99 fan-out
+    // latency). TESSERA_ENGINE_NICE=0 gives the model equal priority.
+    ...(process.env.TESSERA_ENGINE_NICE?.trim() ? {} : { niceness: IN_PROCESS_ENGINE_NICENESS }),
   });
   return {
     model: () => runner.model() as EngineModelInfo,

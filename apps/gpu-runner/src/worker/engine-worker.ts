@@ -6,6 +6,7 @@ import { type Bundle, loadBundle } from "../bundle/load-bundle.ts";
 import { Scheduler } from "../engine/scheduler.ts";
 import { decodeGrids, encodePng, toRgb8 } from "../render/images.ts";
 import type { FromWorker, ToWorker, WorkerInit } from "./protocol.ts";
+import { lowerThreadPriority } from "./thread-priority.ts";
 
 /**
  * The engine thread: owns the ONNX sessions and the scheduler, so inference and PNG encoding never block
@@ -17,6 +18,8 @@ const post = (message: FromWorker) => port.postMessage(message);
 const STATS_EVERY_MS = 100;
 
 async function main(): Promise<void> {
+  // Before the sessions exist, so ONNX Runtime's threads inherit the lower priority.
+  lowerThreadPriority(init.niceness);
   let bundle: Bundle;
   let tokenizerJson: Record<string, unknown>;
   try {

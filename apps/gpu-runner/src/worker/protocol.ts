@@ -8,6 +8,7 @@ export interface WorkerInit {
   executionProviders: string[];
   intraOpThreads: number;
   spinWait: boolean;
+  niceness: number;
   maxBatchRows: number;
   previewEveryRows: number;
 }
