@@ -1,6 +1,8 @@
 import { buildSchema, parse } from "graphql";
 import { describe, expect, it } from "vitest";
+import type { WebSocket } from "ws";
 import { sharedPayload, subscribeShared } from "./shared-execution.ts";
+import { registerFrameTarget } from "./shared-frames.ts";
 
 const schema = buildSchema(`
   type Query { ok: Boolean }
@@ -65,6 +67,36 @@ describe("subscribeShared", () => {
     const [bo] = await collect(await subscribeShared(withViewer("Bo")));
     expect(ada).toEqual({ data: { events: { viewer: "Ada" } } });
     expect(bo).toEqual({ data: { events: { viewer: "Bo" } } });
+  });
+
+  it("with a frame target, sends shared results to the socket itself and yields the rest, in order", async () => {
+    const log: string[] = [];
+    const socket = {
+      OPEN: 1,
+      readyState: 1,
+      bufferedAmount: 0,
+      send: (frame: Buffer) => log.push(`socket ${JSON.parse(frame.toString()).payload.data.events.kind}`),
+    };
+    const mixed = [
+      { seq: 0, kind: "A" },
+      { seq: 1, kind: "B" },
+      { seq: 2, kind: "C" },
+    ];
+    const context = {};
+    registerFrameTarget(context, { socket: socket as unknown as WebSocket, id: "s1" });
+    const args = {
+      ...argsFor("subscription { events { kind } }", mixed, true, context),
+      subscribeFieldResolver: () =>
+        (async function* () {
+          yield sharedPayload(mixed[0]!, () => ({ events: mixed[0] }));
+          yield { events: mixed[1] }; // not marked shared: executed for this subscriber, left to the transport
+          yield sharedPayload(mixed[2]!, () => ({ events: mixed[2] }));
+        })(),
+    };
+    for await (const r of (await subscribeShared(args)) as AsyncIterable<{ data: { events: { kind: string } } }>) {
+      log.push(`yielded ${r.data.events.kind}`);
+    }
+    expect(log).toEqual(["socket A", "yielded B", "socket C"]);
   });
 
   it("return() ends the source at once, even while it waits for an event", async () => {

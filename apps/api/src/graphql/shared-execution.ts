@@ -6,11 +6,12 @@
  * only the event — never the caller's context — wraps it with `sharedPayload`; `subscribeShared` then
  * executes each distinct operation (document text + variables + operation name) once per payload and
  * hands the same result to every subscriber of that operation. Payloads not marked shared take the
- * ordinary per-subscriber path, so context-dependent fields stay correct. A shared result is also
- * serialized once for all its subscribers (`shared-frames.ts`).
+ * ordinary per-subscriber path, so context-dependent fields stay correct. A shared result is serialized
+ * once for all its subscribers and, where the transport registered a frame target, written to each socket
+ * directly (`shared-frames.ts`).
  */
 import { createSourceEventStream, type ExecutionArgs, type ExecutionResult, execute, print } from "graphql";
-import { shareSerialization } from "./shared-frames.ts";
+import { type FrameTarget, frameTargetOf, isSharedResult, sendNext, shareSerialization } from "./shared-frames.ts";
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
 
@@ -65,26 +66,44 @@ export async function subscribeShared(
     }
     return result;
   };
-  return mapStream(source[Symbol.asyncIterator](), run);
+  return mapStream(source[Symbol.asyncIterator](), run, frameTargetOf(args.contextValue));
 }
 
 function isAsyncIterable(x: unknown): x is AsyncIterable<unknown> {
   return typeof x === "object" && x !== null && Symbol.asyncIterator in x;
 }
 
-/** Maps a stream; return()/throw() go straight to the source (its return() ends a pending next()). */
-function mapStream<T, R>(source: AsyncIterator<T>, map: (t: T) => R | Promise<R>): AsyncGenerator<R, void, void> {
+/**
+ * Maps a stream; return()/throw() go straight to the source (its return() ends a pending next()). With a
+ * frame target, shared results are sent from here and only the others are yielded to the transport.
+ */
+function mapStream<T, R>(
+  source: AsyncIterator<T>,
+  map: (t: T) => R | Promise<R>,
+  target: FrameTarget | undefined,
+): AsyncGenerator<R, void, void> {
   const done = { done: true, value: undefined } as const;
+  let ended = false;
   const stream: AsyncGenerator<R, void, void> = {
     async next() {
-      const r = await source.next();
-      return r.done ? done : { done: false, value: await map(r.value) };
+      for (;;) {
+        const r = await source.next();
+        if (r.done || ended) return done;
+        const mapped = map(r.value);
+        const value = mapped instanceof Promise ? await mapped : mapped;
+        if (!target || !isSharedResult(value)) return { done: false, value };
+        if (ended) return done; // the client completed this subscription while it executed
+        const backedUp = sendNext(target, value);
+        if (backedUp) await backedUp;
+      }
     },
     async return() {
+      ended = true;
       await source.return?.();
       return done;
     },
     async throw(e: unknown) {
+      ended = true;
       if (source.throw) await source.throw(e);
       throw e;
     },

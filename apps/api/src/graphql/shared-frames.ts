@@ -1,75 +1,83 @@
 /**
- * One JSON serialization per shared subscription result, not one per subscriber.
+ * Shared subscription results go straight to each subscriber's socket, serialized once for all of them.
  *
- * `subscribeShared` hands the same result to every subscriber of an operation, but graphql-ws still
- * stringifies each `next` message on its own, and `ws` measures and copies each string again: with 200
- * watchers of a generation whose previews carry four PNGs, that was a third of the event loop's work
- * (bench:api profile). graphql-ws offers no hook to send pre-built bytes, so the two ends meet here:
- * its `jsonMessageReplacer` writes a placeholder in place of a shared payload, and the server's WebSocket
- * class swaps the placeholder for that payload's bytes, serialized once, as it sends the frame.
- *
- * Only payloads registered by `shareSerialization` (results of `subscribeShared`) are replaced, and only
- * when they are exactly `{ data }`; a `next` payload is always an object, so the placeholder string can
- * only have come from the replacer. Anything else passes through untouched.
+ * `subscribeShared` gives every subscriber of an operation the same result object. Handed back to
+ * graphql-ws, each delivery would still take its own trip through graphql-ws's loop (hooks, a copy of the
+ * result, JSON.stringify, a promise per send): with 200 people watching one generation that was most of
+ * the event loop's work per event (bench:api profile), and the loop's queue is what watchers wait in.
+ * So the transport registers, for each subscription's context, where its frames go (`FrameTarget`), and
+ * `subscribeShared` writes a shared result there itself: the same `next` message graphql-ws would send
+ * (`{"id":…,"type":"next","payload":{"data":…}}`, a text frame), its payload bytes built once per result.
+ * Everything else (errors, unshared results, `complete`) stays with graphql-ws, on the same socket and in
+ * order: a subscription's stream returns to graphql-ws only after its direct frames were queued.
  */
-import { WebSocket } from "ws";
+import type { WebSocket } from "ws";
 
-const PLACEHOLDER = "@tessera/shared-payload/";
-const TAIL = /"payload":"@tessera\/shared-payload\/(\d+)"}$/;
+/** The socket and graphql-ws subscription id a subscription's frames go to. */
+export interface FrameTarget {
+  socket: WebSocket;
+  id: string;
+}
 
-const tokens = new WeakMap<object, number>();
+/**
+ * Bytes queued on a socket past which a direct send waits for them to drain: a slow client then holds
+ * back only its own subscription (as graphql-ws's awaited sends do), and the server's memory stays bounded.
+ */
+export const SOCKET_HIGH_WATER_BYTES = 1 << 20;
+
+const targets = new WeakMap<object, FrameTarget>();
+const shared = new WeakSet<object>();
 const serialized = new WeakMap<object, Buffer>();
-const byToken = new Map<number, WeakRef<object>>();
-const forget = new FinalizationRegistry<number>((token) => byToken.delete(token));
-let nextToken = 1;
-
-/** Marks `data` (a result's `data`, shared by many subscribers) to be serialized once. */
-export function shareSerialization(data: object): void {
-  if (tokens.has(data)) return;
-  const token = nextToken++;
-  tokens.set(data, token);
-  byToken.set(token, new WeakRef(data));
-  forget.register(data, token);
-}
-
-/** graphql-ws `jsonMessageReplacer`: a shared `{ data }` payload becomes its placeholder. */
-export function sharedPayloadReplacer(this: unknown, key: string, value: unknown): unknown {
-  if (key !== "payload" || typeof value !== "object" || value === null) return value;
-  const data = (value as { data?: unknown }).data;
-  if (typeof data !== "object" || data === null || Object.keys(value).length !== 1) return value;
-  const token = tokens.get(data);
-  return token === undefined ? value : `${PLACEHOLDER}${token}`;
-}
-
-/** The frame to send for a graphql-ws message: the placeholder replaced by the payload's bytes. */
-export function expandSharedPayload(message: string): string | Buffer {
-  const match = TAIL.exec(message);
-  if (!match) return message;
-  const data = byToken.get(Number(match[1]))?.deref();
-  // Unreachable while a subscriber is being sent a result (it holds the data); never send a placeholder.
-  if (!data) throw new Error("shared subscription payload was released before it was sent");
-  let bytes = serialized.get(data);
-  if (!bytes) {
-    bytes = Buffer.from(JSON.stringify({ data }));
-    serialized.set(data, bytes);
-  }
-  const head = message.slice(0, match.index + '"payload":'.length);
-  return Buffer.concat([Buffer.from(head), bytes, CLOSE_BRACE]);
-}
-
+const prefixes = new WeakMap<FrameTarget, Buffer>();
 const CLOSE_BRACE = Buffer.from("}");
 
-/** The server side of every graphql-ws socket: text frames, shared payloads expanded. */
-export class SharedFrameWebSocket extends WebSocket {
-  override send(data: unknown, options?: unknown, cb?: unknown): void {
-    const frame = typeof data === "string" ? expandSharedPayload(data) : data;
-    if (frame === data || typeof frame === "string") {
-      super.send(frame as never, options as never, cb as never);
-    } else if (typeof options === "function") {
-      // A Buffer would go out as a binary frame; graphql-ws messages are text.
-      super.send(frame as Buffer, { binary: false }, options as never);
-    } else {
-      super.send(frame as Buffer, { ...(options as object), binary: false }, cb as never);
-    }
+/** Called by the transport for each subscription's context value. */
+export function registerFrameTarget(contextValue: object, target: FrameTarget): void {
+  targets.set(contextValue, target);
+}
+
+export function frameTargetOf(contextValue: unknown): FrameTarget | undefined {
+  return typeof contextValue === "object" && contextValue !== null ? targets.get(contextValue) : undefined;
+}
+
+/** Marks `data` (a result's `data`, the same object for many subscribers) to be serialized once. */
+export function shareSerialization(data: object): void {
+  shared.add(data);
+}
+
+/** Whether `result` is exactly `{ data }` with shared data: what may bypass graphql-ws. */
+export function isSharedResult(result: unknown): result is { data: object } {
+  if (typeof result !== "object" || result === null) return false;
+  const data = (result as { data?: unknown }).data;
+  return typeof data === "object" && data !== null && shared.has(data) && Object.keys(result).length === 1;
+}
+
+/** The graphql-ws `next` message for `target`, as bytes. */
+export function nextFrame(target: FrameTarget, result: { data: object }): Buffer {
+  let payload = serialized.get(result.data);
+  if (!payload) {
+    payload = Buffer.from(JSON.stringify({ data: result.data }));
+    serialized.set(result.data, payload);
   }
+  let prefix = prefixes.get(target);
+  if (!prefix) {
+    prefix = Buffer.from(`{"id":${JSON.stringify(target.id)},"type":"next","payload":`);
+    prefixes.set(target, prefix);
+  }
+  return Buffer.concat([prefix, payload, CLOSE_BRACE], prefix.length + payload.length + 1);
+}
+
+/**
+ * Queues the `next` message on the socket as a text frame. Resolves at once unless the socket is backed
+ * up, then once this frame has been written. A closed socket drops it (graphql-ws is ending the stream).
+ */
+export function sendNext(target: FrameTarget, result: { data: object }): Promise<void> | undefined {
+  const { socket } = target;
+  if (socket.readyState !== socket.OPEN) return undefined;
+  const frame = nextFrame(target, result);
+  if (socket.bufferedAmount < SOCKET_HIGH_WATER_BYTES) {
+    socket.send(frame, { binary: false });
+    return undefined;
+  }
+  return new Promise((resolve) => socket.send(frame, { binary: false }, () => resolve()));
 }

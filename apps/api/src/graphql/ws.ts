@@ -7,13 +7,13 @@ import { LIMITS } from "@tessera/shared";
 import type { ValidationRule } from "graphql";
 import { type GraphQLSchema, specifiedRules, validate } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
-import { WebSocketServer } from "ws";
+import { type WebSocket, WebSocketServer } from "ws";
 import type { Session } from "../auth/index.ts";
 import type { Metrics } from "../http/metrics.ts";
 import type { Context, Services } from "./context.ts";
 import { toFormattedError } from "./errors.ts";
 import { subscribeShared } from "./shared-execution.ts";
-import { SharedFrameWebSocket, sharedPayloadReplacer } from "./shared-frames.ts";
+import { registerFrameTarget } from "./shared-frames.ts";
 
 export function createGraphqlWs(opts: {
   schema: GraphQLSchema;
@@ -24,7 +24,6 @@ export function createGraphqlWs(opts: {
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: LIMITS.wsFrameMaxBytes,
-    WebSocket: SharedFrameWebSocket,
   });
   const sessions = new WeakMap<object, Session>();
   const rules = [...specifiedRules, ...opts.validationRules];
@@ -34,7 +33,6 @@ export function createGraphqlWs(opts: {
       connectionInitWaitTimeout: 5_000,
       validate: (schema, doc) => validate(schema, doc, rules),
       subscribe: subscribeShared,
-      jsonMessageReplacer: sharedPayloadReplacer,
       onConnect: async (ctx) => {
         const req = (ctx.extra as { request: IncomingMessage }).request;
         const session = await opts.services.auth.sessionFromHeaders(req.headers);
@@ -53,7 +51,12 @@ export function createGraphqlWs(opts: {
       onDisconnect: (ctx) => {
         if (sessions.has(ctx.extra)) opts.metrics.wsConnections.dec();
       },
-      context: (ctx): Context => ({ ...opts.services, session: sessions.get(ctx.extra)! }),
+      context: (ctx, id): Context => {
+        const context = { ...opts.services, session: sessions.get(ctx.extra)! };
+        // Shared subscription results skip graphql-ws's per-message path and go to this socket directly.
+        registerFrameTarget(context, { socket: (ctx.extra as { socket: WebSocket }).socket, id });
+        return context;
+      },
       onSubscribe: () => {
         opts.metrics.subscriptions.inc();
       },
