@@ -7,7 +7,8 @@
  * embedded default. Prints figures; asserts nothing.
  */
 import { fork } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import { getPriority } from "node:os";
 import { performance } from "node:perf_hooks";
 import { eventEmittedAt } from "@tessera/gpu-runner";
 import type { RunnerEvent } from "@tessera/shared";
@@ -26,6 +27,34 @@ function cpuTicks(): { steal: number; total: number } | null {
   try {
     const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
     return { steal: fields[7] ?? 0, total: fields.reduce((a, b) => a + b, 0) };
+  } catch {
+    return null;
+  }
+}
+
+/** CPU time (ms) of a thread or process from its /proc stat line (utime + stime, 100 ticks a second). */
+function cpuMsOf(statPath: string): number {
+  const stat = readFileSync(statPath, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * Where the machine's CPU went (Linux; null elsewhere): the API's event loop (main thread), the model (the
+ * threads running below the loop's priority), the process's other threads (V8's GC and compiler helpers,
+ * libuv) and the subscribers' process. All of them share this machine's cores during a generation.
+ */
+function cpuSplit(swarmPid: number): Record<string, number> | null {
+  try {
+    const split = { loop: 0, model: 0, helpers: 0, subscribers: cpuMsOf(`/proc/${swarmPid}/stat`) };
+    const base = getPriority(process.pid);
+    for (const tid of readdirSync("/proc/self/task")) {
+      const ms = cpuMsOf(`/proc/self/task/${tid}/stat`);
+      if (Number(tid) === process.pid) split.loop += ms;
+      else if (getPriority(Number(tid)) > base) split.model += ms;
+      else split.helpers += ms;
+    }
+    return split;
   } catch {
     return null;
   }
@@ -151,6 +180,7 @@ const latencies: number[] = [];
 const byKind = new Map<string, number[]>();
 const perGeneration: string[] = [];
 const loopDelays: string[] = [];
+const cpuPerGeneration: Record<string, number>[] = [];
 let received = 0;
 let missing = 0;
 let eventsPerGeneration = 0;
@@ -175,8 +205,17 @@ for (let run = 0; run <= GENERATIONS; run++) {
   if (process.env.BENCH_DEBUG) console.log(`settled after ${settleMs.toFixed(0)} ms`);
   const allReceived = fromSwarm("received");
   const lag = sampleLoopLag();
+  const cpuBefore = cpuSplit(swarm.pid!);
+  const wallBefore = performance.now();
   openGate();
   await allReceived;
+  const cpuAfter = cpuSplit(swarm.pid!);
+  if (run > 0 && cpuBefore && cpuAfter) {
+    cpuPerGeneration.push({
+      ...Object.fromEntries(Object.entries(cpuAfter).map(([k, v]) => [k, v - cpuBefore[k]!])),
+      wall: performance.now() - wallBefore,
+    });
+  }
   const lags = lag.stop();
   loopDelays.push(`p99 ${pct(lags, 99).toFixed(1)} / max ${lags.at(-1)!.toFixed(1)}`);
   const report = await reportPromise;
@@ -232,6 +271,16 @@ console.log(
 // Latency counts from the engine thread's emission, so the wait for a busy event loop is included; the lag
 // of a 2 ms timer shows how long the loop's longest tasks ran while events were being fanned out.
 console.log(`  server event-loop lag per generation ms (a 2 ms timer): ${loopDelays.join(", ")}`);
+if (cpuPerGeneration.length > 0) {
+  const median = (k: string) => {
+    const v = cpuPerGeneration.map((c) => c[k]!).sort((a, b) => a - b);
+    return v[v.length >> 1]!.toFixed(0);
+  };
+  // 10 ms clock ticks: rough per generation, but it shows who competes for the 2 cores.
+  console.log(
+    `  CPU time per generation, median ms (2 cores = ${(2 * Number(median("wall"))).toFixed(0)} ms of CPU in ${median("wall")} ms): API event loop ${median("loop")}, model ${median("model")}, the API's other threads (GC, libuv) ${median("helpers")}, subscribers' process ${median("subscribers")}`,
+  );
+}
 for (const [kind, ms] of byKind) {
   ms.sort((a, b) => a - b);
   console.log(
