@@ -3,7 +3,8 @@
  * (contiguous seq, every token position once), the finished generation is entirely in the database,
  * images are access-controlled, 50 concurrent votes leave one, and shutdown loses nothing.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
+import { getPriority } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IN_PROCESS_ENGINE_NICENESS } from "../src/generation/engine.ts";
 import { Client, startTestApi } from "./api-harness.ts";
@@ -135,12 +136,10 @@ describe("generations", () => {
   it.runIf(process.platform === "linux")("runs the model below the event loop's CPU priority", () => {
     // Nice values are per thread on Linux: the engine thread (and ONNX Runtime's, which inherit it) sits
     // IN_PROCESS_ENGINE_NICENESS below this process; the main thread, which runs the event loop, does not.
-    const niceOf = (tid: string) => {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
-      return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
-    };
-    const base = niceOf(String(process.pid));
-    const lowered = readdirSync("/proc/self/task").filter((tid) => niceOf(tid) === base + IN_PROCESS_ENGINE_NICENESS);
+    const base = getPriority(process.pid);
+    const lowered = readdirSync("/proc/self/task").filter(
+      (tid) => getPriority(Number(tid)) === base + IN_PROCESS_ENGINE_NICENESS,
+    );
     expect(lowered.length).toBeGreaterThanOrEqual(1);
     expect(lowered).not.toContain(String(process.pid));
   });

@@ -49,7 +49,10 @@ export function shareSerialization(data: object): void {
 export function isSharedResult(result: unknown): result is { data: object } {
   if (typeof result !== "object" || result === null) return false;
   const data = (result as { data?: unknown }).data;
-  return typeof data === "object" && data !== null && shared.has(data) && Object.keys(result).length === 1;
+  if (typeof data !== "object" || data === null || !shared.has(data)) return false;
+  // Runs per delivery: no key array allocated to see that `data` is the only key.
+  for (const key in result) if (key !== "data") return false;
+  return true;
 }
 
 /** The graphql-ws `next` message for `target`, as bytes. */
