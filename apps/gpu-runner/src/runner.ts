@@ -212,9 +212,11 @@ export class Runner {
 
   private onMessage(msg: FromWorker): void {
     switch (msg.type) {
-      case "event":
-        emittedAt.set(msg.event, msg.at);
-        this.streams.get(msg.id)?.push(msg.event);
+      case "events":
+        for (const { id, event, at } of msg.events) {
+          emittedAt.set(event, at);
+          this.streams.get(id)?.push(event);
+        }
         break;
       case "rendered": {
         const pending = this.renders.get(msg.requestId);

@@ -5,6 +5,7 @@ import { BundleError } from "../bundle/bundle-error.ts";
 import { type Bundle, loadBundle } from "../bundle/load-bundle.ts";
 import { Scheduler } from "../engine/scheduler.ts";
 import { decodeGrids, encodePng, toRgb8 } from "../render/images.ts";
+import { EventBatcher } from "./event-batcher.ts";
 import type { FromWorker, ToWorker, WorkerInit } from "./protocol.ts";
 import { lowerThreadPriority } from "./thread-priority.ts";
 
@@ -45,10 +46,11 @@ async function main(): Promise<void> {
   // "ready" must be the first message: the scheduler starts posting stats as soon as it exists.
   post({ type: "ready", manifest: bundle.manifest, tokenizerJson });
   let lastStats = 0;
+  const events = new EventBatcher((batch) => post({ type: "events", events: batch }));
   const scheduler = new Scheduler(
     bundle,
     { maxBatchRows: init.maxBatchRows, previewEveryRows: init.previewEveryRows },
-    (id, event) => post({ type: "event", id, event, at: performance.timeOrigin + performance.now() }),
+    (id, event) => events.emit(id, event),
     (stats) => {
       const now = performance.now();
       if (now - lastStats < STATS_EVERY_MS && stats.activeRows > 0) return;
@@ -79,6 +81,7 @@ async function main(): Promise<void> {
       case "close":
         await scheduler.close();
         await bundle.close();
+        events.flush();
         post({ type: "closed" });
         port.close();
         break;

@@ -1,6 +1,7 @@
-import type { BundleManifest, RunnerEvent } from "@tessera/shared";
+import type { BundleManifest } from "@tessera/shared";
 import type { JobSpec } from "../engine/job.ts";
 import type { SchedulerStats } from "../engine/scheduler.ts";
+import type { EmittedEvent } from "./event-batcher.ts";
 
 /** Messages between the Runner (main thread) and the engine worker that owns the ONNX sessions. */
 export interface WorkerInit {
@@ -29,8 +30,8 @@ export interface SerializedError {
 export type FromWorker =
   | { type: "ready"; manifest: BundleManifest; tokenizerJson: Record<string, unknown> }
   | { type: "initError"; error: SerializedError }
-  /** `at`: when the engine emitted it (performance.timeOrigin + now(), comparable across threads). */
-  | { type: "event"; id: string; event: RunnerEvent; at: number }
+  /** Events the engine emitted in one synchronous stretch, in order (`event-batcher.ts`). */
+  | { type: "events"; events: EmittedEvent[] }
   | { type: "rendered"; requestId: number; png?: Uint8Array; error?: string }
   | { type: "stats"; stats: SchedulerStats }
   | { type: "closed" };
