@@ -14,6 +14,7 @@ import type { Context, Services } from "./context.ts";
 import { toFormattedError } from "./errors.ts";
 import { subscribeShared } from "./shared-execution.ts";
 import { registerFrameTarget } from "./shared-frames.ts";
+import { cachingValidator } from "./validation-cache.ts";
 
 export function createGraphqlWs(opts: {
   schema: GraphQLSchema;
@@ -27,11 +28,12 @@ export function createGraphqlWs(opts: {
   });
   const sessions = new WeakMap<object, Session>();
   const rules = [...specifiedRules, ...opts.validationRules];
+  const validateDocument = cachingValidator((doc) => validate(opts.schema, doc, rules));
   const disposer = useServer<Record<string, unknown>, { session?: Session }>(
     {
       schema: opts.schema,
       connectionInitWaitTimeout: 5_000,
-      validate: (schema, doc) => validate(schema, doc, rules),
+      validate: (_schema, doc) => validateDocument(doc),
       subscribe: subscribeShared,
       onConnect: async (ctx) => {
         const req = (ctx.extra as { request: IncomingMessage }).request;
