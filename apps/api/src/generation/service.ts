@@ -186,14 +186,13 @@ export class GenerationService {
     }
   }
 
-  /** Every event of the generation from seq 0, then live ones; from the database once the log is gone. */
-  async *subscribe(generationId: string, signal: AbortSignal): AsyncGenerator<Sequenced<GqlGenerationEvent>> {
+  /**
+   * Every event of the generation from seq 0, then live ones; from the database once the log is gone.
+   * The log's own iterator, not a generator around it: each layer costs every watcher a hop per event.
+   */
+  subscribe(generationId: string, signal: AbortSignal): AsyncGenerator<Sequenced<GqlGenerationEvent>> {
     const log = this.logs.get(generationId);
-    if (log) {
-      yield* log.subscribe(0, signal);
-      return;
-    }
-    yield* this.replayFromDatabase(generationId);
+    return log ? log.subscribe(0, signal) : this.replayFromDatabase(generationId);
   }
 
   protected async *replayFromDatabase(generationId: string): AsyncGenerator<Sequenced<GqlGenerationEvent>> {
