@@ -186,6 +186,38 @@ describe("graphql-ws abuse (item 7)", () => {
     await waitFor(() => activityListeners() === 0, 5_000, "the subscription to be released");
   });
 
+  it("answers a syntax error, an over-long and an invalid document with that subscription's error; the socket stays", async () => {
+    const { ws, messages, closed } = await rawSocket({ cookie: user.cookie });
+    const long = `subscription { ${"__typename ".repeat(LIMITS.queryMaxTokens)}}`;
+    const cases = { syntax: "subscription {", long, invalid: "subscription { nope }" };
+    for (const [id, query] of Object.entries(cases))
+      ws.send(JSON.stringify({ id, type: "subscribe", payload: { query } }));
+    await waitFor(() => messages.filter((m) => m.type === "error").length === 3, 5_000, "three error messages");
+    const errorOf = (id: string) =>
+      (
+        messages.find((m) => m.type === "error" && m.id === id)!.payload as {
+          message: string;
+          extensions: { code: string };
+        }[]
+      )[0]!;
+    expect(errorOf("syntax")).toMatchObject({
+      extensions: { code: "BAD_USER_INPUT" },
+      message: expect.stringMatching(/Syntax Error/),
+    });
+    expect(errorOf("long")).toMatchObject({
+      extensions: { code: "BAD_USER_INPUT" },
+      message: expect.stringMatching(/tokens/),
+    });
+    expect(errorOf("invalid")).toMatchObject({ extensions: { code: "BAD_USER_INPUT" } });
+    // The connection still serves: a good subscription on the same socket works.
+    ws.send(subscribeActivity("ok"));
+    await waitFor(() => activityListeners() === 1, 5_000, "the good subscription");
+    expect(messages.some((m) => m.type === "error" && m.id === "ok")).toBe(false);
+    ws.close();
+    await closed;
+    await waitFor(() => activityListeners() === 0, 5_000, "the subscription to be released");
+  });
+
   it("closes on a frame larger than the limit and keeps serving", async () => {
     const { ws, closed } = await rawSocket({ cookie: user.cookie });
     ws.send(JSON.stringify({ id: "big", type: "subscribe", payload: { query: "x".repeat(LIMITS.wsFrameMaxBytes) } }));

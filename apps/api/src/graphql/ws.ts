@@ -5,7 +5,7 @@
 import type { IncomingMessage } from "node:http";
 import { LIMITS } from "@tessera/shared";
 import type { ValidationRule } from "graphql";
-import { type GraphQLSchema, specifiedRules, validate } from "graphql";
+import { type DocumentNode, GraphQLError, type GraphQLSchema, parse, specifiedRules, validate } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { Session } from "../auth/index.ts";
@@ -33,7 +33,6 @@ export function createGraphqlWs(opts: {
     {
       schema: opts.schema,
       connectionInitWaitTimeout: 5_000,
-      validate: (_schema, doc) => validateDocument(doc),
       subscribe: subscribeShared,
       onConnect: async (ctx) => {
         const req = (ctx.extra as { request: IncomingMessage }).request;
@@ -59,8 +58,24 @@ export function createGraphqlWs(opts: {
         registerFrameTarget(context, { socket: (ctx.extra as { socket: WebSocket }).socket, id });
         return context;
       },
-      onSubscribe: () => {
+      // Parsed and validated here rather than by graphql-ws: its own parse has no token limit, and a syntax
+      // error thrown there closed the whole connection (4500). Returned errors answer only this subscription.
+      onSubscribe: (_ctx, _id, payload) => {
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, { maxTokens: LIMITS.queryMaxTokens });
+        } catch (e) {
+          return [e instanceof GraphQLError ? e : new GraphQLError(String(e))];
+        }
+        const errors = validateDocument(document);
+        if (errors.length > 0) return errors;
         opts.metrics.subscriptions.inc();
+        return {
+          schema: opts.schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+        };
       },
       onComplete: () => {
         opts.metrics.subscriptions.dec();
