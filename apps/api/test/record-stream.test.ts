@@ -47,7 +47,8 @@ async function newGeneration(n: number): Promise<string> {
   return id;
 }
 
-const png = (i: number) => new Uint8Array([0x89, 0x50, 0x4e, 0x47, i]);
+// Every byte value, so the stored PNG proves a byte-exact round trip.
+const png = (i: number) => new Uint8Array([0x89, 0x50, 0x4e, 0x47, ...Array.from({ length: 256 }, (_, b) => b), i]);
 
 function runnerEvents(n: number, opts: { breakAfter?: number } = {}): AsyncIterable<RunnerEvent> {
   return (async function* () {
@@ -83,6 +84,7 @@ async function record(id: string, events: AsyncIterable<RunnerEvent>) {
         const row = await prisma.candidate.findUnique({ where: { id: f.candidateId } });
         expect(row?.index).toBe(f.candidate);
         expect(row?.tokens).toEqual(f.tokens);
+        expect(Buffer.from(row!.png!)).toEqual(Buffer.from(png(f.candidate)));
       }
       if (e.kind === "RANKING") {
         const ranked = await prisma.candidate.count({ where: { generationId: id, rank: { not: null } } });

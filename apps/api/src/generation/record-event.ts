@@ -43,23 +43,29 @@ type CandidateFinished = Extract<RunnerEvent, { type: "candidateFinished" }>;
  * Stores finished candidates in one statement (one round trip for the whole batch) and returns their ids
  * in the batch's order. An upsert on (generationId, index): a retried job rewrites its rows, and a
  * rewritten row keeps its id (and votes) while its stale ranking is cleared.
+ *
+ * Each column goes as one text array (PNGs in base64, token grids as array literals) that PostgreSQL
+ * unpacks: Prisma's own encoding of per-row byte and int[] parameters took ~1.5 ms of the event loop per
+ * batch before the statement even left, and every watcher waits for this statement (bench:api).
  */
 export async function recordCandidates(
   prisma: PrismaClient,
   generationId: string,
   batch: CandidateFinished[],
 ): Promise<string[]> {
-  const values = batch.map(
-    (e) => Prisma.sql`(${newId()}, ${generationId}, ${e.candidate}, ${e.tokens}::int[], ${Buffer.from(e.png)})`,
-  );
+  const ids = batch.map(() => newId());
+  const indexes = batch.map((e) => e.candidate);
+  const grids = batch.map((e) => `{${e.tokens.join(",")}}`);
+  const pngs = batch.map((e) => Buffer.from(e.png.buffer, e.png.byteOffset, e.png.byteLength).toString("base64"));
   const rows = await prisma.$queryRaw<{ id: string; index: number }[]>`
     INSERT INTO "Candidate" ("id", "generationId", "index", "tokens", "png")
-    VALUES ${Prisma.join(values)}
+    SELECT r.id, ${generationId}, r.idx, r.grid::int[], decode(r.png, 'base64')
+    FROM unnest(${ids}::text[], ${indexes}::int[], ${grids}::text[], ${pngs}::text[]) AS r(id, idx, grid, png)
     ON CONFLICT ("generationId", "index") DO UPDATE
       SET "tokens" = EXCLUDED."tokens", "png" = EXCLUDED."png", "clipScore" = NULL, "rank" = NULL
     RETURNING "id", "index"`;
-  const ids = new Map(rows.map((r) => [r.index, r.id]));
-  return batch.map((e) => ids.get(e.candidate)!);
+  const byIndex = new Map(rows.map((r) => [r.index, r.id]));
+  return batch.map((e) => byIndex.get(e.candidate)!);
 }
 
 /**
