@@ -32,27 +32,40 @@ function cpuTicks(): { steal: number; total: number } | null {
   }
 }
 
-/** CPU time (ms) of a thread or process from its /proc stat line (utime + stime, 100 ticks a second). */
-function cpuMsOf(statPath: string): number {
-  const stat = readFileSync(statPath, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+/**
+ * CPU time (ms) of a thread or process, and how long it sat ready to run while no core was free: from
+ * /proc schedstat (nanoseconds), else the stat line (10 ms ticks, no wait figure).
+ */
+function cpuOf(procPath: string): { run: number; wait: number } {
+  try {
+    const [run, wait] = readFileSync(`${procPath}/schedstat`, "utf8").split(" ").map(Number);
+    return { run: run! / 1e6, wait: wait! / 1e6 };
+  } catch {
+    const stat = readFileSync(`${procPath}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { run: (Number(fields[11]) + Number(fields[12])) * 10, wait: 0 };
+  }
 }
 
 /**
  * Where the machine's CPU went (Linux; null elsewhere): the API's event loop (main thread), the model (the
  * threads running below the loop's priority), the process's other threads (V8's GC and compiler helpers,
  * libuv) and the subscribers' process. All of them share this machine's cores during a generation.
+ * `loopWait`: how long the event loop was ready to run but had no core.
  */
 function cpuSplit(swarmPid: number): Record<string, number> | null {
   try {
-    const split = { loop: 0, model: 0, helpers: 0, subscribers: cpuMsOf(`/proc/${swarmPid}/stat`) };
+    const split = { loop: 0, loopWait: 0, model: 0, helpers: 0, subscribers: 0 };
+    for (const tid of readdirSync(`/proc/${swarmPid}/task`))
+      split.subscribers += cpuOf(`/proc/${swarmPid}/task/${tid}`).run;
     const base = getPriority(process.pid);
     for (const tid of readdirSync("/proc/self/task")) {
-      const ms = cpuMsOf(`/proc/self/task/${tid}/stat`);
-      if (Number(tid) === process.pid) split.loop += ms;
-      else if (getPriority(Number(tid)) > base) split.model += ms;
-      else split.helpers += ms;
+      const { run, wait } = cpuOf(`/proc/self/task/${tid}`);
+      if (Number(tid) === process.pid) {
+        split.loop += run;
+        split.loopWait += wait;
+      } else if (getPriority(Number(tid)) > base) split.model += run;
+      else split.helpers += run;
     }
     return split;
   } catch {
@@ -276,9 +289,8 @@ if (cpuPerGeneration.length > 0) {
     const v = cpuPerGeneration.map((c) => c[k]!).sort((a, b) => a - b);
     return v[v.length >> 1]!.toFixed(0);
   };
-  // 10 ms clock ticks: rough per generation, but it shows who competes for the 2 cores.
   console.log(
-    `  CPU time per generation, median ms (2 cores = ${(2 * Number(median("wall"))).toFixed(0)} ms of CPU in ${median("wall")} ms): API event loop ${median("loop")}, model ${median("model")}, the API's other threads (GC, libuv) ${median("helpers")}, subscribers' process ${median("subscribers")}`,
+    `  CPU time per generation, median ms (2 cores = ${(2 * Number(median("wall"))).toFixed(0)} ms of CPU in ${median("wall")} ms): API event loop ${median("loop")} (${((Number(median("loop")) * 1000 * GENERATIONS) / received).toFixed(1)} µs per delivery; and ${median("loopWait")} ready but waiting for a core), model ${median("model")}, the API's other threads (GC, libuv) ${median("helpers")}, subscribers' process ${median("subscribers")}`,
   );
 }
 for (const [kind, ms] of byKind) {
