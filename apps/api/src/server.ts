@@ -142,7 +142,13 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     formatError: (f, e) => toFormattedError(f, e, logger),
   });
   await apollo.start();
-  const ws = createGraphqlWs({ schema, services, validationRules: protection.validationRules, metrics });
+  const ws = createGraphqlWs({
+    schema,
+    services,
+    validationRules: protection.validationRules,
+    metrics,
+    logger,
+  });
 
   let shuttingDown = false;
   async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<string> {

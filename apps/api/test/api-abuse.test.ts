@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { LIMITS } from "@tessera/shared";
+import { createClient } from "graphql-ws";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -327,8 +328,8 @@ describe("database down mid-run (item 11)", () => {
       expect(failMs).toBeLessThan(5_000);
       expect((await fetch(`${down.url}/readyz`)).status).toBe(503);
       expect((await fetch(`${down.url}/healthz`)).status).toBe(200); // the process is alive
-      // A subscription client can't be identified either: closed at once with graphql-ws's
-      // 4500 (internal error), not left hanging.
+      // A subscription client can't be identified either: closed at once with 1013 (Try Again Later),
+      // which graphql-ws clients retry — not graphql-ws's 4500, which they treat as fatal.
       const ws = new WebSocket(`${down.url.replace("http", "ws")}/graphql`, "graphql-transport-ws", {
         headers: { cookie: c.cookie! },
       });
@@ -336,8 +337,26 @@ describe("database down mid-run (item 11)", () => {
       const wsClosed = once(ws, "close");
       await once(ws, "open");
       ws.send(JSON.stringify({ type: "connection_init" }));
-      const [wsCode] = (await wsClosed) as [number];
-      expect(wsCode).toBe(4500);
+      const [wsCode, wsReason] = (await wsClosed) as [number, Buffer];
+      expect(wsCode).toBe(1013);
+      expect(String(wsReason)).toMatch(/database is unavailable/i);
+      // A real graphql-ws client (as the web app's, which retries forever) started during the outage gets
+      // its answer once the database is back.
+      let attempts = 0;
+      const live = createClient({
+        url: `${down.url.replace("http", "ws")}/graphql`,
+        webSocketImpl: class extends WebSocket {
+          constructor(address: string, protocols?: string | string[]) {
+            super(address, protocols, { headers: { cookie: c.cookie! } });
+          }
+        },
+        retryAttempts: Number.POSITIVE_INFINITY,
+        retryWait: () => new Promise((res) => setTimeout(res, 200)),
+        on: { connecting: () => void attempts++ },
+      });
+      const liveAnswer = new Promise((resolve, reject) =>
+        live.subscribe({ query: "{ me { id } }" }, { next: resolve, error: reject, complete: () => {} }),
+      );
 
       await server.start();
       const back = performance.now();
@@ -349,6 +368,9 @@ describe("database down mid-run (item 11)", () => {
       }
       console.info(`database back: answering again after ${(performance.now() - back).toFixed(0)} ms`);
       expect(boards).toEqual([{ name: "before" }]);
+      expect(await liveAnswer).toMatchObject({ data: { me: { id: expect.any(String) } } });
+      expect(attempts).toBeGreaterThan(1); // it was refused while the database was down, then got in
+      await live.dispose();
       expect((await fetch(`${down.url}/readyz`)).status).toBe(200);
     } finally {
       await down.close();

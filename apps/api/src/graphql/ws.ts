@@ -7,8 +7,10 @@ import { LIMITS } from "@tessera/shared";
 import type { ValidationRule } from "graphql";
 import { type DocumentNode, GraphQLError, type GraphQLSchema, parse, specifiedRules, validate } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
+import type { Logger } from "pino";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { Session } from "../auth/index.ts";
+import { isDatabaseUnavailable } from "../db/unavailable.ts";
 import type { Metrics } from "../http/metrics.ts";
 import type { Context, Services } from "./context.ts";
 import { toFormattedError } from "./errors.ts";
@@ -16,11 +18,15 @@ import { subscribeShared } from "./shared-execution.ts";
 import { registerFrameTarget } from "./shared-frames.ts";
 import { cachingValidator } from "./validation-cache.ts";
 
+/** WebSocket close code 1013, Try Again Later: a temporary condition; graphql-ws clients retry it. */
+export const WS_TRY_AGAIN_LATER = 1013;
+
 export function createGraphqlWs(opts: {
   schema: GraphQLSchema;
   services: Services;
   validationRules: ValidationRule[];
   metrics: Metrics;
+  logger: Logger;
 }) {
   const wss = new WebSocketServer({
     noServer: true,
@@ -36,13 +42,25 @@ export function createGraphqlWs(opts: {
       subscribe: subscribeShared,
       onConnect: async (ctx) => {
         const req = (ctx.extra as { request: IncomingMessage }).request;
-        const session = await opts.services.auth.sessionFromHeaders(req.headers);
+        const socket = (ctx.extra as { socket: WebSocket }).socket;
+        let session: Session | null;
+        try {
+          session = await opts.services.auth.sessionFromHeaders(req.headers);
+        } catch (err) {
+          // Thrown out of onConnect, graphql-ws would close with 4500, which its clients treat as fatal and
+          // never retry. With the database down, 1013 (Try Again Later) makes them reconnect with backoff.
+          if (isDatabaseUnavailable(err)) {
+            opts.logger.warn({ err }, "graphql-ws connection refused: database unavailable");
+            socket.close(WS_TRY_AGAIN_LATER, "The database is unavailable; reconnecting shortly.");
+          } else {
+            opts.logger.error({ err }, "graphql-ws connection failed");
+            socket.close(4500, "Internal server error");
+          }
+          return false;
+        }
         if (!session) {
           // 4401 (not graphql-ws's generic 4403) so clients can tell "sign in again" from "not allowed".
-          (ctx.extra as { socket: { close(code: number, reason: string): void } }).socket.close(
-            4401,
-            "Unauthenticated",
-          );
+          socket.close(4401, "Unauthenticated");
           return false;
         }
         sessions.set(ctx.extra, session);
