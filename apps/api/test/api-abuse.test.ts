@@ -10,11 +10,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { HocuspocusProvider, HocuspocusProviderWebsocket } from "@hocuspocus/provider";
 import { LIMITS } from "@tessera/shared";
 import { createClient } from "graphql-ws";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import * as Y from "yjs";
 import { Client, startTestApi } from "./api-harness.ts";
 import { scratchDatabase } from "./db-helpers.ts";
 
@@ -317,7 +319,8 @@ describe("database down mid-run (item 11)", () => {
     const down = await startTestApi({ databaseUrl: `${base}/tessera` }, { engine: null });
     try {
       const c = new Client(down.url);
-      await c.ok(`mutation { createBoard(name: "before") { id } }`);
+      const boardId = (await c.ok<{ createBoard: { id: string } }>(`mutation { createBoard(name: "before") { id } }`))
+        .createBoard.id;
 
       await server.stop();
       const t = performance.now();
@@ -358,6 +361,29 @@ describe("database down mid-run (item 11)", () => {
         live.subscribe({ query: "{ me { id } }" }, { next: resolve, error: reject, complete: () => {} }),
       );
 
+      // The board's Yjs document can't be authorized either: the socket is closed with 1013 before any
+      // "permission denied" (which the page would show as "no access"), and the provider keeps reconnecting.
+      const closes: number[] = [];
+      let denied = false;
+      const yjsSocket = new HocuspocusProviderWebsocket({
+        url: `${down.url.replace("http", "ws")}/yjs`,
+        WebSocketPolyfill: class extends WebSocket {
+          constructor(address: string, protocols?: string | string[]) {
+            super(address, protocols, { headers: { cookie: c.cookie! } });
+          }
+        },
+      });
+      yjsSocket.on("close", ({ event }: { event: { code: number } }) => closes.push(event.code));
+      const board = new HocuspocusProvider({ websocketProvider: yjsSocket, name: boardId, document: new Y.Doc() });
+      board.on("authenticationFailed", () => {
+        denied = true;
+      });
+      board.attach();
+      const waitStart = performance.now();
+      while (closes.length === 0 && performance.now() - waitStart < 10_000)
+        await new Promise((res) => setTimeout(res, 20));
+      expect(closes[0]).toBe(1013);
+
       await server.start();
       const back = performance.now();
       let boards: { name: string }[] | null = null;
@@ -371,6 +397,11 @@ describe("database down mid-run (item 11)", () => {
       expect(await liveAnswer).toMatchObject({ data: { me: { id: expect.any(String) } } });
       expect(attempts).toBeGreaterThan(1); // it was refused while the database was down, then got in
       await live.dispose();
+      while (!board.isSynced && performance.now() - back < 15_000) await new Promise((res) => setTimeout(res, 50));
+      expect(board.isSynced).toBe(true);
+      expect(denied).toBe(false);
+      board.destroy();
+      yjsSocket.destroy();
       expect((await fetch(`${down.url}/readyz`)).status).toBe(200);
     } finally {
       await down.close();

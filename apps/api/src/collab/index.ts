@@ -11,6 +11,7 @@ import { isTesseraError, LIMITS, TesseraError } from "@tessera/shared";
 import type { Logger } from "pino";
 import { type WebSocket, WebSocketServer } from "ws";
 import * as Y from "yjs";
+import { isDatabaseUnavailable, WS_TRY_AGAIN_LATER } from "../db/unavailable.ts";
 import { updateFromMessage } from "./messages.ts";
 import { applyStored, type BoardStore, type CollabPrisma, prismaBoardStore } from "./store.ts";
 
@@ -93,9 +94,16 @@ export function createCollab(options: CollabOptions) {
         if (user.role === "VIEWER") data.connectionConfig.readOnly = true;
         return { user };
       } catch (e) {
+        counters.rejected++;
+        if (isDatabaseUnavailable(e)) {
+          // Not "permission denied" (the page would say it has no access, and stop): closed before Hocuspocus
+          // answers, with 1013, so the provider reconnects with back-off and authenticates once PostgreSQL is back.
+          log.warn({ boardId: data.documentName }, "connection refused: database unavailable");
+          ws.close(WS_TRY_AGAIN_LATER, "DATABASE_UNAVAILABLE");
+          throw e;
+        }
         const code = isTesseraError(e) && e.code === "UNAUTHENTICATED" ? CLOSE_UNAUTHENTICATED : CLOSE_FORBIDDEN;
         const reason = isTesseraError(e) ? e.code : "INTERNAL";
-        counters.rejected++;
         log.warn({ boardId: data.documentName, reason }, "connection rejected");
         // Closing after Hocuspocus sent its permission-denied message, so the client sees both.
         setImmediate(() => ws.close(code, reason));

@@ -10,16 +10,13 @@ import { useServer } from "graphql-ws/use/ws";
 import type { Logger } from "pino";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { Session } from "../auth/index.ts";
-import { isDatabaseUnavailable } from "../db/unavailable.ts";
+import { isDatabaseUnavailable, WS_TRY_AGAIN_LATER } from "../db/unavailable.ts";
 import type { Metrics } from "../http/metrics.ts";
 import type { Context, Services } from "./context.ts";
 import { toFormattedError } from "./errors.ts";
 import { subscribeShared } from "./shared-execution.ts";
 import { registerFrameTarget } from "./shared-frames.ts";
 import { cachingValidator } from "./validation-cache.ts";
-
-/** WebSocket close code 1013, Try Again Later: a temporary condition; graphql-ws clients retry it. */
-export const WS_TRY_AGAIN_LATER = 1013;
 
 export function createGraphqlWs(opts: {
   schema: GraphQLSchema;
