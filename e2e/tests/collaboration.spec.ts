@@ -35,11 +35,19 @@ test("two users share a board: typing merges, generation streams live, votes syn
   await a.page.getByRole("button", { name: "Generate", exact: true }).click();
   await a.page.getByLabel("Candidates").fill("4");
   await a.page.getByRole("button", { name: "Generate 4" }).click();
-  for (const page of [a.page, b.page]) {
-    const partial = page.locator("li.tile:not(.done) img");
-    await expect(partial.first()).toBeVisible({ timeout: 60_000 });
-    await expect(page.getByRole("status").filter({ hasText: "%" })).toBeVisible();
-  }
+  // Both pages watched at once, each in one DOM check every 10 ms (a partial tile and the progress status
+  // together): checked one after the other, a generation of ~0.5 s could finish between the checks.
+  await Promise.all(
+    [a.page, b.page].map((page) =>
+      page.waitForFunction(
+        () =>
+          document.querySelector("li.tile:not(.done) img") !== null &&
+          Array.from(document.querySelectorAll('[role="status"]')).some((el) => el.textContent?.includes("%")),
+        undefined,
+        { timeout: 60_000, polling: 10 },
+      ),
+    ),
+  );
   await screenshot(b.page, "02-rendering-live");
 
   // Then the ranked candidates, on both pages.
