@@ -343,16 +343,18 @@ describe("database down mid-run (item 11)", () => {
       const [wsCode, wsReason] = (await wsClosed) as [number, Buffer];
       expect(wsCode).toBe(1013);
       expect(String(wsReason)).toMatch(/database is unavailable/i);
+      // Browsers send the session cookie with the upgrade request; these clients do the same.
+      const CookieWebSocket = class extends WebSocket {
+        constructor(address: string, protocols?: string | string[]) {
+          super(address, protocols, { headers: { cookie: c.cookie! } });
+        }
+      };
       // A real graphql-ws client (as the web app's, which retries forever) started during the outage gets
       // its answer once the database is back.
       let attempts = 0;
       const live = createClient({
         url: `${down.url.replace("http", "ws")}/graphql`,
-        webSocketImpl: class extends WebSocket {
-          constructor(address: string, protocols?: string | string[]) {
-            super(address, protocols, { headers: { cookie: c.cookie! } });
-          }
-        },
+        webSocketImpl: CookieWebSocket,
         retryAttempts: Number.POSITIVE_INFINITY,
         retryWait: () => new Promise((res) => setTimeout(res, 200)),
         on: { connecting: () => void attempts++ },
@@ -367,11 +369,7 @@ describe("database down mid-run (item 11)", () => {
       let denied = false;
       const yjsSocket = new HocuspocusProviderWebsocket({
         url: `${down.url.replace("http", "ws")}/yjs`,
-        WebSocketPolyfill: class extends WebSocket {
-          constructor(address: string, protocols?: string | string[]) {
-            super(address, protocols, { headers: { cookie: c.cookie! } });
-          }
-        },
+        WebSocketPolyfill: CookieWebSocket,
       });
       yjsSocket.on("close", ({ event }: { event: { code: number } }) => closes.push(event.code));
       const board = new HocuspocusProvider({ websocketProvider: yjsSocket, name: boardId, document: new Y.Doc() });

@@ -4,13 +4,6 @@
  * clients know to retry. Prisma 7 over @prisma/adapter-pg reports these as P1001/P1017 with the adapter's
  * error kind in `meta`; raw queries and the pool's own errors only carry a message or a PostgreSQL code.
  */
-/**
- * What a WebSocket is closed with when the database is unavailable: 1013, Try Again Later. graphql-ws
- * clients treat graphql-ws's own 4500 as fatal and Hocuspocus providers show a permission error; both
- * reconnect with back-off after 1013 and get in once PostgreSQL is back.
- */
-export const WS_TRY_AGAIN_LATER = 1013;
-
 const PRISMA_CODES = new Set(["P1001", "P1002", "P1008", "P1017"]);
 const ADAPTER_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections"]);
 // 57P01-03: admin shutdown, crash shutdown, cannot connect now (starting up); class 08: connection exception.
@@ -37,3 +30,10 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * What a WebSocket is closed with when the database is unavailable: 1013, Try Again Later. graphql-ws
+ * clients treat graphql-ws's own 4500 as fatal and Hocuspocus providers show a permission error; both
+ * reconnect with back-off after 1013 and get in once PostgreSQL is back.
+ */
+export const WS_TRY_AGAIN_LATER = 1013;

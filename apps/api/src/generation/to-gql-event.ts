@@ -28,8 +28,23 @@ export interface GqlGenerationEvent {
   timings?: { queuedMs: number; firstRowMs: number; decodeMs: number; rankMs: number; totalMs: number; steps: number };
 }
 
+const base64Of = new WeakMap<Uint8Array, string>();
+
+/**
+ * A PNG in base64, encoded once per PNG: a finished candidate's goes into both the database INSERT and the
+ * event's data URL, on the path every watcher waits on.
+ */
+export function pngBase64(png: Uint8Array): string {
+  let b64 = base64Of.get(png);
+  if (b64 === undefined) {
+    b64 = Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString("base64");
+    base64Of.set(png, b64);
+  }
+  return b64;
+}
+
 export function pngDataUrl(png: Uint8Array): string {
-  return `data:image/png;base64,${Buffer.from(png).toString("base64")}`;
+  return `data:image/png;base64,${pngBase64(png)}`;
 }
 
 export function toGqlEvent(e: RunnerEvent, candidateId?: string): GqlGenerationEvent {

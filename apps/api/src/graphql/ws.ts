@@ -18,6 +18,9 @@ import { subscribeShared } from "./shared-execution.ts";
 import { registerFrameTarget } from "./shared-frames.ts";
 import { cachingValidator } from "./validation-cache.ts";
 
+/** The server-side WebSocket graphql-ws's `use/ws` adapter puts in each connection's `extra`. */
+const socketOf = (extra: unknown): WebSocket => (extra as { socket: WebSocket }).socket;
+
 export function createGraphqlWs(opts: {
   schema: GraphQLSchema;
   services: Services;
@@ -39,7 +42,7 @@ export function createGraphqlWs(opts: {
       subscribe: subscribeShared,
       onConnect: async (ctx) => {
         const req = (ctx.extra as { request: IncomingMessage }).request;
-        const socket = (ctx.extra as { socket: WebSocket }).socket;
+        const socket = socketOf(ctx.extra);
         let session: Session | null;
         try {
           session = await opts.services.auth.sessionFromHeaders(req.headers);
@@ -70,7 +73,7 @@ export function createGraphqlWs(opts: {
       context: (ctx, id): Context => {
         const context = { ...opts.services, session: sessions.get(ctx.extra)! };
         // Shared subscription results skip graphql-ws's per-message path and go to this socket directly.
-        registerFrameTarget(context, { socket: (ctx.extra as { socket: WebSocket }).socket, id });
+        registerFrameTarget(context, { socket: socketOf(ctx.extra), id });
         return context;
       },
       // Parsed and validated here rather than by graphql-ws: its own parse has no token limit, and a syntax
