@@ -242,4 +242,44 @@ describe("collab server", () => {
     expect(listCards(q.document)).toHaveLength(1);
     q.destroy();
   });
+
+  it("keeps the bound while compactions run: updates stored during a slow compaction still count", async () => {
+    // Compactions every 50 ms, each taking 400 ms: several updates are appended while one runs (the count
+    // was reset to the compacted state's size afterwards, forgetting them, and the board grew past the limit).
+    const slowCompactions: BoardStore = {
+      ...store,
+      async compact(boardId, state, through) {
+        await new Promise((r) => setTimeout(r, 400));
+        return store.compact(boardId, state, through);
+      },
+    };
+    const slow = await startCollabServer({ store: slowCompactions, roles, debounceMs: 50, maxDebounceMs: 100 });
+    await addBoard(db.pool, "big2");
+    roles.set("big2", "alice", "OWNER");
+    const p = connect(slow.url, "big2", "alice");
+    await synced(p);
+    const id = createCard(p.document, { kind: "note", x: 0, y: 0 });
+    await acked(p);
+    const closed = new Promise<number>((r) => p.on("close", ({ event }: { event: { code: number } }) => r(event.code)));
+    let code: number | null = null;
+    void closed.then((c) => {
+      code = c;
+    });
+    const chunk = "x".repeat(LIMITS.yjsUpdateMaxBytes - 64 * 1024);
+    for (let i = 0; i < 12 && code === null; i++) {
+      cardText(p.document, id).insert(0, chunk);
+      await waitFor(() => code !== null || (p.isSynced && !p.hasUnsyncedChanges), 20_000, "ack or close");
+    }
+    p.destroy();
+    expect(code).toBe(1009);
+    const r = await db.pool.query(
+      `SELECT coalesce(sum(length(update)), 0)::bigint AS n FROM "BoardUpdate" WHERE "boardId" = 'big2'`,
+    );
+    expect(Number(r.rows[0].n)).toBeLessThanOrEqual(LIMITS.boardDocumentMaxBytes);
+    const q = connect(slow.url, "big2", "alice");
+    await synced(q);
+    expect(listCards(q.document)).toHaveLength(1);
+    q.destroy();
+    await slow.close();
+  });
 });

@@ -71,10 +71,16 @@ export function createCollab(options: CollabOptions) {
   const compact = async (boardId: string, doc: Y.Doc) => {
     const entry = logs.get(boardId);
     if (!entry) return;
-    const through = entry.inFlight > 0 ? entry.compactedThrough : entry.lastId;
+    const whole = entry.inFlight === 0; // every logged update is already in the document
+    const through = whole ? entry.lastId : entry.compactedThrough;
     const state = Y.encodeStateAsUpdate(doc);
+    const countedAtSnapshot = entry.approxBytes;
     await store.compact(boardId, state, through);
-    entry.approxBytes = state.byteLength;
+    // The table now holds `state` plus the updates logged after `through`. With nothing in flight at the
+    // snapshot, those are exactly the bytes counted since; otherwise the count stays as it was (a little
+    // high, so a board is refused slightly early — never let past the limit, as resetting it to the state's
+    // size was: updates stored while the compaction ran were forgotten).
+    if (whole) entry.approxBytes = state.byteLength + (entry.approxBytes - countedAtSnapshot);
     if (through > entry.compactedThrough) entry.compactedThrough = through;
     counters.compactions++;
     log.info({ boardId, bytes: state.byteLength, through: String(through) }, "document stored");
@@ -149,18 +155,20 @@ export function createCollab(options: CollabOptions) {
         refuse(CLOSE_MALFORMED, "malformed update");
       }
       entry.inFlight++;
+      // Counted before the append is awaited: updates checked meanwhile see it, so two can't both fit.
+      entry.approxBytes += update.byteLength;
       (connection as unknown as { tesseraInFlight?: boolean }).tesseraInFlight = true;
       let id: bigint;
       try {
         id = await store.append(documentName, update);
       } catch (e) {
         entry.inFlight--; // afterHandleMessage does not run when this hook throws
+        entry.approxBytes -= update.byteLength;
         (connection as unknown as { tesseraInFlight?: boolean }).tesseraInFlight = false;
         throw e;
       }
       counters.appended++;
       if (id > entry.lastId) entry.lastId = id;
-      entry.approxBytes += update.byteLength;
     },
     async afterHandleMessage({ connection, documentName }) {
       // Runs even when applying threw, so a refused message never pins the log.
