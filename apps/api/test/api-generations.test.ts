@@ -5,6 +5,7 @@
  */
 import { readdirSync } from "node:fs";
 import { getPriority } from "node:os";
+import { SCHED_IDLE, schedulingPolicyOf } from "@tessera/gpu-runner";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IN_PROCESS_ENGINE_NICENESS } from "../src/generation/engine.ts";
 import { Client, startTestApi } from "./api-harness.ts";
@@ -142,6 +143,9 @@ describe("generations", () => {
     );
     expect(lowered.length).toBeGreaterThanOrEqual(1);
     expect(lowered).not.toContain(String(process.pid));
+    // And under SCHED_IDLE, so the waking event loop preempts them at once; the loop keeps its policy.
+    for (const tid of lowered) expect(schedulingPolicyOf(`/proc/self/task/${tid}`)).toBe(SCHED_IDLE);
+    expect(schedulingPolicyOf(`/proc/self/task/${process.pid}`)).not.toBe(SCHED_IDLE);
   });
 
   it("50 concurrent castVote from one user leave exactly one vote; viewers can't vote", async () => {

@@ -11,6 +11,7 @@ describe("resolveOptions", () => {
     expect(o.intraOpThreads).toBe(0);
     expect(o.spinWait).toBe(true);
     expect(o.niceness).toBe(0);
+    expect(o.idleScheduling).toBe(false);
   });
 
   it("reads TESSERA_ENGINE_NICE within 0–19; an explicit option wins", () => {
@@ -18,6 +19,12 @@ describe("resolveOptions", () => {
     expect(resolveOptions({ niceness: 3 }, { TESSERA_ENGINE_NICE: "10" }).niceness).toBe(3);
     expect(() => resolveOptions({}, { TESSERA_ENGINE_NICE: "20" })).toThrow(/TESSERA_ENGINE_NICE/);
     expect(() => resolveOptions({ niceness: -1 }, {})).toThrow(/TESSERA_ENGINE_NICE/);
+  });
+
+  it("reads TESSERA_ENGINE_IDLE as a switch; an explicit option wins", () => {
+    expect(resolveOptions({}, { TESSERA_ENGINE_IDLE: "1" }).idleScheduling).toBe(true);
+    expect(resolveOptions({ idleScheduling: false }, { TESSERA_ENGINE_IDLE: "on" }).idleScheduling).toBe(false);
+    expect(() => resolveOptions({}, { TESSERA_ENGINE_IDLE: "sometimes" })).toThrow(/TESSERA_ENGINE_IDLE/);
   });
 
   it("reads TESSERA_SPIN_WAIT as a switch; an explicit option wins", () => {

@@ -23,6 +23,12 @@ export interface RunnerOptions {
    * loop, the model is the work that can wait: the in-process engine lowers it (see the API's engine).
    */
   niceness: number;
+  /**
+   * Whether the engine thread and its ONNX Runtime threads run under Linux's SCHED_IDLE policy
+   * (`TESSERA_ENGINE_IDLE`, default off): they then run only on a core nothing else wants, and give it up
+   * the moment the event loop wakes. The in-process engine turns it on (see the API's engine).
+   */
+  idleScheduling: boolean;
   /** Most prior rows decoded in one batched forward (a guided candidate takes two rows). */
   maxBatchRows: number;
   /** Emit a preview frame every this many completed grid rows; 0 disables previews. */
@@ -86,6 +92,7 @@ export function resolveOptions(partial: Partial<RunnerOptions> = {}, env = proce
     intraOpThreads: partial.intraOpThreads ?? parseCount("TESSERA_THREADS", env.TESSERA_THREADS, 0),
     spinWait: partial.spinWait ?? parseSwitch("TESSERA_SPIN_WAIT", env.TESSERA_SPIN_WAIT, true),
     niceness: partial.niceness ?? parseCount("TESSERA_ENGINE_NICE", env.TESSERA_ENGINE_NICE, 0),
+    idleScheduling: partial.idleScheduling ?? parseSwitch("TESSERA_ENGINE_IDLE", env.TESSERA_ENGINE_IDLE, false),
     maxBatchRows: partial.maxBatchRows ?? 64,
     previewEveryRows: partial.previewEveryRows ?? 4,
     maxQueuedRequests: partial.maxQueuedRequests ?? 64,

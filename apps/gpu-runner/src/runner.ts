@@ -81,6 +81,7 @@ export class Runner {
       intraOpThreads: options.intraOpThreads,
       spinWait: options.spinWait,
       niceness: options.niceness,
+      idleScheduling: options.idleScheduling,
       maxBatchRows: options.maxBatchRows,
       previewEveryRows: options.previewEveryRows,
     };

@@ -7,7 +7,7 @@ import { Scheduler } from "../engine/scheduler.ts";
 import { decodeGrids, encodePng, toRgb8 } from "../render/images.ts";
 import { EventBatcher } from "./event-batcher.ts";
 import type { FromWorker, ToWorker, WorkerInit } from "./protocol.ts";
-import { lowerThreadPriority } from "./thread-priority.ts";
+import { idleThreadPolicy, lowerThreadPriority } from "./thread-priority.ts";
 
 /**
  * The engine thread: owns the ONNX sessions and the scheduler, so inference and PNG encoding never block
@@ -19,8 +19,10 @@ const post = (message: FromWorker) => port.postMessage(message);
 const STATS_EVERY_MS = 100;
 
 async function main(): Promise<void> {
-  // Before the sessions exist, so ONNX Runtime's threads inherit the lower priority.
+  // Before the sessions exist, so ONNX Runtime's threads inherit the lower priority (the nice value stays
+  // as the fallback where SCHED_IDLE can't be set).
   lowerThreadPriority(init.niceness);
+  if (init.idleScheduling) idleThreadPolicy();
   let bundle: Bundle;
   let tokenizerJson: Record<string, unknown>;
   try {

@@ -10,6 +10,7 @@ export interface WorkerInit {
   intraOpThreads: number;
   spinWait: boolean;
   niceness: number;
+  idleScheduling: boolean;
   maxBatchRows: number;
   previewEveryRows: number;
 }
