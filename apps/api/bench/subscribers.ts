@@ -304,8 +304,8 @@ console.log(
 );
 
 // castVote throughput: 20 users voting/clearing as fast as they can on the finished candidates.
-const g = await owner.ok<{ generation: { candidates: { id: string }[] } }>(
-  `query($id: ID!) { generation(id: $id) { candidates { id } } }`,
+const g = await owner.ok<{ generation: { candidates: { id: string }[]; timings: { totalMs: number } } }>(
+  `query($id: ID!) { generation(id: $id) { candidates { id } timings { totalMs } } }`,
   { id },
 );
 const candidates = g.generation.candidates.map((c) => c.id);
@@ -319,6 +319,23 @@ await Promise.all(
 );
 let votes = 0;
 const until = performance.now() + VOTE_SECONDS * 1000;
+// One generation runs while they vote: the model's threads yield every core the API wants (nice, and
+// SCHED_IDLE by default), so this shows what that costs the model when the API is busy.
+gate = Promise.resolve();
+const underLoad = (async () => {
+  await new Promise((r) => setTimeout(r, 500)); // the votes are in full flow
+  const started = await owner.ok<{ startGeneration: { id: string } }>(
+    `mutation($b: ID!) { startGeneration(boardId: $b, cardId: "card", prompt: "a red circle on a blue square", n: 4, params: { seed: 99 }) { id } }`,
+    { b: boardId },
+  );
+  const gid = started.startGeneration.id;
+  await owner.collect(`subscription($id: ID!) { generationEvents(generationId: $id) { seq } }`, { id: gid });
+  const done = await owner.ok<{ generation: { timings: { totalMs: number } | null; status: string } }>(
+    `query($id: ID!) { generation(id: $id) { status timings { totalMs } } }`,
+    { id: gid },
+  );
+  return { finishedBy: performance.now(), ...done.generation };
+})();
 await Promise.all(
   voters.map(async (v, i) => {
     while (performance.now() < until) {
@@ -331,6 +348,10 @@ await Promise.all(
 );
 console.log(
   `castVote throughput: ${(votes / VOTE_SECONDS).toFixed(0)} mutations/s (20 concurrent users, HTTP, resolver returns the count)`,
+);
+const loaded = await underLoad;
+console.log(
+  `  a generation started while they vote: ${loaded.status}, runner's total ${loaded.timings?.totalMs.toFixed(0)} ms (the last one without votes: ${g.generation.timings.totalMs.toFixed(0)} ms)${loaded.finishedBy > until ? "; it outlasted the votes" : ""}`,
 );
 await api.close();
 await db?.drop();
