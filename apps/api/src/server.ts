@@ -231,7 +231,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
             : unavailable
               ? ERROR_CODES.DATABASE_UNAVAILABLE
               : "Something went wrong on our side.";
-        res.writeHead(status, { "content-type": "application/json" });
+        const close = err instanceof HttpError && err.closeConnection;
+        res.writeHead(status, { "content-type": "application/json", ...(close ? { connection: "close" } : {}) });
         res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
       });
   });

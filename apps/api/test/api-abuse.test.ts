@@ -5,7 +5,7 @@
  */
 import { once } from "node:events";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
@@ -166,6 +166,58 @@ describe("GraphQL over HTTP abuse (item 6)", () => {
     const r = await postGraphql(body);
     expect(r.status).toBe(413);
     expect(r.code).toBe("BAD_USER_INPUT");
+    expect(await normalQueryMs()).toBeLessThan(1_000);
+  });
+
+  it("answers 413 as soon as the headers declare too large a body, before the body is sent", async () => {
+    // A raw socket that declares 10 MB and sends none of it: the answer must not wait for the body.
+    const { hostname, port } = new URL(api.url);
+    const socket = connect(Number(port), hostname);
+    await once(socket, "connect");
+    socket.write(
+      `POST /graphql HTTP/1.1\r\nHost: ${hostname}\r\ncontent-type: application/json\r\ncookie: ${user.cookie}\r\ncontent-length: ${10 * MB}\r\n\r\n`,
+    );
+    let answer = "";
+    socket.on("data", (d: Buffer) => {
+      answer += d.toString("utf8");
+    });
+    const answered = await Promise.race([
+      once(socket, "data").then(() => true),
+      new Promise<boolean>((r) => setTimeout(r, 5_000, false)),
+    ]);
+    socket.destroy();
+    expect(answered).toBe(true);
+    expect(answer).toMatch(/^HTTP\/1\.1 413/);
+    expect(answer).toContain("BAD_USER_INPUT");
+    expect(await normalQueryMs()).toBeLessThan(1_000);
+  });
+
+  it("answers 413 to a chunked body that grows past the limit and hangs up, and keeps serving", async () => {
+    // No content-length: the limit is found while reading, and there is no end to drain to.
+    const { hostname, port } = new URL(api.url);
+    const socket = connect(Number(port), hostname);
+    await once(socket, "connect");
+    socket.write(
+      `POST /graphql HTTP/1.1\r\nHost: ${hostname}\r\ncontent-type: application/json\r\ncookie: ${user.cookie}\r\ntransfer-encoding: chunked\r\n\r\n`,
+    );
+    const chunk = "x".repeat(256 * 1024);
+    let answer = "";
+    socket.on("data", (d: Buffer) => {
+      answer += d.toString("utf8");
+    });
+    socket.on("error", () => {});
+    for (let sent = 0; sent <= LIMITS.httpBodyMaxBytes && !socket.destroyed && !answer; sent += chunk.length) {
+      socket.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+      await new Promise((r) => setImmediate(r));
+    }
+    const closed = await Promise.race([
+      once(socket, "close").then(() => true),
+      new Promise<boolean>((r) => setTimeout(r, 5_000, false)),
+    ]);
+    socket.destroy();
+    expect(closed).toBe(true);
+    expect(answer).toMatch(/^HTTP\/1\.1 413/);
+    expect(answer.toLowerCase()).toContain("connection: close");
     expect(await normalQueryMs()).toBeLessThan(1_000);
   });
 });
