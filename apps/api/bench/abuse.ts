@@ -9,6 +9,8 @@
  * BENCH_DEBUG=1 prints each request slower than 100 ms, with wall-clock times, and the phases' starts.
  */
 import { fork } from "node:child_process";
+import { subscribe } from "node:diagnostics_channel";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Client, startTestApi } from "../test/api-harness.ts";
 import { scratchDatabase } from "../test/db-helpers.ts";
@@ -81,6 +83,22 @@ const collect = (into: Map<string, number[]>, r: LoadReport) => {
   }
 };
 
+/**
+ * Normal requests timed inside the server, from the request's arrival to its response's end (Node's
+ * http diagnostics channels): what the server adds, without the clients' own scheduling on shared cores.
+ */
+const serverSide = { quiet: [] as number[], abused: [] as number[], phase: null as "quiet" | "abused" | null };
+const arrived = new WeakMap<ServerResponse, number>();
+subscribe("http.server.request.start", (m) => {
+  const { request, response } = m as { request: IncomingMessage; response: ServerResponse };
+  if (serverSide.phase && request.headers.cookie === member.cookie) arrived.set(response, performance.now());
+});
+subscribe("http.server.response.finish", (m) => {
+  const { response } = m as { response: ServerResponse };
+  const t = arrived.get(response);
+  if (t !== undefined && serverSide.phase) serverSide[serverSide.phase].push(performance.now() - t);
+});
+
 /** The server's event-loop delay during a phase (what every request waits on top of its own work). */
 const loopDelay = { quiet: [] as string[], abused: [] as string[] };
 /** The server process's CPU time per phase (ms, all its threads: event loop, GC, libuv, the idle model). */
@@ -90,9 +108,11 @@ async function measured<T>(phase: "quiet" | "abused", run: () => Promise<T>): Pr
   h.enable();
   if (process.env.BENCH_DEBUG) console.error(`[phase] ${phase} from ${Date.now() % 100000}`);
   const cpu = process.cpuUsage();
+  serverSide.phase = phase;
   try {
     return await run();
   } finally {
+    serverSide.phase = null;
     h.disable();
     const used = process.cpuUsage(cpu);
     serverCpu[phase].push((used.user + used.system) / 1000);
@@ -137,6 +157,9 @@ for (const kind of [...merged.quiet.keys(), "all"]) {
   console.log(`  ${kind.padEnd(9)} alone: ${fmt(q)}   beside abuse: ${fmt(a)}`);
 }
 console.log(`  normal requests not answered 200: ${normalFailures}`);
+console.log(
+  `  the same requests timed inside the server (arrival → response end): alone ${fmt(serverSide.quiet)}   beside abuse ${fmt(serverSide.abused)}`,
+);
 console.log(
   `  server event-loop delay ms, per phase: alone ${loopDelay.quiet.join(", ")}; beside abuse ${loopDelay.abused.join(", ")}`,
 );
