@@ -25,7 +25,11 @@ const RANK: Record<BoardRole, number> = { VIEWER: 0, EDITOR: 1, OWNER: 2 };
 
 /** The caller's role on the board, at least `min`; NOT_FOUND when not a member (no board enumeration). */
 export async function requireRole(ctx: Context, boardId: string, min: BoardRole): Promise<BoardRole> {
-  const role = await ctx.auth.boardRole(ctx.session.userId, boardId);
+  return checkRole(await ctx.auth.boardRole(ctx.session.userId, boardId), min);
+}
+
+/** The same rule for a role already read (e.g. joined into the query that found the object). */
+export function checkRole(role: BoardRole | null | undefined, min: BoardRole): BoardRole {
   if (!role) throw new TesseraError("NOT_FOUND");
   if (RANK[role] < RANK[min]) throw new TesseraError("FORBIDDEN");
   return role;

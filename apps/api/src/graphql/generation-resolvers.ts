@@ -1,8 +1,9 @@
 /** Generations, candidates, votes, the model, and the two subscriptions. */
 import { addGeneration, candidateImagePath, LIMITS, TesseraError } from "@tessera/shared";
 import { z } from "zod";
-import { newId } from "../auth/index.ts";
-import { type Context, requireGenerations, requireRole } from "./context.ts";
+import { type BoardRole, newId } from "../auth/index.ts";
+import { type Context, checkRole, requireGenerations, requireRole } from "./context.ts";
+import { loadersOf } from "./loaders.ts";
 import { sharedPayload } from "./shared-execution.ts";
 import { parseArg } from "./validate.ts";
 
@@ -29,6 +30,9 @@ type CandRow = {
   tokens: number[];
   clipScore: number | null;
   rank: number | null;
+  /** Known already (a vote mutation just counted them): no need to load them again. */
+  votes?: number;
+  votedByMe?: boolean;
 };
 
 async function generationForCaller(ctx: Context, generationId: string, min: "VIEWER" | "EDITOR") {
@@ -38,14 +42,22 @@ async function generationForCaller(ctx: Context, generationId: string, min: "VIE
   return g;
 }
 
+/**
+ * The candidate, its generation and the caller's role on its board, in one statement (Prisma's nested
+ * select took four, and a vote waits on each of them).
+ */
 async function candidateForCaller(ctx: Context, candidateId: string, min: "VIEWER" | "EDITOR") {
-  const c = await ctx.prisma.candidate.findUnique({
-    where: { id: parseArg(id, candidateId) },
-    include: { generation: { select: { boardId: true, cardId: true, id: true } } },
-  });
-  if (!c) throw new TesseraError("NOT_FOUND");
-  await requireRole(ctx, c.generation.boardId, min);
-  return c;
+  const [row] = await ctx.prisma.$queryRaw<(CandRow & { boardId: string; cardId: string; role: BoardRole | null })[]>`
+    SELECT c."id", c."generationId", c."index", c."tokens", c."clipScore", c."rank",
+           g."boardId", g."cardId", m."role"::text AS "role"
+    FROM "Candidate" c
+    JOIN "Generation" g ON g."id" = c."generationId"
+    LEFT JOIN "BoardMember" m ON m."boardId" = g."boardId" AND m."userId" = ${ctx.session.userId}
+    WHERE c."id" = ${parseArg(id, candidateId)}`;
+  if (!row) throw new TesseraError("NOT_FOUND");
+  checkRole(row.role, min);
+  const { boardId, cardId, role: _, ...c } = row;
+  return { ...c, generation: { id: c.generationId, boardId, cardId } };
 }
 
 async function start(ctx: Context, args: Parameters<ReturnType<typeof requireGenerations>["start"]>[0]) {
@@ -155,17 +167,19 @@ export const generationMutations = {
     // ON CONFLICT DO NOTHING: concurrent casts from one user converge on the single (candidate, user) row.
     await ctx.prisma
       .$executeRaw`INSERT INTO "Vote" (id, "candidateId", "userId") VALUES (${newId()}, ${c.id}, ${ctx.session.userId}) ON CONFLICT ("candidateId", "userId") DO NOTHING`;
-    await publishVotes(ctx, c.id, c.generation);
-    return c;
+    return { ...c, votes: await publishVotes(ctx, c.id, c.generation), votedByMe: true };
   },
   clearVote: async (_: unknown, args: { candidateId: string }, ctx: Context) => {
     const c = await candidateForCaller(ctx, args.candidateId, "EDITOR");
     await ctx.prisma.vote.deleteMany({ where: { candidateId: c.id, userId: ctx.session.userId } });
-    await publishVotes(ctx, c.id, c.generation);
-    return c;
+    return { ...c, votes: await publishVotes(ctx, c.id, c.generation), votedByMe: false };
   },
 };
 
+/**
+ * Counts the candidate's votes after a change (its own statement: a count in the changing statement's
+ * snapshot would miss a concurrent vote committed meanwhile), tells the board, and returns the count.
+ */
 async function publishVotes(ctx: Context, candidateId: string, g: { id: string; boardId: string; cardId: string }) {
   const votes = await ctx.prisma.vote.count({ where: { candidateId } });
   ctx.activity.publish({
@@ -176,6 +190,7 @@ async function publishVotes(ctx: Context, candidateId: string, g: { id: string; 
     candidateId,
     votes,
   });
+  return votes;
 }
 
 export const generationFields = {
@@ -184,8 +199,8 @@ export const generationFields = {
   createdBy: (g: GenRow, _: unknown, ctx: Context) =>
     ctx.prisma.user.findUniqueOrThrow({ where: { id: g.createdById } }),
   candidates: async (g: GenRow, _: unknown, ctx: Context) => {
-    const cs = await ctx.prisma.candidate.findMany({ where: { generationId: g.id }, orderBy: { index: "asc" } });
-    return cs.sort((a, b) => (a.rank ?? 1e9) - (b.rank ?? 1e9) || a.index - b.index);
+    const cs = await loadersOf(ctx).candidatesOf.load(g.id);
+    return [...cs].sort((a, b) => (a.rank ?? 1e9) - (b.rank ?? 1e9) || a.index - b.index);
   },
   pick: async (g: GenRow, _: unknown, ctx: Context) => {
     const cs = await ctx.prisma.candidate.findMany({
@@ -200,9 +215,8 @@ export const generationFields = {
 
 export const candidateFields = {
   imageUrl: (c: CandRow) => candidateImagePath(c.id),
-  votes: (c: CandRow, _: unknown, ctx: Context) => ctx.prisma.vote.count({ where: { candidateId: c.id } }),
-  votedByMe: async (c: CandRow, _: unknown, ctx: Context) =>
-    (await ctx.prisma.vote.count({ where: { candidateId: c.id, userId: ctx.session.userId } })) > 0,
+  votes: (c: CandRow, _: unknown, ctx: Context) => c.votes ?? loadersOf(ctx).votes.load(c.id),
+  votedByMe: (c: CandRow, _: unknown, ctx: Context) => c.votedByMe ?? loadersOf(ctx).votedByMe.load(c.id),
 };
 
 /**
