@@ -170,57 +170,60 @@ describe("GraphQL over HTTP abuse (item 6)", () => {
   });
 
   it("answers 413 as soon as the headers declare too large a body, before the body is sent", async () => {
-    // A raw socket that declares 10 MB and sends none of it: the answer must not wait for the body.
-    const { hostname, port } = new URL(api.url);
-    const socket = connect(Number(port), hostname);
-    await once(socket, "connect");
-    socket.write(
-      `POST /graphql HTTP/1.1\r\nHost: ${hostname}\r\ncontent-type: application/json\r\ncookie: ${user.cookie}\r\ncontent-length: ${10 * MB}\r\n\r\n`,
-    );
-    let answer = "";
-    socket.on("data", (d: Buffer) => {
-      answer += d.toString("utf8");
-    });
-    const answered = await Promise.race([
-      once(socket, "data").then(() => true),
-      new Promise<boolean>((r) => setTimeout(r, 5_000, false)),
-    ]);
-    socket.destroy();
+    // Declares 10 MB and sends none of it: the answer must not wait for the body.
+    const post = await rawPost(`content-length: ${10 * MB}`);
+    const answered = await post.within(once(post.socket, "data"));
+    post.socket.destroy();
     expect(answered).toBe(true);
-    expect(answer).toMatch(/^HTTP\/1\.1 413/);
-    expect(answer).toContain("BAD_USER_INPUT");
+    expect(post.answer()).toMatch(/^HTTP\/1\.1 413/);
+    expect(post.answer()).toContain("BAD_USER_INPUT");
     expect(await normalQueryMs()).toBeLessThan(1_000);
   });
 
   it("answers 413 to a chunked body that grows past the limit and hangs up, and keeps serving", async () => {
     // No content-length: the limit is found while reading, and there is no end to drain to.
-    const { hostname, port } = new URL(api.url);
-    const socket = connect(Number(port), hostname);
-    await once(socket, "connect");
-    socket.write(
-      `POST /graphql HTTP/1.1\r\nHost: ${hostname}\r\ncontent-type: application/json\r\ncookie: ${user.cookie}\r\ntransfer-encoding: chunked\r\n\r\n`,
-    );
+    const post = await rawPost("transfer-encoding: chunked");
     const chunk = "x".repeat(256 * 1024);
-    let answer = "";
-    socket.on("data", (d: Buffer) => {
-      answer += d.toString("utf8");
-    });
-    socket.on("error", () => {});
-    for (let sent = 0; sent <= LIMITS.httpBodyMaxBytes && !socket.destroyed && !answer; sent += chunk.length) {
-      socket.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+    for (
+      let sent = 0;
+      sent <= LIMITS.httpBodyMaxBytes && !post.socket.destroyed && !post.answer();
+      sent += chunk.length
+    ) {
+      post.socket.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
       await new Promise((r) => setImmediate(r));
     }
-    const closed = await Promise.race([
-      once(socket, "close").then(() => true),
-      new Promise<boolean>((r) => setTimeout(r, 5_000, false)),
-    ]);
-    socket.destroy();
+    const closed = await post.within(once(post.socket, "close"));
+    post.socket.destroy();
     expect(closed).toBe(true);
-    expect(answer).toMatch(/^HTTP\/1\.1 413/);
-    expect(answer.toLowerCase()).toContain("connection: close");
+    expect(post.answer()).toMatch(/^HTTP\/1\.1 413/);
+    expect(post.answer().toLowerCase()).toContain("connection: close");
     expect(await normalQueryMs()).toBeLessThan(1_000);
   });
 });
+
+/**
+ * A POST to /graphql over a raw TCP socket, headers only (the test writes any body): what a client library
+ * would never send. `answer()` is what the server has answered so far; `within(p)`: whether p settles in 5 s.
+ */
+async function rawPost(bodyHeader: string) {
+  const { hostname, port } = new URL(api.url);
+  const socket = connect(Number(port), hostname);
+  await once(socket, "connect");
+  let answer = "";
+  socket.on("data", (d: Buffer) => {
+    answer += d.toString("utf8");
+  });
+  socket.on("error", () => {}); // a reset after the answer is fine
+  socket.write(
+    `POST /graphql HTTP/1.1\r\nHost: ${hostname}\r\ncontent-type: application/json\r\ncookie: ${user.cookie}\r\n${bodyHeader}\r\n\r\n`,
+  );
+  return {
+    socket,
+    answer: () => answer,
+    within: (p: Promise<unknown>) =>
+      Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(r, 5_000, false))]),
+  };
+}
 
 describe("graphql-ws abuse (item 7)", () => {
   it("closes a socket that never sends connection_init with 4408", async () => {

@@ -3,7 +3,7 @@ import { addGeneration, candidateImagePath, LIMITS, TesseraError } from "@tesser
 import { z } from "zod";
 import { type BoardRole, newId } from "../auth/index.ts";
 import { type Context, checkRole, requireGenerations, requireRole } from "./context.ts";
-import { loadersOf } from "./loaders.ts";
+import { type CandidateRow, loadersOf } from "./loaders.ts";
 import { sharedPayload } from "./shared-execution.ts";
 import { parseArg } from "./validate.ts";
 
@@ -23,13 +23,7 @@ type GenRow = {
   createdById: string;
   sourceCandidateId: string | null;
 };
-type CandRow = {
-  id: string;
-  generationId: string;
-  index: number;
-  tokens: number[];
-  clipScore: number | null;
-  rank: number | null;
+type CandRow = CandidateRow & {
   /** Known already (a vote mutation just counted them): no need to load them again. */
   votes?: number;
   votedByMe?: boolean;
