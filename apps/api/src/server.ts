@@ -21,7 +21,7 @@ import type { Context, Services } from "./graphql/context.ts";
 import { toFormattedError } from "./graphql/errors.ts";
 import { buildSchema } from "./graphql/schema.ts";
 import { createGraphqlWs } from "./graphql/ws.ts";
-import { handleGraphqlHttp } from "./http/graphql-http.ts";
+import { handleGraphqlHttp, readGraphqlBody } from "./http/graphql-http.ts";
 import { matchImagePath, serveImage } from "./http/images.ts";
 import { createMetrics } from "./http/metrics.ts";
 import { HttpError } from "./http/read-body.ts";
@@ -176,6 +176,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       return "images";
     }
     if (path === "/graphql") {
+      const body = await readGraphqlBody(req);
       const identity = await auth.sessionOrGuest(req.headers).catch((e: unknown) => {
         if (!isTesseraError(e)) throw e;
         return null;
@@ -192,7 +193,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       }
       const { session, setCookie } = identity;
       if (setCookie) res.setHeader("set-cookie", sessionCookieHeader(setCookie, url.protocol === "https:"));
-      await handleGraphqlHttp(apollo, req, res, url, async () => ({ ...services, session }));
+      await handleGraphqlHttp(apollo, req, res, url, body, async () => ({ ...services, session }));
       return "graphql";
     }
     if (opts.fallback) {

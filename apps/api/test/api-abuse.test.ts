@@ -169,6 +169,33 @@ describe("GraphQL over HTTP abuse (item 6)", () => {
     expect(await normalQueryMs()).toBeLessThan(1_000);
   });
 
+  it("creates no guest and touches no table for a body too large or not JSON", async () => {
+    const users = async () => {
+      const client = new pg.Client({ connectionString: db.url });
+      await client.connect();
+      try {
+        return Number((await client.query(`SELECT count(*) FROM "User"`)).rows[0].count);
+      } finally {
+        await client.end();
+      }
+    };
+    const before = await users();
+    const anonymous = (body: string) =>
+      fetch(`${api.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    const tooLarge = await anonymous(
+      JSON.stringify({ query: "{ me { id } }", pad: "x".repeat(LIMITS.httpBodyMaxBytes) }),
+    );
+    const notJson = await anonymous("{ me { id } }");
+    expect([tooLarge.status, notJson.status]).toEqual([413, 400]);
+    expect(tooLarge.headers.get("set-cookie")).toBeNull();
+    expect(await users()).toBe(before);
+    // A well-formed anonymous request still gets its guest.
+    const ok = await anonymous(JSON.stringify({ query: "{ me { id } }" }));
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("set-cookie")).toContain("tessera_session=");
+    expect(await users()).toBe(before + 1);
+  });
+
   it("answers 413 as soon as the headers declare too large a body, before the body is sent", async () => {
     // Declares 10 MB and sends none of it: the answer must not wait for the body.
     const post = await rawPost(`content-length: ${10 * MB}`);

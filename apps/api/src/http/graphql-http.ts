@@ -5,28 +5,33 @@ import { LIMITS } from "@tessera/shared";
 import type { Context } from "../graphql/context.ts";
 import { HttpError, readBody } from "./read-body.ts";
 
+/**
+ * The request's body, read (up to the limit) and parsed as JSON when it says so: before the caller looks
+ * the session up, so a body too large or not JSON costs no database work (and creates no guest).
+ */
+export async function readGraphqlBody(req: IncomingMessage): Promise<unknown> {
+  if (req.method !== "POST") return undefined;
+  const raw = await readBody(req, LIMITS.httpBodyMaxBytes);
+  const type = req.headers["content-type"] ?? "";
+  if (!type.includes("json")) return raw;
+  try {
+    return raw.length ? JSON.parse(raw) : undefined;
+  } catch {
+    throw new HttpError(400, "The request body is not valid JSON.");
+  }
+}
+
 export async function handleGraphqlHttp(
   apollo: ApolloServer<Context>,
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
+  body: unknown,
   context: () => Promise<Context>,
 ): Promise<void> {
   const headers = new HeaderMap();
   for (const [k, v] of Object.entries(req.headers)) {
     if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(", ") : v);
-  }
-  let body: unknown;
-  if (req.method === "POST") {
-    const raw = await readBody(req, LIMITS.httpBodyMaxBytes);
-    const type = req.headers["content-type"] ?? "";
-    if (type.includes("json")) {
-      try {
-        body = raw.length ? JSON.parse(raw) : undefined;
-      } catch {
-        throw new HttpError(400, "The request body is not valid JSON.");
-      }
-    } else body = raw;
   }
   const result = await apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: req.method ?? "GET", headers, search: url.search, body },
