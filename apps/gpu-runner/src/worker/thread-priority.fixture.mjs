@@ -8,8 +8,10 @@ import { register } from "tsx/esm/api";
 
 register();
 const { idleThreadPolicy, lowerThreadPriority, schedulingPolicyOf } = await import("./thread-priority.ts");
+// The child reports its thread id and stays alive until terminated: once its thread exits, its /proc
+// entry is gone and reading its priority fails (ESRCH).
 const tidCode =
-  'require("node:worker_threads").parentPort.postMessage(Number(require("node:fs").readlinkSync("/proc/thread-self").split("/").pop()))';
+  'require("node:worker_threads").parentPort.postMessage(Number(require("node:fs").readlinkSync("/proc/thread-self").split("/").pop())); setInterval(() => {}, 1000)';
 const applied = lowerThreadPriority(workerData.niceness);
 const idle = workerData.idle ? idleThreadPolicy() : null;
 const child = new Worker(tidCode, { eval: true });
