@@ -215,32 +215,10 @@ describe("collab server", () => {
   });
 
   it("bounds the stored document size: an update that would grow the board past the limit is refused", async () => {
-    await addBoard(db.pool, "big");
-    roles.set("big", "alice", "OWNER");
-    const p = connect(server.url, "big", "alice");
-    await synced(p);
-    const id = createCard(p.document, { kind: "note", x: 0, y: 0 });
-    await acked(p);
-    const closed = new Promise<number>((r) => p.on("close", ({ event }: { event: { code: number } }) => r(event.code)));
-    let code: number | null = null;
-    void closed.then((c) => {
-      code = c;
-    });
-    const chunk = "x".repeat(LIMITS.yjsUpdateMaxBytes - 64 * 1024);
-    for (let i = 0; i < 12 && code === null; i++) {
-      cardText(p.document, id).insert(0, chunk);
-      await waitFor(() => code !== null || (p.isSynced && !p.hasUnsyncedChanges), 20_000, "ack or close");
-    }
-    p.destroy();
-    expect(code).toBe(1009);
-    const r = await db.pool.query(
-      `SELECT coalesce(sum(length(update)), 0)::bigint AS n FROM "BoardUpdate" WHERE "boardId" = 'big'`,
-    );
-    expect(Number(r.rows[0].n)).toBeLessThanOrEqual(LIMITS.boardDocumentMaxBytes);
-    const q = connect(server.url, "big", "alice");
-    await synced(q);
-    expect(listCards(q.document)).toHaveLength(1);
-    q.destroy();
+    const r = await growBoardUntilRefused(server.url, "big");
+    expect(r.code).toBe(1009);
+    expect(r.storedBytes).toBeLessThanOrEqual(LIMITS.boardDocumentMaxBytes);
+    expect(r.cardsAfter).toBe(1);
   });
 
   it("keeps the bound while compactions run: updates stored during a slow compaction still count", async () => {
@@ -254,32 +232,44 @@ describe("collab server", () => {
       },
     };
     const slow = await startCollabServer({ store: slowCompactions, roles, debounceMs: 50, maxDebounceMs: 100 });
-    await addBoard(db.pool, "big2");
-    roles.set("big2", "alice", "OWNER");
-    const p = connect(slow.url, "big2", "alice");
-    await synced(p);
-    const id = createCard(p.document, { kind: "note", x: 0, y: 0 });
-    await acked(p);
-    const closed = new Promise<number>((r) => p.on("close", ({ event }: { event: { code: number } }) => r(event.code)));
-    let code: number | null = null;
-    void closed.then((c) => {
-      code = c;
-    });
-    const chunk = "x".repeat(LIMITS.yjsUpdateMaxBytes - 64 * 1024);
-    for (let i = 0; i < 12 && code === null; i++) {
-      cardText(p.document, id).insert(0, chunk);
-      await waitFor(() => code !== null || (p.isSynced && !p.hasUnsyncedChanges), 20_000, "ack or close");
-    }
-    p.destroy();
-    expect(code).toBe(1009);
-    const r = await db.pool.query(
-      `SELECT coalesce(sum(length(update)), 0)::bigint AS n FROM "BoardUpdate" WHERE "boardId" = 'big2'`,
-    );
-    expect(Number(r.rows[0].n)).toBeLessThanOrEqual(LIMITS.boardDocumentMaxBytes);
-    const q = connect(slow.url, "big2", "alice");
-    await synced(q);
-    expect(listCards(q.document)).toHaveLength(1);
-    q.destroy();
+    const r = await growBoardUntilRefused(slow.url, "big2");
+    expect(r.code).toBe(1009);
+    expect(r.storedBytes).toBeLessThanOrEqual(LIMITS.boardDocumentMaxBytes);
+    expect(r.cardsAfter).toBe(1);
     await slow.close();
   });
 });
+
+/**
+ * Makes a board owned by alice with one card, and grows the card's text by nearly an update's limit at a
+ * time (each waited for: acknowledged, or the socket closed) until the server closes the socket or 12
+ * updates went through. Returns the close code, the bytes stored for the board, and how many cards a
+ * fresh client then sees.
+ */
+async function growBoardUntilRefused(url: string, boardId: string) {
+  await addBoard(db.pool, boardId);
+  roles.set(boardId, "alice", "OWNER");
+  const p = connect(url, boardId, "alice");
+  await synced(p);
+  const id = createCard(p.document, { kind: "note", x: 0, y: 0 });
+  await acked(p);
+  let code: number | null = null;
+  p.on("close", ({ event }: { event: { code: number } }) => {
+    code ??= event.code;
+  });
+  const chunk = "x".repeat(LIMITS.yjsUpdateMaxBytes - 64 * 1024);
+  for (let i = 0; i < 12 && code === null; i++) {
+    cardText(p.document, id).insert(0, chunk);
+    await waitFor(() => code !== null || (p.isSynced && !p.hasUnsyncedChanges), 20_000, "ack or close");
+  }
+  p.destroy();
+  const r = await db.pool.query(
+    `SELECT coalesce(sum(length(update)), 0)::bigint AS n FROM "BoardUpdate" WHERE "boardId" = $1`,
+    [boardId],
+  );
+  const q = connect(url, boardId, "alice");
+  await synced(q);
+  const cardsAfter = listCards(q.document).length;
+  q.destroy();
+  return { code, storedBytes: Number(r.rows[0].n), cardsAfter };
+}

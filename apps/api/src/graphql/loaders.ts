@@ -8,10 +8,10 @@
  * as it is open, and votes change meanwhile.
  */
 import DataLoader from "dataloader";
-import type { PrismaClient } from "../db/index.ts";
+import type { Prisma, PrismaClient } from "../db/index.ts";
 
 /** The candidate columns the GraphQL type reads; the stored PNG stays in the database. */
-export const CANDIDATE_COLUMNS = {
+const CANDIDATE_COLUMNS = {
   id: true,
   generationId: true,
   index: true,
@@ -20,14 +20,8 @@ export const CANDIDATE_COLUMNS = {
   rank: true,
 } as const;
 
-export interface CandidateRow {
-  id: string;
-  generationId: string;
-  index: number;
-  tokens: number[];
-  clipScore: number | null;
-  rank: number | null;
-}
+/** A candidate as those columns give it (the Prisma schema owns the types). */
+export type CandidateRow = Prisma.CandidateGetPayload<{ select: typeof CANDIDATE_COLUMNS }>;
 
 export interface Loaders {
   votes: DataLoader<string, number>;
@@ -35,7 +29,7 @@ export interface Loaders {
   candidatesOf: DataLoader<string, CandidateRow[]>;
 }
 
-export function createLoaders(prisma: PrismaClient, userId: string): Loaders {
+function createLoaders(prisma: PrismaClient, userId: string): Loaders {
   const options = { cache: false } as const;
   return {
     votes: new DataLoader(async (ids: readonly string[]) => {
@@ -62,7 +56,11 @@ export function createLoaders(prisma: PrismaClient, userId: string): Loaders {
         orderBy: { index: "asc" },
       });
       const byGeneration = new Map<string, CandidateRow[]>();
-      for (const r of rows) byGeneration.set(r.generationId, [...(byGeneration.get(r.generationId) ?? []), r]);
+      for (const r of rows) {
+        const list = byGeneration.get(r.generationId);
+        if (list) list.push(r);
+        else byGeneration.set(r.generationId, [r]);
+      }
       return generationIds.map((g) => byGeneration.get(g) ?? []);
     }, options),
   };
