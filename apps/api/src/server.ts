@@ -199,9 +199,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     if (opts.fallback) {
       // Pages create the guest identity too, so the first page load already carries a session.
       if (req.method === "GET" && !path.startsWith("/_next/")) {
-        const identity = await auth.sessionOrGuest(req.headers).catch(() => null);
-        if (!identity) res.setHeader("set-cookie", clearSessionCookieHeader());
-        else if (identity.setCookie) res.setHeader("set-cookie", sessionCookieHeader(identity.setCookie, false));
+        const cookie = auth.pageCookie(req.headers);
+        if (cookie === "clear") res.setHeader("set-cookie", clearSessionCookieHeader());
+        else if (cookie) res.setHeader("set-cookie", sessionCookieHeader(cookie, url.protocol === "https:"));
       }
       await opts.fallback(req, res);
       return "web";

@@ -1,8 +1,10 @@
 /**
- * Identity and board roles: guests get a user row and a signed cookie on first contact; every transport
- * (HTTP, graphql-ws, Hocuspocus) resolves the same cookie to the same user.
+ * Identity and board roles: a guest gets a signed cookie on first contact and a user row on their first
+ * write (a board, a share link joined, a name); every transport (HTTP, graphql-ws, Hocuspocus) resolves the
+ * same cookie to the same user. Why the row waits: anonymous reads (a page load, a scraper, a query
+ * with bad GraphQL) would otherwise add a row each, without bound.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { TesseraError } from "@tessera/shared";
 import type { PrismaClient } from "../db/index.ts";
@@ -29,19 +31,31 @@ export function newId(): string {
 
 const ADJECTIVES = ["Amber", "Brisk", "Calm", "Deft", "Eager", "Fuzzy", "Gentle", "Hazel", "Lucky", "Quiet"];
 const ANIMALS = ["Otter", "Heron", "Lynx", "Panda", "Finch", "Koala", "Moose", "Raven", "Tapir", "Wren"];
-function guestName(): string {
-  const b = randomBytes(2);
+/** A guest's name before they choose one: derived from the id, so it is the same on every request. */
+export function guestNameFor(userId: string): string {
+  const b = createHash("sha256").update(userId).digest();
   return `${ADJECTIVES[b[0]! % ADJECTIVES.length]} ${ANIMALS[b[1]! % ANIMALS.length]}`;
 }
 
 export interface Auth {
   secret: string;
+  /**
+   * The caller named by a validly signed cookie, or null. A signed id with no row yet is a guest who has
+   * not written anything: only this server can sign ids, so it is theirs.
+   */
   sessionFromHeaders(headers: IncomingHttpHeaders): Promise<Session | null>;
   /**
-   * The session, or a new guest user plus the cookie value to set when there is no cookie. A cookie that is
-   * present but invalid (forged, old secret, deleted user) throws UNAUTHENTICATED: the caller clears it.
+   * The session, or a new guest plus the cookie value to set when there is no cookie (no database write).
+   * A cookie that is present but invalid (forged, old secret) throws UNAUTHENTICATED: the caller clears it.
    */
   sessionOrGuest(headers: IncomingHttpHeaders): Promise<{ session: Session; setCookie?: string }>;
+  /**
+   * For page loads, with no database work: the cookie value to set for a new guest, "clear" for an invalid
+   * cookie, or null when the cookie is already valid.
+   */
+  pageCookie(headers: IncomingHttpHeaders): string | "clear" | null;
+  /** Writes the caller's user row before their first write refers to it; idempotent and safe to race. */
+  ensureUser(session: Session): Promise<void>;
   cookieFor(userId: string): string;
   boardRole(userId: string, boardId: string): Promise<BoardRole | null>;
   /** For Hocuspocus: throws UNAUTHENTICATED / FORBIDDEN. */
@@ -54,7 +68,7 @@ export function createAuth(prisma: PrismaClient, secret: string): Auth {
     const userId = raw ? verifySession(secret, raw) : null;
     if (!userId) return null;
     const user = await prisma.user.findUnique({ where: { id: userId } });
-    return user ? { userId: user.id, displayName: user.displayName } : null;
+    return user ? { userId: user.id, displayName: user.displayName } : { userId, displayName: guestNameFor(userId) };
   }
   async function boardRole(userId: string, boardId: string): Promise<BoardRole | null> {
     const m = await prisma.boardMember.findUnique({ where: { boardId_userId: { boardId, userId } } });
@@ -69,11 +83,20 @@ export function createAuth(prisma: PrismaClient, secret: string): Auth {
       const existing = await sessionFromHeaders(headers);
       if (existing) return { session: existing };
       if (readCookie(headers, SESSION_COOKIE) !== null) throw new TesseraError("UNAUTHENTICATED");
-      const user = await prisma.user.create({ data: { id: newId(), displayName: guestName() } });
-      return {
-        session: { userId: user.id, displayName: user.displayName },
-        setCookie: signSession(secret, user.id),
-      };
+      const userId = newId();
+      return { session: { userId, displayName: guestNameFor(userId) }, setCookie: signSession(secret, userId) };
+    },
+    pageCookie(headers) {
+      const raw = readCookie(headers, SESSION_COOKIE);
+      if (raw === null) return signSession(secret, newId());
+      return verifySession(secret, raw) ? null : "clear";
+    },
+    async ensureUser(session) {
+      // ON CONFLICT DO NOTHING: two first writes at once both succeed, and a chosen name is never reset.
+      await prisma.user.createMany({
+        data: [{ id: session.userId, displayName: session.displayName }],
+        skipDuplicates: true,
+      });
     },
     async authorize(headers, boardId) {
       const session = await sessionFromHeaders(headers);

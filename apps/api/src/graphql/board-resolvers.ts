@@ -55,11 +55,17 @@ export const boardQueries = {
 export const boardMutations = {
   setDisplayName: async (_: unknown, args: { name: string }, ctx: Context) => {
     const name = parseArg(displayName, args.name);
-    const u = await ctx.prisma.user.update({ where: { id: ctx.session.userId }, data: { displayName: name } });
+    // A guest's first write may be their name: the row is created with it (INSERT … ON CONFLICT DO UPDATE).
+    const u = await ctx.prisma.user.upsert({
+      where: { id: ctx.session.userId },
+      create: { id: ctx.session.userId, displayName: name },
+      update: { displayName: name },
+    });
     return { id: u.id, displayName: u.displayName };
   },
   createBoard: async (_: unknown, args: { name: string }, ctx: Context) => {
     const name = parseArg(boardName, args.name);
+    await ctx.auth.ensureUser(ctx.session);
     const b = await ctx.prisma.board.create({
       data: { id: newId(), name, members: { create: { userId: ctx.session.userId, role: "OWNER" } } },
     });
@@ -108,6 +114,7 @@ export const boardMutations = {
     const rank = { VIEWER: 0, EDITOR: 1, OWNER: 2 } as const;
     let role: Role = link.role;
     if (existing && rank[existing] >= rank[link.role]) role = existing;
+    if (!existing) await ctx.auth.ensureUser(ctx.session);
     await ctx.prisma.boardMember.upsert({
       where: { boardId_userId: { boardId: link.boardId, userId: ctx.session.userId } },
       create: { boardId: link.boardId, userId: ctx.session.userId, role },
