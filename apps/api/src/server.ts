@@ -19,6 +19,7 @@ import { createInProcessEngine, type GenerationEngine } from "./generation/engin
 import { GenerationService } from "./generation/service.ts";
 import type { Context, Services } from "./graphql/context.ts";
 import { toFormattedError } from "./graphql/errors.ts";
+import { httpContext, sessionPlugin } from "./graphql/http-session.ts";
 import { buildSchema } from "./graphql/schema.ts";
 import { createGraphqlWs } from "./graphql/ws.ts";
 import { handleGraphqlHttp, readGraphqlBody } from "./http/graphql-http.ts";
@@ -134,7 +135,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     // and Yjs flushes; our close() owns shutdown.
     stopOnTerminationSignals: false,
     // graphql-armor's types come from Apollo's CJS build; the plugins are the same objects.
-    plugins: protection.plugins as unknown as ApolloServerPlugin<Context>[],
+    plugins: [...(protection.plugins as unknown as ApolloServerPlugin<Context>[]), sessionPlugin(auth)],
     validationRules: protection.validationRules,
     parseOptions: { maxTokens: LIMITS.queryMaxTokens },
     allowBatchedHttpRequests: false,
@@ -176,24 +177,11 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       return "images";
     }
     if (path === "/graphql") {
+      // The session is looked up after Apollo validates the request (http-session.ts): a refused request
+      // costs no database work.
       const body = await readGraphqlBody(req);
-      const identity = await auth.sessionOrGuest(req.headers).catch((e: unknown) => {
-        if (!isTesseraError(e)) throw e;
-        return null;
-      });
-      if (!identity) {
-        // Cleared, so the next request starts a fresh guest instead of failing forever.
-        res.writeHead(401, { "content-type": "application/json", "set-cookie": clearSessionCookieHeader() });
-        res.end(
-          JSON.stringify({
-            errors: [{ message: ERROR_CODES.UNAUTHENTICATED, extensions: { code: "UNAUTHENTICATED" } }],
-          }),
-        );
-        return "graphql";
-      }
-      const { session, setCookie } = identity;
-      if (setCookie) res.setHeader("set-cookie", sessionCookieHeader(setCookie, url.protocol === "https:"));
-      await handleGraphqlHttp(apollo, req, res, url, body, async () => ({ ...services, session }));
+      const secure = url.protocol === "https:";
+      await handleGraphqlHttp(apollo, req, res, url, body, async () => httpContext(services, req.headers, secure));
       return "graphql";
     }
     if (opts.fallback) {

@@ -98,4 +98,23 @@ describe("statements per request", () => {
     expect(castSql.length).toBeLessThanOrEqual(4);
     expect(clearSql.length).toBeLessThanOrEqual(4);
   }, 60_000);
+
+  it("a request refused by parsing or validation costs no statement, not even the session lookup", async () => {
+    const refused = [
+      `{ __type(name: "Query") { ${"ofType { ".repeat(49)}name${" }".repeat(49)} } }`,
+      `{ ${Array.from({ length: 1000 }, (_, i) => `a${i}: __typename`).join(" ")} }`,
+      `{ ${Array.from({ length: 30 }, (_, i) => `a${i}: me { id }`).join(" ")} }`,
+      "{ me { id }",
+      "{ noSuchField }",
+    ];
+    const codes: (string | undefined)[] = [];
+    const sql = await statementsDuring(async () => {
+      for (const q of refused) codes.push(owner.code(await owner.gql(q)));
+    });
+    expect(codes).toEqual(refused.map(() => "BAD_USER_INPUT"));
+    expect(sql).toEqual([]);
+    // The same client's valid request still resolves its session (one statement) and answers.
+    const me = await statementsDuring(() => owner.ok("{ me { id } }"));
+    expect(me).toHaveLength(1);
+  });
 });
