@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
-import { ERROR_CODES, isTesseraError, LIMITS } from "@tessera/shared";
+import { ERROR_CODES, LIMITS } from "@tessera/shared";
 import pino, { type Logger } from "pino";
 import { clearSessionCookieHeader, createAuth, loadSecret, sessionCookieHeader } from "./auth/index.ts";
 import { createCollab } from "./collab/index.ts";
