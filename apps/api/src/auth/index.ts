@@ -23,6 +23,8 @@ export type BoardRole = "OWNER" | "EDITOR" | "VIEWER";
 export interface Session {
   userId: string;
   displayName: string;
+  /** The user row exists (known when the session was read): `ensureUser` then has nothing to write. */
+  persisted?: boolean;
 }
 
 export function newId(): string {
@@ -68,7 +70,9 @@ export function createAuth(prisma: PrismaClient, secret: string): Auth {
     const userId = raw ? verifySession(secret, raw) : null;
     if (!userId) return null;
     const user = await prisma.user.findUnique({ where: { id: userId } });
-    return user ? { userId: user.id, displayName: user.displayName } : { userId, displayName: guestNameFor(userId) };
+    return user
+      ? { userId: user.id, displayName: user.displayName, persisted: true }
+      : { userId, displayName: guestNameFor(userId), persisted: false };
   }
   async function boardRole(userId: string, boardId: string): Promise<BoardRole | null> {
     const m = await prisma.boardMember.findUnique({ where: { boardId_userId: { boardId, userId } } });
@@ -84,7 +88,10 @@ export function createAuth(prisma: PrismaClient, secret: string): Auth {
       if (existing) return { session: existing };
       if (readCookie(headers, SESSION_COOKIE) !== null) throw new TesseraError("UNAUTHENTICATED");
       const userId = newId();
-      return { session: { userId, displayName: guestNameFor(userId) }, setCookie: signSession(secret, userId) };
+      return {
+        session: { userId, displayName: guestNameFor(userId), persisted: false },
+        setCookie: signSession(secret, userId),
+      };
     },
     pageCookie(headers) {
       const raw = readCookie(headers, SESSION_COOKIE);
@@ -92,11 +99,13 @@ export function createAuth(prisma: PrismaClient, secret: string): Auth {
       return verifySession(secret, raw) ? null : "clear";
     },
     async ensureUser(session) {
+      if (session.persisted) return;
       // ON CONFLICT DO NOTHING: two first writes at once both succeed, and a chosen name is never reset.
       await prisma.user.createMany({
         data: [{ id: session.userId, displayName: session.displayName }],
         skipDuplicates: true,
       });
+      session.persisted = true;
     },
     async authorize(headers, boardId) {
       const session = await sessionFromHeaders(headers);
