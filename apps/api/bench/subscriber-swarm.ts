@@ -7,26 +7,15 @@
 import { performance } from "node:perf_hooks";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
+import { type KeyedEvent, keysOf } from "./event-keys.ts";
 
 type FromParent = { type: "subscribe"; generationId: string } | { type: "exit" };
 /** `keys`: the runner events an event carries (as the parent's `runnerEventKey` names them). */
 export type Receipt = { seq: number; kind: string; keys: string[]; at: number };
 export type SwarmReport = { type: "done"; receipts: Receipt[][] };
 
-interface ReceivedEvent {
+interface ReceivedEvent extends KeyedEvent {
   seq: number;
-  kind: string;
-  rowsDone: number | null;
-  rows: { candidate: number; start: number }[] | null;
-  previews: { candidate: number }[] | null;
-  finished: { candidate: number }[] | null;
-}
-
-function keysOf(e: ReceivedEvent): string[] {
-  if (e.kind === "TOKENS") return e.rows!.map((r) => `tokens:${r.candidate}:${r.start}`);
-  if (e.kind === "PREVIEW") return e.previews!.map((p) => `preview:${p.candidate}:${e.rowsDone}`);
-  if (e.kind === "CANDIDATES_FINISHED") return e.finished!.map((f) => `finished:${f.candidate}`);
-  return [e.kind];
 }
 
 const [url, cookie, countArg] = process.argv.slice(2);

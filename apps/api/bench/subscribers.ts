@@ -7,14 +7,17 @@
  * embedded default. Prints figures; asserts nothing.
  */
 import { fork } from "node:child_process";
+import { subscribe } from "node:diagnostics_channel";
 import { readdirSync, readFileSync } from "node:fs";
 import { getPriority } from "node:os";
 import { performance } from "node:perf_hooks";
 import { eventEmittedAt } from "@tessera/gpu-runner";
 import type { RunnerEvent } from "@tessera/shared";
 import { createInProcessEngine, type GenerationEngine } from "../src/generation/engine.ts";
+import { FRAME_SENT_CHANNEL } from "../src/graphql/shared-frames.ts";
 import { Client, startTestApi } from "../test/api-harness.ts";
 import { scratchDatabase } from "../test/db-helpers.ts";
+import { type KeyedEvent, keysOf, runnerEventKey } from "./event-keys.ts";
 import type { SwarmReport } from "./subscriber-swarm.ts";
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 200);
@@ -106,17 +109,6 @@ function sampleLoopLag() {
 }
 
 /**
- * A name for each runner event that the subscriber can rebuild from what it receives: the API sends a
- * step's per-candidate TOKENS / PREVIEW events as one event, whose latency is counted from the earliest.
- */
-function runnerEventKey(e: RunnerEvent): string {
-  if (e.type === "tokens") return `tokens:${e.candidate}:${e.start}`;
-  if (e.type === "preview") return `preview:${e.candidate}:${e.rowsDone}`;
-  if (e.type === "candidateFinished") return `finished:${e.candidate}`;
-  return e.type.toUpperCase();
-}
-
-/**
  * The real engine, recording when each event leaves the runner's engine thread (by `runnerEventKey`).
  * It starts only once the subscribers are in, so every event is a live one.
  */
@@ -189,6 +181,23 @@ await fromSwarm("connected");
 global.gc?.();
 const heapConnected = process.memoryUsage().heapUsed;
 
+/**
+ * The server's own part of each delivery: from the runner's event to its frame being written to the
+ * subscriber's socket (shared-frames' diagnostics channel). What is left of a receipt's latency is the
+ * loopback transfer and the subscribers' process reading and parsing 200 connections' messages in turn.
+ */
+const written = new Map<string, number[]>();
+let timingWrites = false;
+subscribe(FRAME_SENT_CHANNEL, (m) => {
+  if (!timingWrites) return;
+  const at = now();
+  const e = (m as { data: { generationEvents?: KeyedEvent } }).data.generationEvents;
+  if (!e) return;
+  const list = written.get(e.kind) ?? [];
+  list.push(at - Math.min(...keysOf(e).map((k) => emitted.get(k) ?? Number.NaN)));
+  written.set(e.kind, list);
+});
+
 const latencies: number[] = [];
 const byKind = new Map<string, number[]>();
 const perGeneration: string[] = [];
@@ -220,8 +229,10 @@ for (let run = 0; run <= GENERATIONS; run++) {
   const lag = sampleLoopLag();
   const cpuBefore = cpuSplit(swarm.pid!);
   const wallBefore = performance.now();
+  timingWrites = run > 0;
   openGate();
   await allReceived;
+  timingWrites = false;
   const cpuAfter = cpuSplit(swarm.pid!);
   if (run > 0 && cpuBefore && cpuAfter) {
     cpuPerGeneration.push({
@@ -299,6 +310,17 @@ for (const [kind, ms] of byKind) {
     `  ${kind.padEnd(18)} n ${String(ms.length).padStart(5)}  p50 ${pct(ms, 50).toFixed(2)}  p99 ${pct(ms, 99).toFixed(2)}`,
   );
 }
+const allWritten = [...written.values()].flat().sort((a, b) => a - b);
+console.log(
+  `the server's part (runner's event → frame written to the subscriber's socket) ms: p50 ${pct(allWritten, 50).toFixed(2)}  p99 ${pct(allWritten, 99).toFixed(2)}  max ${allWritten.at(-1)!.toFixed(2)}; per kind p50 / p99: ${[
+    ...written,
+  ]
+    .map(([kind, ms]) => {
+      ms.sort((a, b) => a - b);
+      return `${kind} ${pct(ms, 50).toFixed(1)} / ${pct(ms, 99).toFixed(1)}`;
+    })
+    .join(", ")}`,
+);
 console.log(
   `server memory per subscriber connection: heap ${((heapConnected - heapBefore) / SUBSCRIBERS / 1024).toFixed(1)} KiB (RSS moves with the allocator and GC; heap is the figure)`,
 );

@@ -11,6 +11,7 @@
  * Everything else (errors, unshared results, `complete`) stays with graphql-ws, on the same socket and in
  * order: a subscription's stream returns to graphql-ws only after its direct frames were queued.
  */
+import { channel } from "node:diagnostics_channel";
 import type { WebSocket } from "ws";
 
 /** The socket and graphql-ws subscription id a subscription's frames go to. */
@@ -30,6 +31,13 @@ const shared = new WeakSet<object>();
 const serialized = new WeakMap<object, Buffer>();
 const prefixes = new WeakMap<FrameTarget, Buffer>();
 const CLOSE_BRACE = Buffer.from("}");
+
+/**
+ * `{ data, bytes }` for each frame handed to a socket here, published only while someone listens
+ * (`bench:api` times the server's own part of a delivery: runner event → frame written to the socket).
+ */
+export const FRAME_SENT_CHANNEL = "tessera:subscription-frame-sent";
+const frameSent = channel(FRAME_SENT_CHANNEL);
 
 /** Called by the transport for each subscription's context value. */
 export function registerFrameTarget(contextValue: object, target: FrameTarget): void {
@@ -80,7 +88,13 @@ export function sendNext(target: FrameTarget, result: { data: object }): Promise
   const frame = nextFrame(target, result);
   if (socket.bufferedAmount < SOCKET_HIGH_WATER_BYTES) {
     socket.send(frame, { binary: false });
+    if (frameSent.hasSubscribers) frameSent.publish({ data: result.data, bytes: frame.length });
     return undefined;
   }
-  return new Promise((resolve) => socket.send(frame, { binary: false }, () => resolve()));
+  return new Promise((resolve) =>
+    socket.send(frame, { binary: false }, () => {
+      if (frameSent.hasSubscribers) frameSent.publish({ data: result.data, bytes: frame.length });
+      resolve();
+    }),
+  );
 }
