@@ -132,6 +132,13 @@ describe("migrations match schema.prisma", () => {
     expect(again.alreadyApplied.length).toBe(rows.rows.length);
   });
 
+  it("stores candidate PNGs uncompressed (storage is SQL-only, not in schema.prisma)", async () => {
+    const r = await client.query(
+      `SELECT attstorage FROM pg_attribute WHERE attrelid = '"Candidate"'::regclass AND attname = 'png'`,
+    );
+    expect(r.rows).toEqual([{ attstorage: "e" }]);
+  });
+
   it("the committed Prisma client was generated from the current schema.prisma", () => {
     const generated = readFileSync(new URL("../src/db/generated/internal/class.ts", import.meta.url), "utf8");
     const inline = /"inlineSchema": (".*"),\n/.exec(generated)?.[1];
