@@ -33,6 +33,11 @@ const Env = z.object({
   TESSERA_THREADS: z.coerce.number().int().min(1).max(256).optional(),
   TESSERA_SECRET: z.string().min(16, "TESSERA_SECRET must be at least 16 characters").optional(),
   TESSERA_INTROSPECTION: bool.optional(),
+  /**
+   * Proxies in front of the API that append to X-Forwarded-For (0: clients connect directly). The client
+   * address (per-address limits) is the entry that many hops from the right; never trust the header more.
+   */
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   NODE_ENV: z.string().default("development"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });

@@ -16,12 +16,14 @@ import { openDatabase } from "./db/index.ts";
 import { isDatabaseUnavailable } from "./db/unavailable.ts";
 import { BoardActivityBus } from "./generation/board-activity.ts";
 import { createInProcessEngine, type GenerationEngine } from "./generation/engine.ts";
+import { RateLimiter } from "./generation/rate-limit.ts";
 import { GenerationService } from "./generation/service.ts";
-import type { Context, Services } from "./graphql/context.ts";
+import type { Context, Services, WriteLimits } from "./graphql/context.ts";
 import { toFormattedError } from "./graphql/errors.ts";
 import { httpContext, sessionPlugin } from "./graphql/http-session.ts";
 import { buildSchema } from "./graphql/schema.ts";
 import { createGraphqlWs } from "./graphql/ws.ts";
+import { clientAddress } from "./http/client-address.ts";
 import { handleGraphqlHttp, readGraphqlBody } from "./http/graphql-http.ts";
 import { matchImagePath, serveImage } from "./http/images.ts";
 import { createMetrics } from "./http/metrics.ts";
@@ -38,6 +40,8 @@ export interface ApiServerOptions {
   engine?: GenerationEngine | null;
   /** Grace for in-flight generations on close before they are cancelled. */
   shutdownGraceMs?: number;
+  /** Injected write budgets (tests); default: LIMITS, in memory or in Redis when scaled out. */
+  writeLimits?: Partial<WriteLimits>;
 }
 
 export interface ApiServer {
@@ -48,6 +52,7 @@ export interface ApiServer {
 }
 
 let requestSeq = 0;
+const HOUR_MS = 3_600_000;
 
 export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiServer> {
   const config = opts.config ?? loadConfig();
@@ -113,6 +118,16 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     engine,
     generations,
     withDocument: (boardId, fn) => collab.withDocument(boardId, fn),
+    writeLimits: {
+      newUsers:
+        opts.writeLimits?.newUsers ??
+        scale?.rateLimiter("new-users", LIMITS.newUsersPerAddressPerHour, HOUR_MS) ??
+        new RateLimiter(LIMITS.newUsersPerAddressPerHour, HOUR_MS),
+      boards:
+        opts.writeLimits?.boards ??
+        scale?.rateLimiter("boards", LIMITS.boardsPerUserPerHour, HOUR_MS) ??
+        new RateLimiter(LIMITS.boardsPerUserPerHour, HOUR_MS),
+    },
   };
   const schema = buildSchema();
   const armor = new ApolloArmor({
@@ -149,6 +164,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     validationRules: protection.validationRules,
     metrics,
     logger,
+    trustProxyHops: config.TRUST_PROXY_HOPS,
   });
 
   let shuttingDown = false;
@@ -181,7 +197,10 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       // costs no database work.
       const body = await readGraphqlBody(req);
       const secure = url.protocol === "https:";
-      await handleGraphqlHttp(apollo, req, res, url, body, async () => httpContext(services, req.headers, secure));
+      const address = clientAddress(req, config.TRUST_PROXY_HOPS);
+      await handleGraphqlHttp(apollo, req, res, url, body, async () =>
+        httpContext(services, req.headers, secure, address),
+      );
       return "graphql";
     }
     if (opts.fallback) {

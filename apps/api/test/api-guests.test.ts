@@ -2,8 +2,15 @@
  * Guests cost no database row until their first write: anonymous reads and page loads, however many,
  * leave the User table as it was; the first board, join or name creates exactly one row, even when raced.
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pg from "pg";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.ts";
+import { RateLimiter } from "../src/generation/rate-limit.ts";
+import { startApiServer } from "../src/server.ts";
 import { Client, startTestApi } from "./api-harness.ts";
 import { scratchDatabase } from "./db-helpers.ts";
 
@@ -109,5 +116,67 @@ describe("guest identities", () => {
       board: { members: { role: string; user: { id: string; displayName: string } }[] };
     }>(`query($b: ID!) { board(id: $b) { members { role user { id displayName } } } }`, { b: createBoard.id });
     expect(board.members).toContainEqual({ role: "EDITOR", user: { id: me.id, displayName: me.displayName } });
+  });
+});
+
+describe("write budgets", () => {
+  /** A server with small budgets, optionally behind `hops` trusted proxies. */
+  async function budgeted(hops: number) {
+    const config = loadConfig({
+      PORT: "0",
+      LOG_LEVEL: "silent",
+      DATABASE_URL: db.url,
+      TESSERA_DATA_DIR: mkdtempSync(join(tmpdir(), "tessera-budget-")),
+      TRUST_PROXY_HOPS: String(hops),
+    });
+    return startApiServer({
+      config,
+      logger: pino({ level: "silent" }),
+      engine: null,
+      writeLimits: { newUsers: new RateLimiter(3, 3_600_000), boards: new RateLimiter(2, 3_600_000) },
+    });
+  }
+  const createBoard = (c: Client) =>
+    c.gql<{ createBoard: { id: string } }>(`mutation { createBoard(name: "b") { id } }`);
+
+  it("limits new users per address and boards per user, with a message a person understands", async () => {
+    const server = await budgeted(0);
+    try {
+      const before = await userRows();
+      const guests = Array.from({ length: 4 }, () => new Client(server.url));
+      const first = [];
+      for (const g of guests) first.push(await createBoard(g));
+      expect(first.slice(0, 3).every((r) => r.data?.createBoard.id)).toBe(true);
+      expect(guests[3]!.code(first[3]!)).toBe("RATE_LIMITED");
+      expect(first[3]!.errors![0]!.message).toMatch(/new guests from your network/);
+      expect(await userRows()).toBe(before + 3);
+      // The refused guest can still read; a known user's next board doesn't count as a new user.
+      expect((await guests[3]!.ok<{ me: { id: string } }>("{ me { id } }")).me.id).toBeTruthy();
+      expect((await createBoard(guests[0]!)).data?.createBoard.id).toBeTruthy();
+      const third = await createBoard(guests[0]!);
+      expect(guests[0]!.code(third)).toBe("RATE_LIMITED");
+      expect(third.errors![0]!.message).toMatch(/boards an hour/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("behind a trusted proxy, counts each client's forwarded address, not the proxy's", async () => {
+    const server = await budgeted(1);
+    try {
+      const from = (address: string) =>
+        fetch(`${server.url}/graphql`, {
+          method: "POST",
+          // The client may claim anything on the left; the trusted proxy appends what it saw.
+          headers: { "content-type": "application/json", "x-forwarded-for": `9.9.9.9, ${address}` },
+          body: JSON.stringify({ query: `mutation { createBoard(name: "b") { id } }` }),
+        }).then((r) => r.json() as Promise<{ errors?: { extensions: { code: string } }[] }>);
+      const a = await Promise.all([1, 2, 3, 4].map(() => from("203.0.113.1")));
+      const b = await from("203.0.113.2");
+      expect(a.map((r) => r.errors?.[0]?.extensions.code ?? "ok")).toEqual(["ok", "ok", "ok", "RATE_LIMITED"]);
+      expect(b.errors).toBeUndefined();
+    } finally {
+      await server.close();
+    }
   });
 });

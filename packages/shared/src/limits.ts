@@ -31,6 +31,13 @@ export const LIMITS = {
   queryMaxTokens: 2000,
   /** Generations one user may start per minute. */
   generationsPerMinute: 20,
+  /**
+   * Users created per client address per hour: a guest's row is written on their first write (a board, a
+   * joined link, a name), so without this a script dropping its cookie adds a user (and a board) per call.
+   */
+  newUsersPerAddressPerHour: 120,
+  /** Boards one user may create per hour. */
+  boardsPerUserPerHour: 60,
 } as const;
 
 export type Limits = typeof LIMITS;

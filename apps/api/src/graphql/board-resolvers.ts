@@ -4,7 +4,7 @@ import { candidateImagePath, LIMITS, TesseraError } from "@tessera/shared";
 import { z } from "zod";
 import { newId } from "../auth/index.ts";
 import type { Role } from "../db/index.ts";
-import { type Context, requireRole } from "./context.ts";
+import { type Context, ensureCaller, requireRole } from "./context.ts";
 import { parseArg } from "./validate.ts";
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
@@ -55,17 +55,20 @@ export const boardQueries = {
 export const boardMutations = {
   setDisplayName: async (_: unknown, args: { name: string }, ctx: Context) => {
     const name = parseArg(displayName, args.name);
-    // A guest's first write may be their name: the row is created with it (INSERT … ON CONFLICT DO UPDATE).
-    const u = await ctx.prisma.user.upsert({
-      where: { id: ctx.session.userId },
-      create: { id: ctx.session.userId, displayName: name },
-      update: { displayName: name },
-    });
+    // A guest's first write may be their name.
+    await ensureCaller(ctx);
+    const u = await ctx.prisma.user.update({ where: { id: ctx.session.userId }, data: { displayName: name } });
     return { id: u.id, displayName: u.displayName };
   },
   createBoard: async (_: unknown, args: { name: string }, ctx: Context) => {
     const name = parseArg(boardName, args.name);
-    await ctx.auth.ensureUser(ctx.session);
+    await ensureCaller(ctx);
+    if (!(await ctx.writeLimits.boards.take(ctx.session.userId))) {
+      throw new TesseraError(
+        "RATE_LIMITED",
+        `You can create ${LIMITS.boardsPerUserPerHour} boards an hour. Try again later, or reuse a board.`,
+      );
+    }
     const b = await ctx.prisma.board.create({
       data: { id: newId(), name, members: { create: { userId: ctx.session.userId, role: "OWNER" } } },
     });
@@ -114,7 +117,7 @@ export const boardMutations = {
     const rank = { VIEWER: 0, EDITOR: 1, OWNER: 2 } as const;
     let role: Role = link.role;
     if (existing && rank[existing] >= rank[link.role]) role = existing;
-    if (!existing) await ctx.auth.ensureUser(ctx.session);
+    if (!existing) await ensureCaller(ctx);
     await ctx.prisma.boardMember.upsert({
       where: { boardId_userId: { boardId: link.boardId, userId: ctx.session.userId } },
       create: { boardId: link.boardId, userId: ctx.session.userId, role },

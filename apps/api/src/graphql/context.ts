@@ -4,7 +4,17 @@ import type { Auth, BoardRole, Session } from "../auth/index.ts";
 import type { PrismaClient } from "../db/index.ts";
 import type { BoardActivityBus } from "../generation/board-activity.ts";
 import type { GenerationEngine } from "../generation/engine.ts";
-import type { GenerationService } from "../generation/service.ts";
+import type { GenerationService, StartLimiter } from "../generation/service.ts";
+
+/**
+ * Budgets for writes that would otherwise add rows without bound: new users per client address (a
+ * script that drops its cookie is a new guest each time) and boards per user. In memory, or in Redis when
+ * scaled out, like the generation start limit.
+ */
+export interface WriteLimits {
+  newUsers: StartLimiter;
+  boards: StartLimiter;
+}
 
 export interface Services {
   prisma: PrismaClient;
@@ -13,12 +23,15 @@ export interface Services {
   /** Null when no model bundle could be loaded: generation mutations fail with RUNNER_UNAVAILABLE. */
   engine: GenerationEngine | null;
   generations: GenerationService | null;
+  writeLimits: WriteLimits;
   /** Server-side edit of a board's Yjs document (from collab), e.g. appending a generation to a card. */
   withDocument?: (boardId: string, fn: (doc: import("yjs").Doc) => void) => Promise<void>;
 }
 
 export interface Context extends Services {
   session: Session;
+  /** Where the request came from (`http/client-address.ts`): the key of per-address limits. */
+  clientAddress: string;
 }
 
 const RANK: Record<BoardRole, number> = { VIEWER: 0, EDITOR: 1, OWNER: 2 };
@@ -33,6 +46,18 @@ export function checkRole(role: BoardRole | null | undefined, min: BoardRole): B
   if (!role) throw new TesseraError("NOT_FOUND");
   if (RANK[role] < RANK[min]) throw new TesseraError("FORBIDDEN");
   return role;
+}
+
+/**
+ * Writes the caller's user row before a first write refers to it. A new row counts against the caller's
+ * address (racing first writes of one guest may each count: harmless at this budget).
+ */
+export async function ensureCaller(ctx: Context): Promise<void> {
+  if (ctx.session.persisted) return;
+  if (!(await ctx.writeLimits.newUsers.take(ctx.clientAddress))) {
+    throw new TesseraError("RATE_LIMITED", "Too many new guests from your network in the last hour. Try again later.");
+  }
+  await ctx.auth.ensureUser(ctx.session);
 }
 
 export function requireGenerations(ctx: Context): GenerationService {

@@ -30,9 +30,11 @@ const PENDING = Symbol("pending session");
  */
 class HttpContext {
   [PENDING]: Pending;
-  constructor(services: Services, pending: Pending) {
+  readonly clientAddress: string;
+  constructor(services: Services, pending: Pending, clientAddress: string) {
     Object.assign(this, services);
     this[PENDING] = pending;
+    this.clientAddress = clientAddress;
   }
   get session(): Session {
     const { session } = this[PENDING];
@@ -41,9 +43,14 @@ class HttpContext {
   }
 }
 
-export function httpContext(services: Services, headers: IncomingHttpHeaders, secure: boolean): Context {
+export function httpContext(
+  services: Services,
+  headers: IncomingHttpHeaders,
+  secure: boolean,
+  clientAddress: string,
+): Context {
   // Services' fields are copied in by the constructor.
-  return new HttpContext(services, { headers, secure }) as unknown as Context;
+  return new HttpContext(services, { headers, secure }, clientAddress) as unknown as Context;
 }
 
 function httpError(status: number, cause: unknown, headers = new HeaderMap()): GraphQLError {

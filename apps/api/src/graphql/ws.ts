@@ -11,6 +11,7 @@ import type { Logger } from "pino";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { Session } from "../auth/index.ts";
 import { isDatabaseUnavailable, WS_TRY_AGAIN_LATER } from "../db/unavailable.ts";
+import { clientAddress } from "../http/client-address.ts";
 import type { Metrics } from "../http/metrics.ts";
 import type { Context, Services } from "./context.ts";
 import { toFormattedError } from "./errors.ts";
@@ -27,6 +28,8 @@ export function createGraphqlWs(opts: {
   validationRules: ValidationRule[];
   metrics: Metrics;
   logger: Logger;
+  /** TRUST_PROXY_HOPS: how the client's address is read (`http/client-address.ts`). */
+  trustProxyHops: number;
 }) {
   const wss = new WebSocketServer({
     noServer: true,
@@ -71,7 +74,12 @@ export function createGraphqlWs(opts: {
         if (sessions.has(ctx.extra)) opts.metrics.wsConnections.dec();
       },
       context: (ctx, id): Context => {
-        const context = { ...opts.services, session: sessions.get(ctx.extra)! };
+        const req = (ctx.extra as { request: IncomingMessage }).request;
+        const context = {
+          ...opts.services,
+          session: sessions.get(ctx.extra)!,
+          clientAddress: clientAddress(req, opts.trustProxyHops),
+        };
         // Shared subscription results skip graphql-ws's per-message path and go to this socket directly.
         registerFrameTarget(context, { socket: socketOf(ctx.extra), id });
         return context;

@@ -68,6 +68,9 @@ export async function createScaleOut(opts: {
   return {
     keys,
     redis,
+    /** A sliding-window limit shared by every API node, under its own key space. */
+    rateLimiter: (name: string, max: number, windowMs: number) =>
+      new RedisRateLimiter(redis, (key) => keys.rate(`${name}:${key}`), max, windowMs),
     activity,
     engine,
     queue,
