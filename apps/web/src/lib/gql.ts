@@ -33,10 +33,8 @@ export async function gql<T>(query: string, variables: Record<string, unknown> =
   try {
     body = (await res.json()) as GqlResponse<T>;
   } catch {
-    throw new GqlError(
-      `The server answered ${res.status} without data.`,
-      res.status === 429 ? "RATE_LIMITED" : "SERVER",
-    );
+    if (res.status === 429) throw new GqlError("Too many requests. Wait a moment and try again.", "RATE_LIMITED");
+    throw new GqlError(`The server answered ${res.status} without data.`, "SERVER");
   }
   const first = body.errors?.[0];
   if (first) throw new GqlError(first.message, first.extensions?.code ?? "SERVER");
@@ -49,7 +47,8 @@ export function friendlyError(err: unknown): string {
   const code = err instanceof GqlError ? err.code : "";
   switch (code) {
     case "RATE_LIMITED":
-      return "You're generating quickly — please wait a moment and try again.";
+      // The API says which limit it was (generations, new guests, boards) in a sentence meant for people.
+      return err instanceof Error && err.message ? err.message : "Too many requests. Wait a moment and try again.";
     case "NETWORK":
     case "SERVER":
     case "INTERNAL_SERVER_ERROR":
