@@ -1,5 +1,10 @@
+/** At most so many hits per key in any window: generation starts per user, new users per address, … */
+export interface Limiter {
+  take(key: string): boolean | Promise<boolean>;
+}
+
 /** A per-key sliding-window limiter, in memory (scaled out, `scale/rate-limit.ts` keeps the same rule in Redis). */
-export class RateLimiter {
+export class RateLimiter implements Limiter {
   private readonly hits = new Map<string, number[]>();
   private nextSweep = 0;
   constructor(

@@ -12,7 +12,7 @@ import type { PrismaClient } from "../db/index.ts";
 import type { BoardActivityBus } from "./board-activity.ts";
 import type { GenerationEngine } from "./engine.ts";
 import { EventLog, type Sequenced } from "./event-log.ts";
-import { RateLimiter } from "./rate-limit.ts";
+import { type Limiter, RateLimiter } from "./rate-limit.ts";
 import { finishGeneration, recordAndPublish, type TerminalStatus } from "./record-event.ts";
 import { type GqlGenerationEvent, pngDataUrl } from "./to-gql-event.ts";
 
@@ -30,11 +30,6 @@ export interface StartInput {
 export interface GenerationMetrics {
   onEvent?(type: string): void;
   onFinished?(status: string, totalMs: number): void;
-}
-
-/** Per-user start limit; in memory by default, in Redis when the API is scaled out. */
-export interface StartLimiter {
-  take(key: string): boolean | Promise<boolean>;
 }
 
 export type GenerationRow = Awaited<ReturnType<PrismaClient["generation"]["create"]>>;
@@ -56,7 +51,7 @@ export class GenerationService {
     protected readonly logger: Logger,
     protected readonly maxInFlight = 32,
     protected readonly metrics: GenerationMetrics = {},
-    protected readonly limiter: StartLimiter = new RateLimiter(LIMITS.generationsPerMinute, 60_000),
+    protected readonly limiter: Limiter = new RateLimiter(LIMITS.generationsPerMinute, 60_000),
   ) {}
 
   inFlight(): number {

@@ -4,7 +4,8 @@ import type { Auth, BoardRole, Session } from "../auth/index.ts";
 import type { PrismaClient } from "../db/index.ts";
 import type { BoardActivityBus } from "../generation/board-activity.ts";
 import type { GenerationEngine } from "../generation/engine.ts";
-import type { GenerationService, StartLimiter } from "../generation/service.ts";
+import type { Limiter } from "../generation/rate-limit.ts";
+import type { GenerationService } from "../generation/service.ts";
 
 /**
  * Budgets for writes that would otherwise add rows without bound: new users per client address (a
@@ -12,8 +13,8 @@ import type { GenerationService, StartLimiter } from "../generation/service.ts";
  * scaled out, like the generation start limit.
  */
 export interface WriteLimits {
-  newUsers: StartLimiter;
-  boards: StartLimiter;
+  newUsers: Limiter;
+  boards: Limiter;
 }
 
 export interface Services {

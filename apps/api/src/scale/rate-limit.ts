@@ -1,13 +1,13 @@
 /**
- * The per-user start limit shared by every API node: a sliding window in a Redis sorted set, one Lua
- * script (atomic, one round trip), Redis's own clock so nodes with skewed clocks agree. It is the same
- * rule as the embedded in-memory limiter (at most `max` starts in any `windowMs`); a fixed-window
- * counter (INCR + EXPIRE, or rate-limiter-flexible's default) would let 2×max through across a window
- * boundary, and the set never holds more than `max` members per user.
+ * A limit shared by every API node (generation starts per user, new users per address, boards per user):
+ * a sliding window in a Redis sorted set, one Lua script (atomic, one round trip), Redis's own clock so
+ * nodes with skewed clocks agree. It is the same rule as the embedded in-memory limiter (at most `max`
+ * hits in any `windowMs`); a fixed-window counter (INCR + EXPIRE, or rate-limiter-flexible's default)
+ * would let 2×max through across a window boundary, and the set never holds more than `max` members per key.
  */
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
-import type { StartLimiter } from "../generation/service.ts";
+import type { Limiter } from "../generation/rate-limit.ts";
 
 const TAKE = `
 local t = redis.call('TIME')
@@ -19,7 +19,7 @@ redis.call('ZADD', KEYS[1], now, ARGV[3])
 redis.call('PEXPIRE', KEYS[1], window)
 return 1`;
 
-export class RedisRateLimiter implements StartLimiter {
+export class RedisRateLimiter implements Limiter {
   constructor(
     private readonly redis: Redis,
     private readonly keyOf: (key: string) => string,

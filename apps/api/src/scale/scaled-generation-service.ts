@@ -13,12 +13,12 @@ import type { PrismaClient } from "../db/index.ts";
 import type { BoardActivityBus } from "../generation/board-activity.ts";
 import type { GenerationEngine } from "../generation/engine.ts";
 import { EventLog, type Sequenced } from "../generation/event-log.ts";
+import type { Limiter } from "../generation/rate-limit.ts";
 import {
   type EngineRequest,
   type GenerationMetrics,
   type GenerationRow,
   GenerationService,
-  type StartLimiter,
 } from "../generation/service.ts";
 import type { GqlGenerationEvent } from "../generation/to-gql-event.ts";
 import { tailStream } from "./generation-stream.ts";
@@ -32,7 +32,7 @@ export interface ScaleDeps {
   redis: Redis;
   keys: RedisKeys;
   queue: Queue<GenerationJobData>;
-  limiter: StartLimiter;
+  limiter: Limiter;
   maxQueued: number;
   /** XREAD BLOCK per round; the tail checks the database between quiet rounds. */
   tailBlockMs?: number;
