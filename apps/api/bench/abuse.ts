@@ -77,11 +77,9 @@ const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 type Phase = "quiet" | "abused" | "idleAbuser";
 const PHASES: Phase[] = ["quiet", "abused", "idleAbuser"];
-const merged = {
-  quiet: new Map<string, number[]>(),
-  abused: new Map<string, number[]>(),
-  idleAbuser: new Map<string, number[]>(),
-};
+/** One record per phase. */
+const byPhase = <T>(make: () => T): Record<Phase, T> => ({ quiet: make(), abused: make(), idleAbuser: make() });
+const merged = byPhase(() => new Map<string, number[]>());
 type AbuseEntry = { ms: number[]; answers: Record<string, number> };
 let normalFailures = 0;
 const clientCpu = { normal: [] as number[], abuse: [] as number[], idleAbuse: [] as number[] };
@@ -98,12 +96,7 @@ const collect = (into: Map<string, number[]>, r: LoadReport) => {
  * Normal requests timed inside the server, from the request's arrival to its response's end (Node's
  * http diagnostics channels): what the server adds, without the clients' own scheduling on shared cores.
  */
-const serverSide = {
-  quiet: [] as number[],
-  abused: [] as number[],
-  idleAbuser: [] as number[],
-  phase: null as Phase | null,
-};
+const serverSide = { ...byPhase((): number[] => []), phase: null as Phase | null };
 const arrived = new WeakMap<ServerResponse, number>();
 subscribe("http.server.request.start", (m) => {
   const { request, response } = m as { request: IncomingMessage; response: ServerResponse };
@@ -116,9 +109,9 @@ subscribe("http.server.response.finish", (m) => {
 });
 
 /** The server's event-loop delay during a phase (what every request waits on top of its own work). */
-const loopDelay = { quiet: [] as string[], abused: [] as string[], idleAbuser: [] as string[] };
+const loopDelay = byPhase((): string[] => []);
 /** The server process's CPU time per phase (ms, all its threads: event loop, GC, libuv, the idle model). */
-const serverCpu = { quiet: [] as number[], abused: [] as number[], idleAbuser: [] as number[] };
+const serverCpu = byPhase((): number[] => []);
 async function measured<T>(phase: Phase, run: () => Promise<T>): Promise<T> {
   const h = monitorEventLoopDelay({ resolution: 5 });
   h.enable();

@@ -142,6 +142,8 @@ const db = process.env.DATABASE_URL
   ? { url: process.env.DATABASE_URL, drop: async () => {} }
   : await scratchDatabase("tessera_bench").catch(() => null);
 const emitted = new Map<string, number>();
+/** ms from the earliest of the runner events `keys` names being emitted to `at` (NaN if one is unknown). */
+const sinceEmitted = (keys: string[], at: number) => at - Math.min(...keys.map((k) => emitted.get(k) ?? Number.NaN));
 const waited: number[] = [];
 let gate = Promise.resolve();
 let openGate = () => {};
@@ -194,7 +196,7 @@ subscribe(FRAME_SENT_CHANNEL, (m) => {
   const e = (m as { data: { generationEvents?: KeyedEvent } }).data.generationEvents;
   if (!e) return;
   const list = written.get(e.kind) ?? [];
-  list.push(at - Math.min(...keysOf(e).map((k) => emitted.get(k) ?? Number.NaN)));
+  list.push(sinceEmitted(keysOf(e), at));
   written.set(e.kind, list);
 });
 
@@ -246,7 +248,7 @@ for (let run = 0; run <= GENERATIONS; run++) {
   const mine: number[] = [];
   if (run === 0) {
     for (const receipts of report.receipts) {
-      for (const r of receipts) mine.push(r.at - Math.min(...r.keys.map((k) => emitted.get(k) ?? Number.NaN)));
+      for (const r of receipts) mine.push(sinceEmitted(r.keys, r.at));
     }
     mine.sort((a, b) => a - b);
     cold = `p50 ${pct(mine, 50).toFixed(1)} / p99 ${pct(mine, 99).toFixed(1)} / max ${mine.at(-1)!.toFixed(1)}`;
@@ -261,7 +263,7 @@ for (let run = 0; run <= GENERATIONS; run++) {
     const covered = new Set(receipts.flatMap((r) => r.keys));
     missing += [...emitted.keys()].filter((k) => !covered.has(k)).length;
     for (const r of receipts) {
-      const ms = r.at - Math.min(...r.keys.map((k) => emitted.get(k) ?? Number.NaN));
+      const ms = sinceEmitted(r.keys, r.at);
       mine.push(ms);
       const kind = byKind.get(r.kind) ?? [];
       kind.push(ms);

@@ -24,7 +24,7 @@ import { httpContext, sessionPlugin } from "./graphql/http-session.ts";
 import { buildSchema } from "./graphql/schema.ts";
 import { createGraphqlWs } from "./graphql/ws.ts";
 import { clientAddress } from "./http/client-address.ts";
-import { handleGraphqlHttp, readGraphqlBody } from "./http/graphql-http.ts";
+import { handleGraphqlHttp } from "./http/graphql-http.ts";
 import { matchImagePath, serveImage } from "./http/images.ts";
 import { createMetrics } from "./http/metrics.ts";
 import { HttpError } from "./http/read-body.ts";
@@ -111,6 +111,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     authorize: (headers, boardId) => auth.authorize(headers, boardId),
     ...scale?.collab,
   });
+  /** An hourly budget: shared through Redis when scaled out, else in this process. */
+  const hourly = (name: string, max: number) => scale?.rateLimiter(name, max, HOUR_MS) ?? new RateLimiter(max, HOUR_MS);
   const services: Services = {
     prisma: db.prisma,
     auth,
@@ -119,14 +121,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     generations,
     withDocument: (boardId, fn) => collab.withDocument(boardId, fn),
     writeLimits: {
-      newUsers:
-        opts.writeLimits?.newUsers ??
-        scale?.rateLimiter("new-users", LIMITS.newUsersPerAddressPerHour, HOUR_MS) ??
-        new RateLimiter(LIMITS.newUsersPerAddressPerHour, HOUR_MS),
-      boards:
-        opts.writeLimits?.boards ??
-        scale?.rateLimiter("boards", LIMITS.boardsPerUserPerHour, HOUR_MS) ??
-        new RateLimiter(LIMITS.boardsPerUserPerHour, HOUR_MS),
+      newUsers: opts.writeLimits?.newUsers ?? hourly("new-users", LIMITS.newUsersPerAddressPerHour),
+      boards: opts.writeLimits?.boards ?? hourly("boards", LIMITS.boardsPerUserPerHour),
     },
   };
   const schema = buildSchema();
@@ -195,11 +191,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     if (path === "/graphql") {
       // The session is looked up after Apollo validates the request (http-session.ts): a refused request
       // costs no database work.
-      const body = await readGraphqlBody(req);
-      const secure = url.protocol === "https:";
       const address = clientAddress(req, config.TRUST_PROXY_HOPS);
-      await handleGraphqlHttp(apollo, req, res, url, body, async () =>
-        httpContext(services, req.headers, secure, address),
+      await handleGraphqlHttp(apollo, req, res, url, async () =>
+        httpContext(services, req.headers, url.protocol === "https:", address),
       );
       return "graphql";
     }

@@ -2,15 +2,9 @@
  * Guests cost no database row until their first write: anonymous reads and page loads, however many,
  * leave the User table as it was; the first board, join or name creates exactly one row, even when raced.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import pg from "pg";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../src/config.ts";
 import { RateLimiter } from "../src/generation/rate-limit.ts";
-import { startApiServer } from "../src/server.ts";
 import { Client, startTestApi } from "./api-harness.ts";
 import { scratchDatabase } from "./db-helpers.ts";
 
@@ -121,21 +115,14 @@ describe("guest identities", () => {
 
 describe("write budgets", () => {
   /** A server with small budgets, optionally behind `hops` trusted proxies. */
-  async function budgeted(hops: number) {
-    const config = loadConfig({
-      PORT: "0",
-      LOG_LEVEL: "silent",
-      DATABASE_URL: db.url,
-      TESSERA_DATA_DIR: mkdtempSync(join(tmpdir(), "tessera-budget-")),
-      TRUST_PROXY_HOPS: String(hops),
-    });
-    return startApiServer({
-      config,
-      logger: pino({ level: "silent" }),
-      engine: null,
-      writeLimits: { newUsers: new RateLimiter(3, 3_600_000), boards: new RateLimiter(2, 3_600_000) },
-    });
-  }
+  const budgeted = (hops: number) =>
+    startTestApi(
+      { databaseUrl: db.url, vars: { TRUST_PROXY_HOPS: String(hops) } },
+      {
+        engine: null,
+        writeLimits: { newUsers: new RateLimiter(3, 3_600_000), boards: new RateLimiter(2, 3_600_000) },
+      },
+    );
   const createBoard = (c: Client) =>
     c.gql<{ createBoard: { id: string } }>(`mutation { createBoard(name: "b") { id } }`);
 

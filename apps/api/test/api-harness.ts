@@ -12,7 +12,11 @@ import { loadConfig } from "../src/config.ts";
 import { type ApiServer, type ApiServerOptions, startApiServer } from "../src/server.ts";
 
 export async function startTestApi(
-  env: { databaseUrl?: string; dataDir?: string },
+  env: {
+    databaseUrl?: string;
+    dataDir?: string /** More environment, e.g. TRUST_PROXY_HOPS. */;
+    vars?: Record<string, string>;
+  },
   extra: Partial<ApiServerOptions> = {},
 ): Promise<ApiServer & { dataDir: string }> {
   const dataDir = env.dataDir ?? mkdtempSync(join(tmpdir(), "tessera-api-"));
@@ -22,6 +26,7 @@ export async function startTestApi(
     LOG_LEVEL: "silent",
     ...(env.databaseUrl ? { DATABASE_URL: env.databaseUrl } : {}),
     ...(process.env.TESSERA_MODEL_DIR ? { TESSERA_MODEL_DIR: process.env.TESSERA_MODEL_DIR } : {}),
+    ...env.vars,
   });
   const api = await startApiServer({ config, logger: pino({ level: "silent" }), shutdownGraceMs: 15_000, ...extra });
   return { ...api, dataDir };

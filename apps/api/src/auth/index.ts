@@ -23,7 +23,7 @@ export type BoardRole = "OWNER" | "EDITOR" | "VIEWER";
 export interface Session {
   userId: string;
   displayName: string;
-  /** The user row exists (known when the session was read): `ensureUser` then has nothing to write. */
+  /** The user row exists (known when the session was read): a first write has nothing to insert. */
   persisted?: boolean;
 }
 
@@ -99,7 +99,6 @@ export function createAuth(prisma: PrismaClient, secret: string): Auth {
       return verifySession(secret, raw) ? null : "clear";
     },
     async ensureUser(session) {
-      if (session.persisted) return;
       // ON CONFLICT DO NOTHING: two first writes at once both succeed, and a chosen name is never reset.
       await prisma.user.createMany({
         data: [{ id: session.userId, displayName: session.displayName }],

@@ -10,7 +10,7 @@
 
 import type { IncomingHttpHeaders } from "node:http";
 import { type ApolloServerPlugin, HeaderMap } from "@apollo/server";
-import { isTesseraError, TesseraError } from "@tessera/shared";
+import { isTesseraError } from "@tessera/shared";
 import { GraphQLError } from "graphql";
 import { type Auth, clearSessionCookieHeader, type Session, sessionCookieHeader } from "../auth/index.ts";
 import { isDatabaseUnavailable } from "../db/unavailable.ts";
@@ -67,7 +67,6 @@ export function sessionPlugin(auth: Auth): ApolloServerPlugin<Context> {
         async didResolveOperation({ contextValue, response }) {
           if (!(contextValue instanceof HttpContext)) return;
           const state = contextValue[PENDING];
-          if (state.session) return;
           try {
             const { session, setCookie } = await auth.sessionOrGuest(state.headers);
             state.session = session;
@@ -77,7 +76,7 @@ export function sessionPlugin(auth: Auth): ApolloServerPlugin<Context> {
             if (isTesseraError(err) && err.code === "UNAUTHENTICATED")
               throw httpError(401, err, new HeaderMap([["set-cookie", clearSessionCookieHeader()]]));
             if (isDatabaseUnavailable(err)) throw httpError(503, err);
-            throw err instanceof TesseraError ? httpError(400, err) : err;
+            throw err;
           }
         },
       };

@@ -35,7 +35,7 @@ export function createGraphqlWs(opts: {
     noServer: true,
     maxPayload: LIMITS.wsFrameMaxBytes,
   });
-  const sessions = new WeakMap<object, Session>();
+  const callers = new WeakMap<object, { session: Session; clientAddress: string }>();
   const rules = [...specifiedRules, ...opts.validationRules];
   const validateDocument = cachingValidator((doc) => validate(opts.schema, doc, rules));
   const disposer = useServer<Record<string, unknown>, { session?: Session }>(
@@ -66,20 +66,15 @@ export function createGraphqlWs(opts: {
           socket.close(4401, "Unauthenticated");
           return false;
         }
-        sessions.set(ctx.extra, session);
+        callers.set(ctx.extra, { session, clientAddress: clientAddress(req, opts.trustProxyHops) });
         opts.metrics.wsConnections.inc();
         return true;
       },
       onDisconnect: (ctx) => {
-        if (sessions.has(ctx.extra)) opts.metrics.wsConnections.dec();
+        if (callers.has(ctx.extra)) opts.metrics.wsConnections.dec();
       },
       context: (ctx, id): Context => {
-        const req = (ctx.extra as { request: IncomingMessage }).request;
-        const context = {
-          ...opts.services,
-          session: sessions.get(ctx.extra)!,
-          clientAddress: clientAddress(req, opts.trustProxyHops),
-        };
+        const context = { ...opts.services, ...callers.get(ctx.extra)! };
         // Shared subscription results skip graphql-ws's per-message path and go to this socket directly.
         registerFrameTarget(context, { socket: socketOf(ctx.extra), id });
         return context;

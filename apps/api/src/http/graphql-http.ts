@@ -5,11 +5,8 @@ import { LIMITS } from "@tessera/shared";
 import type { Context } from "../graphql/context.ts";
 import { HttpError, readBody } from "./read-body.ts";
 
-/**
- * The request's body, read (up to the limit) and parsed as JSON when it says so: before the caller looks
- * the session up, so a body too large or not JSON costs no database work (and creates no guest).
- */
-export async function readGraphqlBody(req: IncomingMessage): Promise<unknown> {
+/** The request's body, read (up to the limit) and parsed as JSON when it says so. */
+async function readGraphqlBody(req: IncomingMessage): Promise<unknown> {
   if (req.method !== "POST") return undefined;
   const raw = await readBody(req, LIMITS.httpBodyMaxBytes);
   const type = req.headers["content-type"] ?? "";
@@ -26,9 +23,9 @@ export async function handleGraphqlHttp(
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
-  body: unknown,
   context: () => Promise<Context>,
 ): Promise<void> {
+  const body = await readGraphqlBody(req);
   const headers = new HeaderMap();
   for (const [k, v] of Object.entries(req.headers)) {
     if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(", ") : v);
