@@ -27,7 +27,7 @@ import { clientAddress } from "./http/client-address.ts";
 import { handleGraphqlHttp } from "./http/graphql-http.ts";
 import { matchImagePath, serveImage } from "./http/images.ts";
 import { createMetrics } from "./http/metrics.ts";
-import { HttpError } from "./http/read-body.ts";
+import { closeAfterAnswer, HttpError } from "./http/read-body.ts";
 import { createScaleOut, type ScaleOut } from "./scale/index.ts";
 
 export type Fallback = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -233,8 +233,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
             : unavailable
               ? ERROR_CODES.DATABASE_UNAVAILABLE
               : "Something went wrong on our side.";
-        const close = err instanceof HttpError && err.closeConnection;
-        res.writeHead(status, { "content-type": "application/json", ...(close ? { connection: "close" } : {}) });
+        if (err instanceof HttpError && err.bodyUnread) res.once("finish", () => closeAfterAnswer(req.socket));
+        res.writeHead(status, { "content-type": "application/json" });
         res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
       });
   });

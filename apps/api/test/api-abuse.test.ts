@@ -223,7 +223,31 @@ describe("GraphQL over HTTP abuse (item 6)", () => {
     post.socket.destroy();
     expect(closed).toBe(true);
     expect(post.answer()).toMatch(/^HTTP\/1\.1 413/);
-    expect(post.answer().toLowerCase()).toContain("connection: close");
+    expect(await normalQueryMs()).toBeLessThan(1_000);
+  });
+
+  it("leaves a refused 10 MB upload unread: the client is held back, gets its 413, then the connection ends", async () => {
+    const post = await rawPost(`content-length: ${10 * MB}`);
+    const ended = once(post.socket, "end"); // the server's half-close after its answer
+    // Sends as fast as the kernel takes it; a server that stops reading closes its receive window.
+    let accepted = 0;
+    const chunk = Buffer.alloc(256 * 1024, "x");
+    const deadline = performance.now() + 3_000;
+    while (accepted < 10 * MB && !post.socket.destroyed && performance.now() < deadline) {
+      const written = new Promise<boolean>((r) => post.socket.write(chunk, (err) => r(!err)));
+      const ok = await Promise.race([written, new Promise<boolean>((r) => setTimeout(r, 300, false))]);
+      if (!ok) break; // not taken within 300 ms: the window is shut
+      accepted += chunk.length;
+    }
+    expect(await post.within(ended)).toBe(true);
+    expect(post.answer()).toMatch(/^HTTP\/1\.1 413/);
+    expect(post.answer()).toContain("BAD_USER_INPUT");
+    // Socket buffers on both ends hold a few MB at most; draining would have taken all 10.
+    expect(accepted).toBeLessThan(6 * MB);
+    // Then destroyed (our unsent bytes make that an EPIPE here, which `once` would reject on).
+    const closed = await post.within(new Promise((r) => post.socket.once("close", r)));
+    post.socket.destroy();
+    expect(closed).toBe(true);
     expect(await normalQueryMs()).toBeLessThan(1_000);
   });
 });
