@@ -1,10 +1,16 @@
 /**
- * `npm run bench:api`: 200 graphql-ws subscribers on each of 5 generations in turn (real runner, real PostgreSQL):
+ * `npm run bench:api`: 200 graphql-ws subscribers on each of 20 generations in turn (real runner, real PostgreSQL):
  * latency from the runner yielding an event to each subscriber receiving it (p50/p99, per event kind),
  * castVote throughput, and memory per subscriber. The subscribers live in a child process, as browsers
  * would: the server's fan-out is measured, not 200 clients parsing in the server's own event loop.
  * Uses DATABASE_URL when set, else a scratch database on the local PostgreSQL (127.0.0.1:5432), else the
  * embedded default. Prints figures; asserts nothing.
+ *
+ * Why 20 generations: the p99 is taken over every delivery, and nearly all of the slowest deliveries come
+ * from the burst at a generation's end (finished candidates, ranking, end: 600 of its 4,600 deliveries).
+ * Over 5 generations, one slow end burst is 2.6 % of the sample and decides the p99 alone: the figure swung
+ * 26–58 ms from run to run at the same code. Over 20 it estimates the same quantity steadily, and each
+ * generation's own p99 is printed too, with how many exceed the 50 ms target.
  */
 import { fork } from "node:child_process";
 import { subscribe } from "node:diagnostics_channel";
@@ -12,7 +18,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { getPriority } from "node:os";
 import { performance } from "node:perf_hooks";
 import { eventEmittedAt } from "@tessera/gpu-runner";
-import type { RunnerEvent } from "@tessera/shared";
+import { LIMITS, type RunnerEvent } from "@tessera/shared";
 import { createInProcessEngine, type GenerationEngine } from "../src/generation/engine.ts";
 import { FRAME_SENT_CHANNEL } from "../src/graphql/shared-frames.ts";
 import { Client, startTestApi } from "../test/api-harness.ts";
@@ -21,7 +27,7 @@ import { type KeyedEvent, keysOf, runnerEventKey } from "./event-keys.ts";
 import type { SwarmReport } from "./subscriber-swarm.ts";
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 200);
-const GENERATIONS = Number(process.env.BENCH_GENERATIONS ?? 5);
+const GENERATIONS = Number(process.env.BENCH_GENERATIONS ?? 20);
 const VOTE_SECONDS = Number(process.env.BENCH_VOTE_SECONDS ?? 5);
 const now = () => performance.timeOrigin + performance.now();
 
@@ -159,6 +165,21 @@ const owner = new Client(api.url);
 const boardId = (await owner.ok<{ createBoard: { id: string } }>(`mutation { createBoard(name: "bench") { id } }`))
   .createBoard.id;
 
+const link = await owner.ok<{ createShareLink: { token: string } }>(
+  `mutation($b: ID!) { createShareLink(boardId: $b, role: EDITOR) { token } }`,
+  { b: boardId },
+);
+/**
+ * The team members who press Generate, in turn: each person may start LIMITS.generationsPerMinute, and a
+ * long run (BENCH_GENERATIONS) starts more than that in a minute.
+ */
+const starters = [owner];
+while (starters.length * (LIMITS.generationsPerMinute - 2) < GENERATIONS + 2) {
+  const member = new Client(api.url);
+  await member.ok(`mutation($t: String!) { joinBoard(token: $t) { role } }`, { t: link.createShareLink.token });
+  starters.push(member);
+}
+
 global.gc?.();
 const heapBefore = process.memoryUsage().heapUsed;
 const swarm = fork(new URL("./subscriber-swarm.ts", import.meta.url), [api.url, owner.cookie!, String(SUBSCRIBERS)], {
@@ -203,6 +224,7 @@ subscribe(FRAME_SENT_CHANNEL, (m) => {
 const latencies: number[] = [];
 const byKind = new Map<string, number[]>();
 const perGeneration: string[] = [];
+const perGenerationP99: number[] = [];
 const loopDelays: string[] = [];
 const cpuPerGeneration: Record<string, number>[] = [];
 let received = 0;
@@ -216,7 +238,7 @@ for (let run = 0; run <= GENERATIONS; run++) {
   gate = new Promise<void>((r) => {
     openGate = r;
   });
-  const gen = await owner.ok<{ startGeneration: { id: string } }>(
+  const gen = await starters[run % starters.length]!.ok<{ startGeneration: { id: string } }>(
     `mutation($b: ID!, $s: Int!) { startGeneration(boardId: $b, cardId: "card", prompt: "a red circle on a blue square", n: 4, params: { seed: $s }) { id } }`,
     { b: boardId, s: run + 1 },
   );
@@ -272,6 +294,7 @@ for (let run = 0; run <= GENERATIONS; run++) {
   }
   mine.sort((a, b) => a - b);
   perGeneration.push(`p50 ${pct(mine, 50).toFixed(1)} / p99 ${pct(mine, 99).toFixed(1)}`);
+  perGenerationP99.push(pct(mine, 99));
   for (const ms of mine) latencies.push(ms);
 }
 swarm.send({ type: "exit" });
@@ -284,6 +307,12 @@ console.log(
   `event→receipt latency ms: p50 ${pct(latencies, 50).toFixed(2)}  p99 ${pct(latencies, 99).toFixed(2)}  max ${latencies.at(-1)!.toFixed(2)}`,
 );
 console.log(`  per generation ms: ${perGeneration.join(", ")}`);
+{
+  const sorted = [...perGenerationP99].sort((a, b) => a - b);
+  console.log(
+    `  each generation's own p99 ms: median ${pct(sorted, 50).toFixed(1)}, worst ${sorted.at(-1)!.toFixed(1)}; over 50 ms in ${sorted.filter((ms) => ms > 50).length} of ${sorted.length}`,
+  );
+}
 if (ticksAtStart && ticksAtEnd) {
   const stolen = (ticksAtEnd.steal - ticksAtStart.steal) / (ticksAtEnd.total - ticksAtStart.total);
   // A VM's host can take CPU time away (steal); latencies measured while it does are not the code's.
@@ -334,10 +363,6 @@ const g = await owner.ok<{ generation: { candidates: { id: string }[]; timings: 
 );
 const candidates = g.generation.candidates.map((c) => c.id);
 const voters = Array.from({ length: 20 }, () => new Client(api.url));
-const link = await owner.ok<{ createShareLink: { token: string } }>(
-  `mutation($b: ID!) { createShareLink(boardId: $b, role: EDITOR) { token } }`,
-  { b: boardId },
-);
 await Promise.all(
   voters.map((v) => v.ok(`mutation($t: String!) { joinBoard(token: $t) { role } }`, { t: link.createShareLink.token })),
 );
@@ -348,10 +373,12 @@ const until = performance.now() + VOTE_SECONDS * 1000;
 gate = Promise.resolve();
 const underLoad = (async () => {
   await new Promise((r) => setTimeout(r, 500)); // the votes are in full flow
-  const started = await owner.ok<{ startGeneration: { id: string } }>(
-    `mutation($b: ID!) { startGeneration(boardId: $b, cardId: "card", prompt: "a red circle on a blue square", n: 4, params: { seed: 99 }) { id } }`,
-    { b: boardId },
-  );
+  const started = await starters
+    .at(-1)!
+    .ok<{ startGeneration: { id: string } }>(
+      `mutation($b: ID!) { startGeneration(boardId: $b, cardId: "card", prompt: "a red circle on a blue square", n: 4, params: { seed: 99 }) { id } }`,
+      { b: boardId },
+    );
   const gid = started.startGeneration.id;
   await owner.collect(`subscription($id: ID!) { generationEvents(generationId: $id) { seq } }`, { id: gid });
   const done = await owner.ok<{ generation: { timings: { totalMs: number } | null; status: string } }>(
