@@ -31,6 +31,21 @@ test("two users share a board: typing merges, generation streams live, votes syn
   await expect(prompt(b.page)).toHaveValue("big a red circle on blue");
   await screenshot(a.page, "01-merged-text");
 
+  // B records what its tiles show while the generation streams: each tile's token count, and whether a
+  // token mosaic (tokens painted in their codes' colours ahead of the previews) had painted cells.
+  await b.page.evaluate(() => {
+    const seen = { tokens: [] as number[], painted: false };
+    (window as unknown as { tilesSeen: typeof seen }).tilesSeen = seen;
+    new MutationObserver(() => {
+      for (const li of document.querySelectorAll<HTMLElement>("li.tile:not(.done)")) {
+        seen.tokens.push(Number(li.dataset.tokens));
+        const mosaic = li.querySelector<HTMLCanvasElement>("canvas.token-mosaic");
+        const px = mosaic?.getContext("2d")?.getImageData(0, 0, mosaic.width, mosaic.height).data;
+        if (px?.some((v, i) => i % 4 === 3 && v === 255)) seen.painted = true;
+      }
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-tokens"] });
+  });
+
   // A generates; both pages show partially rendered tiles before the generation finishes.
   await a.page.getByRole("button", { name: "Generate", exact: true }).click();
   await a.page.getByLabel("Candidates").fill("4");
@@ -56,6 +71,13 @@ test("two users share a board: typing merges, generation streams live, votes syn
     await expect(page.locator(".rank", { hasText: "#1" })).toBeVisible({ timeout: 30_000 });
   }
   await screenshot(a.page, "03-ranked");
+  // B's tiles grew token row by token row: counts between two previews (every 4 rows of 16 tokens), and
+  // painted mosaic cells.
+  const seen = await b.page.evaluate(
+    () => (window as unknown as { tilesSeen: { tokens: number[]; painted: boolean } }).tilesSeen,
+  );
+  expect(seen.tokens.some((n) => n > 0 && n % 64 !== 0)).toBe(true);
+  expect(seen.painted).toBe(true);
 
   // B votes; A sees the count change and the team pick.
   const firstTile = b.page.locator("li.tile").first();

@@ -87,6 +87,17 @@ function checkStream(events: Ev["generationEvents"][], n: number, cells: number)
   }
 }
 
+describe("model", () => {
+  it("gives each image code a colour for clients to paint tokens with", async () => {
+    const { model } = await viewer.ok<{ model: { codebookSize: number; palette: number[] } }>(
+      "{ model { codebookSize palette } }",
+    );
+    expect(model.palette).toHaveLength(model.codebookSize);
+    for (const c of model.palette) expect(Number.isInteger(c) && c >= 0 && c <= 0xffffff).toBe(true);
+    expect(new Set(model.palette).size).toBeGreaterThan(1);
+  });
+});
+
 describe("generations", () => {
   it("streams to a live and a late subscriber identically, then persists everything", async () => {
     const model = await owner.ok<{ model: { gridRows: number; gridCols: number; name: string } }>(

@@ -68,8 +68,12 @@ beforeAll(async () => {
   for (const c of [ownerA, ownerB]) {
     await waitFor(async () => !(await c.gql("{ model { gridRows } }")).errors, 20_000, "model announced by a runner");
   }
-  const m = await ownerB.ok<{ model: { gridRows: number; gridCols: number } }>("{ model { gridRows gridCols } }");
+  const m = await ownerB.ok<{ model: { gridRows: number; gridCols: number; codebookSize: number; palette: number[] } }>(
+    "{ model { gridRows gridCols codebookSize palette } }",
+  );
   cells = m.model.gridRows * m.model.gridCols;
+  // The palette comes with the runner's announcement: API nodes have no decoder of their own.
+  expect(m.model.palette).toHaveLength(m.model.codebookSize);
 }, 150_000);
 
 afterAll(async () => {

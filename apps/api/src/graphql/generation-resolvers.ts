@@ -207,6 +207,14 @@ export const generationFields = {
   },
 };
 
+export const modelFields = {
+  // Only when asked for: the runner computes it on the first request.
+  palette: (_: unknown, __: unknown, ctx: Context) => {
+    if (!ctx.engine) throw new TesseraError("RUNNER_UNAVAILABLE");
+    return ctx.engine.palette();
+  },
+};
+
 export const candidateFields = {
   imageUrl: (c: CandRow) => candidateImagePath(c.id),
   votes: (c: CandRow, _: unknown, ctx: Context) => c.votes ?? loadersOf(ctx).votes.load(c.id),

@@ -8,6 +8,7 @@ import {
   generationFields,
   generationMutations,
   generationQueries,
+  modelFields,
   subscriptions,
 } from "./generation-resolvers.ts";
 
@@ -33,6 +34,7 @@ export function buildSchema() {
       Board: boardFields,
       Generation: generationFields,
       Candidate: candidateFields,
+      ModelInfo: modelFields,
     },
   });
 }

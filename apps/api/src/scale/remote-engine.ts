@@ -14,10 +14,10 @@ export interface RemoteEngine extends GenerationEngine {
 }
 
 export async function createRemoteEngine(redis: Redis, modelKey: string, refreshMs = 5000): Promise<RemoteEngine> {
-  let info: EngineModelInfo | null = null;
+  let info: AnnouncedModel | null = null;
   const refresh = async () => {
     const raw = await redis.get(modelKey).catch(() => null);
-    if (raw) info = JSON.parse(raw) as EngineModelInfo;
+    if (raw) info = JSON.parse(raw) as AnnouncedModel;
     return info !== null;
   };
   await refresh();
@@ -28,7 +28,12 @@ export async function createRemoteEngine(redis: Redis, modelKey: string, refresh
     refresh,
     model() {
       if (!info) throw noRunner();
-      return info;
+      const { palette: _, ...model } = info;
+      return model;
+    },
+    async palette() {
+      if (!info) throw noRunner();
+      return info.palette;
     },
     generate() {
       throw new Error("a remote engine does not generate: jobs go through the queue");
@@ -43,7 +48,10 @@ export async function createRemoteEngine(redis: Redis, modelKey: string, refresh
   };
 }
 
-/** What a runner announces: the runner library's model info, as the API exposes it. */
-export async function announceModel(redis: Redis, modelKey: string, model: EngineModelInfo): Promise<void> {
-  await redis.set(modelKey, JSON.stringify(model));
+/** What a runner announces: the runner library's model info, as the API exposes it, with the palette. */
+type AnnouncedModel = EngineModelInfo & { palette: number[] };
+
+export async function announceModel(redis: Redis, modelKey: string, engine: GenerationEngine): Promise<void> {
+  const announced: AnnouncedModel = { ...engine.model(), palette: await engine.palette() };
+  await redis.set(modelKey, JSON.stringify(announced));
 }

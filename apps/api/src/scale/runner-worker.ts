@@ -61,7 +61,7 @@ export async function startRunnerWorker(o: RunnerWorkerOptions): Promise<RunnerW
   const retention = o.streamRetentionMs ?? 60_000;
   const running = new Map<string, AbortController>();
 
-  await announceModel(o.redis, o.keys.model, o.engine.model());
+  await announceModel(o.redis, o.keys.model, o.engine);
 
   // Cancellation reaches every runner; the one holding the job aborts it.
   const sub = o.redis.duplicate();

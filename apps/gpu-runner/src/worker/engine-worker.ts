@@ -5,6 +5,7 @@ import { BundleError } from "../bundle/bundle-error.ts";
 import { type Bundle, loadBundle } from "../bundle/load-bundle.ts";
 import { Scheduler } from "../engine/scheduler.ts";
 import { decodeGrids, encodePng, toRgb8 } from "../render/images.ts";
+import { codePalette } from "../render/palette.ts";
 import { EventBatcher } from "./event-batcher.ts";
 import type { FromWorker, ToWorker, WorkerInit } from "./protocol.ts";
 import { idleThreadPolicy, lowerThreadPriority } from "./thread-priority.ts";
@@ -78,6 +79,13 @@ async function main(): Promise<void> {
           });
         } catch (e) {
           post({ type: "rendered", requestId: msg.requestId, error: (e as Error).message });
+        }
+        break;
+      case "palette":
+        try {
+          post({ type: "palette", palette: await codePalette(bundle.vqDecoder, bundle.manifest) });
+        } catch (e) {
+          post({ type: "palette", error: (e as Error).message });
         }
         break;
       case "close":

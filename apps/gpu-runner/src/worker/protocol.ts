@@ -19,6 +19,8 @@ export type ToWorker =
   | { type: "submit"; spec: JobSpec }
   | { type: "cancel"; id: string }
   | { type: "render"; requestId: number; tokens: number[] }
+  /** Each code's colour (`render/palette.ts`): computed on the first request only, as it takes ~0.5 s. */
+  | { type: "palette" }
   | { type: "close" };
 
 export interface SerializedError {
@@ -34,5 +36,6 @@ export type FromWorker =
   /** Events the engine emitted in one synchronous stretch, in order (`event-batcher.ts`). */
   | { type: "events"; events: EmittedEvent[] }
   | { type: "rendered"; requestId: number; png?: Uint8Array; error?: string }
+  | { type: "palette"; palette?: number[]; error?: string }
   | { type: "stats"; stats: SchedulerStats }
   | { type: "closed" };

@@ -1,17 +1,20 @@
-import { useLayoutEffect, useRef, useState } from "react";
+import { useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { GenState, Tile } from "../lib/generationState.ts";
 import { friendlyError, gql } from "../lib/gql.ts";
 import { byRank, teamPick } from "../lib/pick.ts";
 import { M_UNVOTE, M_VOTE } from "../lib/queries.ts";
 import { useBoard } from "./boardContext.ts";
 import { CandidateModal } from "./CandidateModal.tsx";
+import { TokenMosaic } from "./TokenMosaic.tsx";
 
 /**
- * The candidate tiles: they fill row by row from preview frames, then reorder by CLIP rank with a FLIP
- * animation; each shows its votes, and the team's pick is marked.
+ * The candidate tiles: they fill token row by token row (each token in its code's colour, as TOKENS
+ * arrive), sharpen at each decoded preview frame, then reorder by CLIP rank with a FLIP animation; each
+ * shows its votes, and the team's pick is marked.
  */
 export function CandidateGrid({ gen }: { gen: GenState }) {
-  const { canEdit, toast } = useBoard();
+  const { canEdit, toast, palette } = useBoard();
+  const grid = useMemo(() => ({ rows: gen.gridRows, cols: gen.gridCols }), [gen.gridRows, gen.gridCols]);
   const [votes, setVotes] = useState<Record<string, { votes: number; mine: boolean }>>({});
   const [openTile, setOpenTile] = useState<number | null>(null);
   const gridRef = useRef<HTMLOListElement>(null);
@@ -74,6 +77,7 @@ export function CandidateGrid({ gen }: { gen: GenState }) {
             className={`tile${t.finished ? " done" : ""}${pick && Number(pick.id) === t.index ? " pick" : ""}`}
             aria-label={`Candidate ${t.index + 1}${t.rank ? `, rank ${t.rank}` : ""}`}
             data-rows={t.rowsDone}
+            data-tokens={t.tokens.length}
           >
             <button
               type="button"
@@ -83,6 +87,9 @@ export function CandidateGrid({ gen }: { gen: GenState }) {
               disabled={!t.image}
             >
               {t.image ? <img src={t.image} alt="" draggable={false} /> : <span className="tile-empty" />}
+              {!t.finished && palette && t.tokenRows > t.rowsDone && (
+                <TokenMosaic tokens={t.tokens} fromRow={t.rowsDone} grid={grid} palette={palette} />
+              )}
             </button>
             {pick && Number(pick.id) === t.index && <span className="pick-badge">★ Team pick</span>}
             {!t.finished && (

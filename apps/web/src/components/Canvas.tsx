@@ -22,8 +22,9 @@ import {
   screenToBoard,
   zoomAt,
 } from "../lib/camera.ts";
+import { gql } from "../lib/gql.ts";
 import { subscribe } from "../lib/live.ts";
-import { S_BOARD } from "../lib/queries.ts";
+import { Q_PALETTE, S_BOARD } from "../lib/queries.ts";
 import { BoardContext, type BoardCtx, type BoardInfo } from "./boardContext.ts";
 import { CardView } from "./CardView.tsx";
 import { HelpOverlay } from "./HelpOverlay.tsx";
@@ -49,6 +50,17 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
   const [toastMsg, setToast] = useState<string | null>(null);
   const voteListeners = useRef(new Set<(id: string, votes: number) => void>());
   const canEdit = info.role !== "VIEWER";
+  const [palette, setPalette] = useState<readonly number[] | null>(null);
+  useEffect(() => {
+    let cancelled = false;
+    // Without it tiles still fill, from the decoded previews: a failure here costs only the token mosaic.
+    gql<{ model: { palette: number[] } }>(Q_PALETTE)
+      .then((d) => !cancelled && setPalette(d.model.palette))
+      .catch(() => {});
+    return () => {
+      cancelled = true;
+    };
+  }, []);
 
   const applyCamera = useCallback((next: Camera) => {
     cam.current = next;
@@ -115,6 +127,7 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
       sync,
       canEdit,
       vocabulary: new Set(info.model.vocabulary.map((w) => w.toLowerCase())),
+      palette,
       zoom: () => cam.current.zoom,
       onVotes: (fn) => {
         voteListeners.current.add(fn);
@@ -122,7 +135,7 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
       },
       toast: setToast,
     }),
-    [info, sync, canEdit],
+    [info, sync, canEdit, palette],
   );
 
   const viewportCenter = () => {

@@ -29,7 +29,7 @@ export function useGeneration(id: string | null): {
       .then((d) => {
         if (cancelled) return;
         if (!d.generation) return setError("This generation is gone.");
-        setGenState(fromSnapshot(d.generation, info.model.gridRows));
+        setGenState(fromSnapshot(d.generation, { rows: info.model.gridRows, cols: info.model.gridCols }));
         const done = ["FINISHED", "FAILED", "CANCELLED"].includes(d.generation.status);
         if (done && d.generation.candidates.every((c) => c.imageUrl)) return;
         stop = subscribe<{ generationEvents: GQL.GenerationEvent }>(
@@ -44,7 +44,7 @@ export function useGeneration(id: string | null): {
       cancelled = true;
       stop?.();
     };
-  }, [id, info.model.gridRows]);
+  }, [id, info.model.gridRows, info.model.gridCols]);
 
   useEffect(
     () =>

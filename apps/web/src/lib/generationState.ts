@@ -11,7 +11,12 @@ export interface Tile {
   index: number;
   candidateId: string | null;
   image: string | null;
+  /** Grid rows the current `image` (a preview) shows generated. */
   rowsDone: number;
+  /** The image codes received so far, in raster order (TOKENS), painted ahead of the previews. */
+  tokens: number[];
+  /** Whole grid rows among `tokens`. */
+  tokenRows: number;
   finished: boolean;
   score: number | null;
   rank: number | null;
@@ -26,6 +31,7 @@ export interface GenState {
   status: GQL.GenerationStatus;
   n: number;
   gridRows: number;
+  gridCols: number;
   unknownWords: string[];
   tiles: Tile[];
   lastSeq: number;
@@ -39,6 +45,8 @@ function emptyTile(index: number): Tile {
     candidateId: null,
     image: null,
     rowsDone: 0,
+    tokens: [],
+    tokenRows: 0,
     finished: false,
     score: null,
     rank: null,
@@ -52,7 +60,8 @@ type SnapshotGen = Pick<GQL.Generation, "id" | "cardId" | "prompt" | "n" | "stat
   candidates: Pick<GQL.Candidate, "id" | "index" | "imageUrl" | "clipScore" | "rank" | "votes" | "votedByMe">[];
 };
 
-export function fromSnapshot(g: SnapshotGen, gridRows: number): GenState {
+export function fromSnapshot(g: SnapshotGen, grid: { rows: number; cols: number }): GenState {
+  const gridRows = grid.rows;
   const tiles = Array.from({ length: g.n }, (_, i) => emptyTile(i));
   for (const c of g.candidates) {
     const t = tiles[c.index];
@@ -75,6 +84,7 @@ export function fromSnapshot(g: SnapshotGen, gridRows: number): GenState {
     status: g.status,
     n: g.n,
     gridRows,
+    gridCols: grid.cols,
     unknownWords: g.unknownWords,
     tiles,
     lastSeq: -1,
@@ -101,8 +111,18 @@ export function applyEvent(s: GenState, e: GQL.GenerationEvent): GenState {
         unknownWords: e.unknownWords ?? s.unknownWords,
         tiles: e.kind === "RESTARTED" ? s.tiles.map((t) => ({ ...emptyTile(t.index), votes: t.votes })) : s.tiles,
       };
-    case "TOKENS":
-      return next;
+    case "TOKENS": {
+      let tiles = s.tiles;
+      for (const r of e.rows ?? []) {
+        const t = tiles[r.candidate];
+        // Rows come in order (a remix's kept rows as one run); one that doesn't continue the tile (not
+        // expected) is left out rather than painted in the wrong place.
+        if (!t || t.finished || r.start !== t.tokens.length) continue;
+        const tokens = t.tokens.concat(r.tokens).slice(0, s.gridRows * s.gridCols);
+        tiles = patchTile({ ...s, tiles }, r.candidate, { tokens, tokenRows: Math.floor(tokens.length / s.gridCols) });
+      }
+      return { ...next, tiles };
+    }
     case "PREVIEW": {
       let tiles = s.tiles;
       for (const p of e.previews ?? []) {
@@ -145,7 +165,7 @@ export function applyEvent(s: GenState, e: GQL.GenerationEvent): GenState {
 /** Progress 0..1 of a tile and of the whole generation, and an ETA from the elapsed rate. */
 export function progress(s: GenState, now: number): { fraction: number; etaMs: number | null } {
   const total = s.n * s.gridRows;
-  const done = s.tiles.reduce((acc, t) => acc + Math.min(t.rowsDone, s.gridRows), 0);
+  const done = s.tiles.reduce((acc, t) => acc + Math.min(Math.max(t.rowsDone, t.tokenRows), s.gridRows), 0);
   const fraction = total > 0 ? done / total : 0;
   if (fraction <= 0 || fraction >= 1) return { fraction, etaMs: fraction >= 1 ? 0 : null };
   const elapsed = now - s.startedAt;

@@ -9,6 +9,8 @@ export const Q_BOARD = `query Board($id: ID!) {
   model { name gridRows gridCols imageSize vocabulary defaults { n temperature topK topP guidanceScale } }
   limits { promptMaxChars candidatesMax generationsPerMinute }
 }`;
+/** Apart from Q_BOARD: the runner computes it on the first request after a start, and the board needn't wait. */
+export const Q_PALETTE = `query Palette { model { palette } }`;
 export const Q_GENERATION = `query Gen($id: ID!) { generation(id: $id) { ${GENERATION_FIELDS} } }`;
 export const Q_CARD_HISTORY = `query History($boardId: ID!, $cardId: ID!) { generations(boardId: $boardId, cardId: $cardId, limit: 20) { ${GENERATION_FIELDS} } }`;
 
@@ -28,7 +30,7 @@ export const M_VOTE = `mutation Vote($candidateId: ID!) { castVote(candidateId: 
 export const M_UNVOTE = `mutation Unvote($candidateId: ID!) { clearVote(candidateId: $candidateId) { ${CANDIDATE_FIELDS} } }`;
 
 export const S_GENERATION = `subscription GenEvents($id: ID!) { generationEvents(generationId: $id) {
-  generationId seq kind rowsDone previews { candidate image } finished { candidate candidateId image } ranking { candidate score rank } unknownWords n errorCode message
+  generationId seq kind rows { candidate start tokens } rowsDone previews { candidate image } finished { candidate candidateId image } ranking { candidate score rank } unknownWords n errorCode message
 } }`;
 export const S_BOARD = `subscription Activity($boardId: ID!) { boardActivity(boardId: $boardId) {
   boardId kind generationId cardId candidateId votes status

@@ -225,6 +225,12 @@ export type ModelInfo = {
   imageSize: Scalars['Int']['output'];
   maxPromptTokens: Scalars['Int']['output'];
   name: Scalars['String']['output'];
+  /**
+   * Each image code's colour as 0xRRGGBB (codebookSize entries): the mean of what the VQ decoder paints
+   * for a grid of that code alone. Clients paint each token with it as TOKENS arrive, before a decoded
+   * preview exists. Computed by the runner on first request (about half a second), then kept.
+   */
+  palette: Array<Scalars['Int']['output']>;
   version: Scalars['String']['output'];
   /** Words the prompt editor may suggest; anything else becomes [UNK]. */
   vocabulary: Array<Scalars['String']['output']>;
@@ -688,6 +694,7 @@ export type ModelInfoResolvers<ContextType = unknown, ParentType extends Resolve
   imageSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   maxPromptTokens?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  palette?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
   version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   vocabulary?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
