@@ -3,16 +3,20 @@ import { join } from "node:path";
 import { chromium } from "@playwright/test";
 import { CHROMIUM, REPO_ROOT, stackEnv } from "../stack.ts";
 import { firstLoadSizes } from "./bundle.ts";
+import { firstPaints } from "./first-paint.ts";
 import { panFrameTimes, percentile, seedCards } from "./pan.ts";
 
 /**
  * npm run bench:web — prints the board page's first-load JS (gzip) from a fresh `next build`, then starts
- * the real stack, puts 200 cards on a board and prints the p95 frame time of a pan in Chromium.
- * Flags: --no-build (reuse apps/web/.next), --size-only (skip the pan).
+ * the real stack, puts 200 cards on a board and prints the p95 frame time of a pan in Chromium, then, on
+ * a fresh board, how soon a watcher sees a generation: the first token painted against the first decoded
+ * preview, and how many pictures a tile goes through before its final image.
+ * Flags: --no-build (reuse apps/web/.next), --size-only (skip the pan and the generations).
  */
 const args = new Set(process.argv.slice(2));
 const WEB = join(REPO_ROOT, "apps", "web");
 const CARDS = 200;
+const PAINT_RUNS = 5;
 
 function kB(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} kB`;
@@ -71,6 +75,22 @@ async function main(): Promise<void> {
         `pan with ${CARDS} cards (${view === "fit" ? "all on screen" : "zoomed in"}): ${frames.length} frames, mean ${mean.toFixed(1)} ms, p50 ${percentile(frames, 50).toFixed(1)} ms, p95 ${percentile(frames, 95).toFixed(1)} ms (target ≤ 20 ms), max ${Math.max(...frames).toFixed(1)} ms`,
       );
     }
+    await page.goto("/");
+    await page.getByLabel("New board").fill("First paint");
+    await page.getByRole("button", { name: "Create board" }).click();
+    await page.waitForURL(/\/b\//);
+    const paints = await firstPaints(page, PAINT_RUNS);
+    const med = (k: "firstToken" | "firstPreview" | "finished" | "tileSteps") =>
+      percentile(
+        paints.map((p) => p[k] ?? Number.NaN),
+        50,
+      );
+    console.log(
+      `a generation of 4, seen by its watcher (median of ${PAINT_RUNS}, ms after pressing Generate): first token painted ${med("firstToken").toFixed(0)}, first decoded preview ${med("firstPreview").toFixed(0)}, all finished ${med("finished").toFixed(0)}; pictures a tile shows before its final image: ${med("tileSteps")} (token rows and previews; previews alone would be 3)`,
+    );
+    console.log(
+      `  per run (first token / first preview / finished, steps): ${paints.map((p) => `${p.firstToken?.toFixed(0)} / ${p.firstPreview?.toFixed(0)} / ${p.finished.toFixed(0)}, ${p.tileSteps}`).join("; ")}`,
+    );
   } finally {
     await browser.close();
     if (server.pid) process.kill(-server.pid, "SIGTERM");
