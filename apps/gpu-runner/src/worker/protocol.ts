@@ -19,7 +19,10 @@ export type ToWorker =
   | { type: "submit"; spec: JobSpec }
   | { type: "cancel"; id: string }
   | { type: "render"; requestId: number; tokens: number[] }
-  /** Each code's colour (`render/palette.ts`): computed on the first request only, as it takes ~0.5 s. */
+  /**
+   * Each code's colour (`render/palette.ts`): computed on the first request only (~0.5 s of decoding), in
+   * slices that give way to generations.
+   */
   | { type: "palette" }
   | { type: "close" };
 
