@@ -88,13 +88,14 @@ function checkStream(events: Ev["generationEvents"][], n: number, cells: number)
 }
 
 describe("model", () => {
-  it("gives each image code a colour for clients to paint tokens with", async () => {
-    const { model } = await viewer.ok<{ model: { codebookSize: number; palette: number[] } }>(
-      "{ model { codebookSize palette } }",
-    );
-    expect(model.palette).toHaveLength(model.codebookSize);
-    for (const c of model.palette) expect(Number.isInteger(c) && c >= 0 && c <= 0xffffff).toBe(true);
-    expect(new Set(model.palette).size).toBeGreaterThan(1);
+  it("shows clients what each image code looks like, to paint tokens with", async () => {
+    const { model } = await viewer.ok<{
+      model: { codebookSize: number; imageSize: number; gridRows: number; gridCols: number; tokenPatches: string };
+    }>("{ model { codebookSize imageSize gridRows gridCols tokenPatches } }");
+    const cell = (model.imageSize / model.gridRows) * (model.imageSize / model.gridCols);
+    const patches = Buffer.from(model.tokenPatches, "base64");
+    expect(patches.length).toBe(model.codebookSize * cell * 3);
+    expect(new Set(patches).size).toBeGreaterThan(1);
   });
 });
 

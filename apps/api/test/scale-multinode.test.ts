@@ -68,12 +68,13 @@ beforeAll(async () => {
   for (const c of [ownerA, ownerB]) {
     await waitFor(async () => !(await c.gql("{ model { gridRows } }")).errors, 20_000, "model announced by a runner");
   }
-  const m = await ownerB.ok<{ model: { gridRows: number; gridCols: number; codebookSize: number; palette: number[] } }>(
-    "{ model { gridRows gridCols codebookSize palette } }",
-  );
+  const m = await ownerB.ok<{
+    model: { gridRows: number; gridCols: number; imageSize: number; codebookSize: number; tokenPatches: string };
+  }>("{ model { gridRows gridCols imageSize codebookSize tokenPatches } }");
   cells = m.model.gridRows * m.model.gridCols;
-  // The palette comes with the runner's announcement: API nodes have no decoder of their own.
-  expect(m.model.palette).toHaveLength(m.model.codebookSize);
+  // The token patches come with the runner's announcement: API nodes have no decoder of their own.
+  const cell = (m.model.imageSize / m.model.gridRows) * (m.model.imageSize / m.model.gridCols);
+  expect(Buffer.from(m.model.tokenPatches, "base64").length).toBe(m.model.codebookSize * cell * 3);
 }, 150_000);
 
 afterAll(async () => {

@@ -54,8 +54,10 @@ export class Runner {
   private readonly streams = new Map<string, EventChannel<RunnerEvent>>();
   private readonly renders = new Map<number, { resolve: (png: Uint8Array) => void; reject: (e: Error) => void }>();
   private nextRenderId = 1;
-  private paletteRequest: { promise: Promise<number[]>; settle: (palette?: number[], error?: Error) => void } | null =
-    null;
+  private patchesRequest: {
+    promise: Promise<Uint8Array>;
+    settle: (patches?: Uint8Array, error?: Error) => void;
+  } | null = null;
   private lastStats: SchedulerStats = { queued: 0, activeJobs: 0, activeRows: 0, lastStepMs: 0 };
   private closing: Promise<void> | null = null;
   private exited = false;
@@ -200,24 +202,25 @@ export class Runner {
   }
 
   /**
-   * Each image code's colour, 0xRRGGBB (`render/palette.ts`), what a browser paints a token with before a
-   * decoded preview exists. Computed by the engine on the first call (~0.5 s for tessera-tiny), then kept.
+   * What each image code looks like as the VQ decoder paints it (`render/token-patches.ts`): per code, one
+   * grid cell of RGB pixels, what a browser paints a token with before a decoded preview exists. Computed
+   * by the engine on the first call (~0.5 s for tessera-tiny, giving way to generations), then kept.
    */
-  palette(): Promise<number[]> {
+  tokenPatches(): Promise<Uint8Array> {
     if (this.closing || this.exited) return Promise.reject(new TesseraError("RUNNER_UNAVAILABLE"));
-    if (!this.paletteRequest) {
-      let settle!: (palette?: number[], error?: Error) => void;
-      const promise = new Promise<number[]>((resolve, reject) => {
-        settle = (palette, error) => (palette ? resolve(palette) : reject(error));
+    if (!this.patchesRequest) {
+      let settle!: (patches?: Uint8Array, error?: Error) => void;
+      const promise = new Promise<Uint8Array>((resolve, reject) => {
+        settle = (patches, error) => (patches ? resolve(patches) : reject(error));
       });
-      this.paletteRequest = { promise, settle };
+      this.patchesRequest = { promise, settle };
       // A failure is not kept: the next call asks again.
       promise.catch(() => {
-        this.paletteRequest = null;
+        this.patchesRequest = null;
       });
-      this.send({ type: "palette" });
+      this.send({ type: "tokenPatches" });
     }
-    return this.paletteRequest.promise;
+    return this.patchesRequest.promise;
   }
 
   close(): Promise<void> {
@@ -249,8 +252,8 @@ export class Runner {
         else pending?.reject(new TesseraError("GENERATION_FAILED", msg.error));
         break;
       }
-      case "palette":
-        this.paletteRequest?.settle(msg.palette, new TesseraError("GENERATION_FAILED", msg.error));
+      case "tokenPatches":
+        this.patchesRequest?.settle(msg.patches, new TesseraError("GENERATION_FAILED", msg.error));
         break;
       case "stats":
         this.lastStats = msg.stats;
@@ -266,6 +269,6 @@ export class Runner {
     for (const channel of this.streams.values()) channel.push({ type: "failed", code: "RUNNER_UNAVAILABLE", message });
     for (const pending of this.renders.values()) pending.reject(new TesseraError("RUNNER_UNAVAILABLE", message));
     this.renders.clear();
-    this.paletteRequest?.settle(undefined, new TesseraError("RUNNER_UNAVAILABLE", message));
+    this.patchesRequest?.settle(undefined, new TesseraError("RUNNER_UNAVAILABLE", message));
   }
 }

@@ -24,8 +24,8 @@ export interface GenerationEngine {
   /** Events end with exactly one of finished / failed / cancelled. Aborting `signal` cancels. */
   generate(request: GenerationRequestInput, opts: { signal: AbortSignal }): AsyncIterable<RunnerEvent>;
   renderPng(tokens: number[]): Promise<Uint8Array>;
-  /** Each image code's colour, 0xRRGGBB (the runner's `palette()`): what clients paint tokens with. */
-  palette(): Promise<number[]>;
+  /** What each image code looks like, one grid cell of RGB per code (the runner's `tokenPatches()`). */
+  tokenPatches(): Promise<Uint8Array>;
   /** Generations accepted and not yet finished. */
   inFlight(): number;
   close(): Promise<void>;
@@ -64,7 +64,7 @@ export async function createInProcessEngine(opts: {
     model: () => runner.model() as EngineModelInfo,
     generate: (request, { signal }) => runner.generate(request, { signal }),
     renderPng: (tokens) => runner.renderPng(tokens),
-    palette: () => runner.palette(),
+    tokenPatches: () => runner.tokenPatches(),
     inFlight: () => runner.stats().inFlight,
     close: () => runner.close(),
   };

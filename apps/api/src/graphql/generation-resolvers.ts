@@ -208,10 +208,10 @@ export const generationFields = {
 };
 
 export const modelFields = {
-  // Only when asked for: the runner computes it on the first request.
-  palette: (_: unknown, __: unknown, ctx: Context) => {
+  // Only when asked for: the runner computes them on the first request.
+  tokenPatches: async (_: unknown, __: unknown, ctx: Context) => {
     if (!ctx.engine) throw new TesseraError("RUNNER_UNAVAILABLE");
-    return ctx.engine.palette();
+    return Buffer.from(await ctx.engine.tokenPatches()).toString("base64");
   },
 };
 

@@ -28,12 +28,12 @@ export async function createRemoteEngine(redis: Redis, modelKey: string, refresh
     refresh,
     model() {
       if (!info) throw noRunner();
-      const { palette: _, ...model } = info;
+      const { tokenPatches: _, ...model } = info;
       return model;
     },
-    async palette() {
+    async tokenPatches() {
       if (!info) throw noRunner();
-      return info.palette;
+      return Buffer.from(info.tokenPatches, "base64");
     },
     generate() {
       throw new Error("a remote engine does not generate: jobs go through the queue");
@@ -48,10 +48,11 @@ export async function createRemoteEngine(redis: Redis, modelKey: string, refresh
   };
 }
 
-/** What a runner announces: the runner library's model info, as the API exposes it, with the palette. */
-type AnnouncedModel = EngineModelInfo & { palette: number[] };
+/** What a runner announces: the runner library's model info, as the API exposes it, with the token patches. */
+type AnnouncedModel = EngineModelInfo & { tokenPatches: string /* base64 */ };
 
 export async function announceModel(redis: Redis, modelKey: string, engine: GenerationEngine): Promise<void> {
-  const announced: AnnouncedModel = { ...engine.model(), palette: await engine.palette() };
+  const tokenPatches = Buffer.from(await engine.tokenPatches()).toString("base64");
+  const announced: AnnouncedModel = { ...engine.model(), tokenPatches };
   await redis.set(modelKey, JSON.stringify(announced));
 }

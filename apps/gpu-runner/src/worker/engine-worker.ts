@@ -5,7 +5,7 @@ import { BundleError } from "../bundle/bundle-error.ts";
 import { type Bundle, loadBundle } from "../bundle/load-bundle.ts";
 import { Scheduler } from "../engine/scheduler.ts";
 import { decodeGrids, encodePng, toRgb8 } from "../render/images.ts";
-import { codePalette, nextTurn } from "../render/palette.ts";
+import { nextTurn, tokenPatches } from "../render/token-patches.ts";
 import { EventBatcher } from "./event-batcher.ts";
 import type { FromWorker, ToWorker, WorkerInit } from "./protocol.ts";
 import { idleThreadPolicy, lowerThreadPriority } from "./thread-priority.ts";
@@ -18,8 +18,8 @@ const port = parentPort!;
 const init = workerData as WorkerInit;
 const post = (message: FromWorker) => port.postMessage(message);
 const STATS_EVERY_MS = 100;
-/** While generations stream, the palette takes one ~10 ms slice per this long (under a tenth of the thread). */
-const PALETTE_SLICE_EVERY_MS = 100;
+/** While generations stream, token patches take one ~10 ms slice per this long (under a tenth of the thread). */
+const PATCHES_SLICE_EVERY_MS = 100;
 
 async function main(): Promise<void> {
   // Before the sessions exist, so ONNX Runtime's threads inherit the lower priority (the nice value stays
@@ -83,17 +83,17 @@ async function main(): Promise<void> {
           post({ type: "rendered", requestId: msg.requestId, error: (e as Error).message });
         }
         break;
-      case "palette":
+      case "tokenPatches":
         try {
-          // Generations first: the palette is a nicety for watchers, a generation is what they wait for.
+          // Generations first: the patches are a nicety for watchers, a generation is what they wait for.
           const between = async () => {
-            const until = performance.now() + PALETTE_SLICE_EVERY_MS;
+            const until = performance.now() + PATCHES_SLICE_EVERY_MS;
             await nextTurn();
             while (busy(scheduler) && performance.now() < until) await new Promise((r) => setTimeout(r, 10));
           };
-          post({ type: "palette", palette: await codePalette(bundle.vqDecoder, bundle.manifest, between) });
+          post({ type: "tokenPatches", patches: await tokenPatches(bundle.vqDecoder, bundle.manifest, between) });
         } catch (e) {
-          post({ type: "palette", error: (e as Error).message });
+          post({ type: "tokenPatches", error: (e as Error).message });
         }
         break;
       case "close":

@@ -20,10 +20,10 @@ export type ToWorker =
   | { type: "cancel"; id: string }
   | { type: "render"; requestId: number; tokens: number[] }
   /**
-   * Each code's colour (`render/palette.ts`): computed on the first request only (~0.5 s of decoding), in
-   * slices that give way to generations.
+   * What each code looks like (`render/token-patches.ts`): computed on the first request only (~0.5 s of
+   * decoding), in slices that give way to generations.
    */
-  | { type: "palette" }
+  | { type: "tokenPatches" }
   | { type: "close" };
 
 export interface SerializedError {
@@ -39,6 +39,6 @@ export type FromWorker =
   /** Events the engine emitted in one synchronous stretch, in order (`event-batcher.ts`). */
   | { type: "events"; events: EmittedEvent[] }
   | { type: "rendered"; requestId: number; png?: Uint8Array; error?: string }
-  | { type: "palette"; palette?: number[]; error?: string }
+  | { type: "tokenPatches"; patches?: Uint8Array; error?: string }
   | { type: "stats"; stats: SchedulerStats }
   | { type: "closed" };

@@ -8,12 +8,12 @@ import { CandidateModal } from "./CandidateModal.tsx";
 import { TokenMosaic } from "./TokenMosaic.tsx";
 
 /**
- * The candidate tiles: they fill token row by token row (each token in its code's colour, as TOKENS
- * arrive), sharpen at each decoded preview frame, then reorder by CLIP rank with a FLIP animation; each
+ * The candidate tiles: they fill token row by token row (each token painted with its code's patch, as
+ * TOKENS arrive), sharpen at each decoded preview frame, then reorder by CLIP rank with a FLIP animation; each
  * shows its votes, and the team's pick is marked.
  */
 export function CandidateGrid({ gen }: { gen: GenState }) {
-  const { canEdit, toast, palette } = useBoard();
+  const { canEdit, toast, tokenPatches, info } = useBoard();
   const grid = useMemo(() => ({ rows: gen.gridRows, cols: gen.gridCols }), [gen.gridRows, gen.gridCols]);
   const [votes, setVotes] = useState<Record<string, { votes: number; mine: boolean }>>({});
   const [openTile, setOpenTile] = useState<number | null>(null);
@@ -87,8 +87,14 @@ export function CandidateGrid({ gen }: { gen: GenState }) {
               disabled={!t.image}
             >
               {t.image ? <img src={t.image} alt="" draggable={false} /> : <span className="tile-empty" />}
-              {!t.finished && palette && t.tokenRows > t.rowsDone && (
-                <TokenMosaic tokens={t.tokens} fromRow={t.rowsDone} grid={grid} palette={palette} />
+              {!t.finished && tokenPatches && t.tokenRows > t.rowsDone && (
+                <TokenMosaic
+                  tokens={t.tokens}
+                  fromRow={t.rowsDone}
+                  grid={grid}
+                  patches={tokenPatches}
+                  imageSize={info.model.imageSize}
+                />
               )}
             </button>
             {pick && Number(pick.id) === t.index && <span className="pick-badge">★ Team pick</span>}

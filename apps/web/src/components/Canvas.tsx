@@ -24,7 +24,8 @@ import {
 } from "../lib/camera.ts";
 import { gql } from "../lib/gql.ts";
 import { subscribe } from "../lib/live.ts";
-import { Q_PALETTE, S_BOARD } from "../lib/queries.ts";
+import { Q_TOKEN_PATCHES, S_BOARD } from "../lib/queries.ts";
+import { decodePatches } from "../lib/tokenMosaic.ts";
 import { BoardContext, type BoardCtx, type BoardInfo } from "./boardContext.ts";
 import { CardView } from "./CardView.tsx";
 import { HelpOverlay } from "./HelpOverlay.tsx";
@@ -50,12 +51,12 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
   const [toastMsg, setToast] = useState<string | null>(null);
   const voteListeners = useRef(new Set<(id: string, votes: number) => void>());
   const canEdit = info.role !== "VIEWER";
-  const [palette, setPalette] = useState<readonly number[] | null>(null);
+  const [tokenPatches, setTokenPatches] = useState<Uint8Array | null>(null);
   useEffect(() => {
     let cancelled = false;
-    // Without it tiles still fill, from the decoded previews: a failure here costs only the token mosaic.
-    gql<{ model: { palette: number[] } }>(Q_PALETTE)
-      .then((d) => !cancelled && setPalette(d.model.palette))
+    // Without them tiles still fill, from the decoded previews: a failure here costs only the token mosaic.
+    gql<{ model: { tokenPatches: string } }>(Q_TOKEN_PATCHES)
+      .then((d) => !cancelled && setTokenPatches(decodePatches(d.model.tokenPatches)))
       .catch(() => {});
     return () => {
       cancelled = true;
@@ -127,7 +128,7 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
       sync,
       canEdit,
       vocabulary: new Set(info.model.vocabulary.map((w) => w.toLowerCase())),
-      palette,
+      tokenPatches,
       zoom: () => cam.current.zoom,
       onVotes: (fn) => {
         voteListeners.current.add(fn);
@@ -135,7 +136,7 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
       },
       toast: setToast,
     }),
-    [info, sync, canEdit, palette],
+    [info, sync, canEdit, tokenPatches],
   );
 
   const viewportCenter = () => {

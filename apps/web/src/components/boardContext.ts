@@ -24,10 +24,10 @@ export interface BoardCtx {
   canEdit: boolean;
   vocabulary: ReadonlySet<string>;
   /**
-   * Each image code's colour (0xRRGGBB), fetched after the board opens; null until then, or if the server
-   * can't give one — tiles then show only the decoded previews.
+   * What each image code looks like (the model's `tokenPatches`, decoded), fetched after the board opens;
+   * null until then, or if the server can't give them — tiles then show only the decoded previews.
    */
-  palette: readonly number[] | null;
+  tokenPatches: Uint8Array | null;
   /** Current zoom, read at drag time (the camera lives outside React state). */
   zoom(): number;
   /** Listeners for board-wide vote counts (boardActivity VOTES_CHANGED). */

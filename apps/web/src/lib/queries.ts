@@ -9,8 +9,8 @@ export const Q_BOARD = `query Board($id: ID!) {
   model { name gridRows gridCols imageSize vocabulary defaults { n temperature topK topP guidanceScale } }
   limits { promptMaxChars candidatesMax generationsPerMinute }
 }`;
-/** Apart from Q_BOARD: the runner computes it on the first request after a start, and the board needn't wait. */
-export const Q_PALETTE = `query Palette { model { palette } }`;
+/** Apart from Q_BOARD: the runner computes them on the first request after a start; the board needn't wait. */
+export const Q_TOKEN_PATCHES = `query TokenPatches { model { tokenPatches } }`;
 export const Q_GENERATION = `query Gen($id: ID!) { generation(id: $id) { ${GENERATION_FIELDS} } }`;
 export const Q_CARD_HISTORY = `query History($boardId: ID!, $cardId: ID!) { generations(boardId: $boardId, cardId: $cardId, limit: 20) { ${GENERATION_FIELDS} } }`;
 

@@ -226,11 +226,12 @@ export type ModelInfo = {
   maxPromptTokens: Scalars['Int']['output'];
   name: Scalars['String']['output'];
   /**
-   * Each image code's colour as 0xRRGGBB (codebookSize entries): the mean of what the VQ decoder paints
-   * for a grid of that code alone. Clients paint each token with it as TOKENS arrive, before a decoded
-   * preview exists. Computed by the runner on first request (about half a second), then kept.
+   * What each image code looks like, base64: for every code in turn, one grid cell of RGB pixels
+   * (imageSize / gridRows high, imageSize / gridCols wide, row by row) — the centre cell of what the VQ
+   * decoder paints for a grid of that code alone. Clients paint each token with it as TOKENS arrive, before a
+   * decoded preview exists. Computed by the runner on first request (about half a second), then kept.
    */
-  palette: Array<Scalars['Int']['output']>;
+  tokenPatches: Scalars['String']['output'];
   version: Scalars['String']['output'];
   /** Words the prompt editor may suggest; anything else becomes [UNK]. */
   vocabulary: Array<Scalars['String']['output']>;
@@ -694,7 +695,7 @@ export type ModelInfoResolvers<ContextType = unknown, ParentType extends Resolve
   imageSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   maxPromptTokens?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  palette?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
+  tokenPatches?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   vocabulary?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
