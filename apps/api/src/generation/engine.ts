@@ -6,6 +6,7 @@
  */
 import { availableParallelism } from "node:os";
 import type { GenerationRequestInput, RunnerEvent } from "@tessera/shared";
+import { base64Of } from "./to-gql-event.ts";
 
 export interface EngineModelInfo {
   name: string;
@@ -24,8 +25,11 @@ export interface GenerationEngine {
   /** Events end with exactly one of finished / failed / cancelled. Aborting `signal` cancels. */
   generate(request: GenerationRequestInput, opts: { signal: AbortSignal }): AsyncIterable<RunnerEvent>;
   renderPng(tokens: number[]): Promise<Uint8Array>;
-  /** What each image code looks like, one grid cell of RGB per code (the runner's `tokenPatches()`). */
-  tokenPatches(): Promise<Uint8Array>;
+  /**
+   * What each image code looks like, one grid cell of RGB per code (the runner's `tokenPatches()`), in
+   * base64 as the API serves it.
+   */
+  tokenPatches(): Promise<string>;
   /** Generations accepted and not yet finished. */
   inFlight(): number;
   close(): Promise<void>;
@@ -64,7 +68,8 @@ export async function createInProcessEngine(opts: {
     model: () => runner.model() as EngineModelInfo,
     generate: (request, { signal }) => runner.generate(request, { signal }),
     renderPng: (tokens) => runner.renderPng(tokens),
-    tokenPatches: () => runner.tokenPatches(),
+    // The runner keeps one array, so it is encoded once.
+    tokenPatches: async () => base64Of(await runner.tokenPatches()),
     inFlight: () => runner.stats().inFlight,
     close: () => runner.close(),
   };

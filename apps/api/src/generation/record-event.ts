@@ -9,7 +9,7 @@ import type { CandidateRanking, RunnerEvent } from "@tessera/shared";
 import { newId } from "../auth/index.ts";
 import { Prisma, type PrismaClient } from "../db/index.ts";
 import { Lookahead } from "./lookahead.ts";
-import { type GqlGenerationEvent, mergeStep, pngBase64, toGqlEvent } from "./to-gql-event.ts";
+import { base64Of, type GqlGenerationEvent, mergeStep, toGqlEvent } from "./to-gql-event.ts";
 
 export type TerminalStatus = "FINISHED" | "FAILED" | "CANCELLED";
 
@@ -56,7 +56,7 @@ export async function recordCandidates(
   const ids = batch.map(() => newId());
   const indexes = batch.map((e) => e.candidate);
   const grids = batch.map((e) => `{${e.tokens.join(",")}}`);
-  const pngs = batch.map((e) => pngBase64(e.png));
+  const pngs = batch.map((e) => base64Of(e.png));
   const rows = await prisma.$queryRaw<{ id: string; index: number }[]>`
     INSERT INTO "Candidate" ("id", "generationId", "index", "tokens", "png")
     SELECT r.id, ${generationId}, r.idx, r.grid::int[], decode(r.png, 'base64')

@@ -28,23 +28,24 @@ export interface GqlGenerationEvent {
   timings?: { queuedMs: number; firstRowMs: number; decodeMs: number; rankMs: number; totalMs: number; steps: number };
 }
 
-const base64Of = new WeakMap<Uint8Array, string>();
+const encoded = new WeakMap<Uint8Array, string>();
 
 /**
- * A PNG in base64, encoded once per PNG: a finished candidate's goes into both the database INSERT and the
- * event's data URL, on the path every watcher waits on.
+ * Bytes in base64, encoded once per array: a finished candidate's PNG goes into both the database INSERT
+ * and the event's data URL, on the path every watcher waits on; the model's token patches go to every
+ * board that opens.
  */
-export function pngBase64(png: Uint8Array): string {
-  let b64 = base64Of.get(png);
+export function base64Of(bytes: Uint8Array): string {
+  let b64 = encoded.get(bytes);
   if (b64 === undefined) {
-    b64 = Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString("base64");
-    base64Of.set(png, b64);
+    b64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+    encoded.set(bytes, b64);
   }
   return b64;
 }
 
 export function pngDataUrl(png: Uint8Array): string {
-  return `data:image/png;base64,${pngBase64(png)}`;
+  return `data:image/png;base64,${base64Of(png)}`;
 }
 
 export function toGqlEvent(e: RunnerEvent, candidateId?: string): GqlGenerationEvent {

@@ -209,9 +209,9 @@ export const generationFields = {
 
 export const modelFields = {
   // Only when asked for: the runner computes them on the first request.
-  tokenPatches: async (_: unknown, __: unknown, ctx: Context) => {
+  tokenPatches: (_: unknown, __: unknown, ctx: Context) => {
     if (!ctx.engine) throw new TesseraError("RUNNER_UNAVAILABLE");
-    return Buffer.from(await ctx.engine.tokenPatches()).toString("base64");
+    return ctx.engine.tokenPatches();
   },
 };
 

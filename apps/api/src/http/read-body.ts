@@ -23,7 +23,7 @@ export class HttpError extends Error {
 }
 
 /** How long a connection whose upload was refused stays open after its answer, for the client to read it. */
-export const UNREAD_BODY_LINGER_MS = 2_000;
+const UNREAD_BODY_LINGER_MS = 2_000;
 
 /**
  * Ends a connection whose request body was left unread, once its answer is written: a half-close at once

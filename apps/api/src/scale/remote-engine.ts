@@ -14,10 +14,15 @@ export interface RemoteEngine extends GenerationEngine {
 }
 
 export async function createRemoteEngine(redis: Redis, modelKey: string, refreshMs = 5000): Promise<RemoteEngine> {
-  let info: AnnouncedModel | null = null;
+  let info: EngineModelInfo | null = null;
+  let patches = "";
   const refresh = async () => {
     const raw = await redis.get(modelKey).catch(() => null);
-    if (raw) info = JSON.parse(raw) as AnnouncedModel;
+    if (raw) {
+      const { tokenPatches, ...model } = JSON.parse(raw) as AnnouncedModel;
+      info = model;
+      patches = tokenPatches;
+    }
     return info !== null;
   };
   await refresh();
@@ -28,12 +33,11 @@ export async function createRemoteEngine(redis: Redis, modelKey: string, refresh
     refresh,
     model() {
       if (!info) throw noRunner();
-      const { tokenPatches: _, ...model } = info;
-      return model;
+      return info;
     },
     async tokenPatches() {
       if (!info) throw noRunner();
-      return Buffer.from(info.tokenPatches, "base64");
+      return patches;
     },
     generate() {
       throw new Error("a remote engine does not generate: jobs go through the queue");
@@ -52,7 +56,6 @@ export async function createRemoteEngine(redis: Redis, modelKey: string, refresh
 type AnnouncedModel = EngineModelInfo & { tokenPatches: string /* base64 */ };
 
 export async function announceModel(redis: Redis, modelKey: string, engine: GenerationEngine): Promise<void> {
-  const tokenPatches = Buffer.from(await engine.tokenPatches()).toString("base64");
-  const announced: AnnouncedModel = { ...engine.model(), tokenPatches };
+  const announced: AnnouncedModel = { ...engine.model(), tokenPatches: await engine.tokenPatches() };
   await redis.set(modelKey, JSON.stringify(announced));
 }
