@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DEFAULT_BUNDLE_NAME } from "@tessera/shared";
 
 /**
  * How the browser tests and the web benchmark reach the app: the real stack (`npm start`: API, Hocuspocus,
@@ -38,7 +39,7 @@ export function stackEnv(): { port: number; baseURL: string; env: Record<string,
   // The committed model when present, else a smoke bundle, unless the caller chose one.
   const smoke = join(REPO_ROOT, ".tessera", "smoke-bundle");
   if (process.env.TESSERA_MODEL_DIR) env.TESSERA_MODEL_DIR = process.env.TESSERA_MODEL_DIR;
-  else if (!existsSync(join(REPO_ROOT, "models", "tessera-tiny", "manifest.json")) && existsSync(smoke))
+  else if (!existsSync(join(REPO_ROOT, "models", DEFAULT_BUNDLE_NAME, "manifest.json")) && existsSync(smoke))
     env.TESSERA_MODEL_DIR = smoke;
   return { port, baseURL: `http://127.0.0.1:${port}`, env };
 }

@@ -37,6 +37,21 @@ async function webFallback(): Promise<Fallback | undefined> {
   return (req, res) => handle(req, res);
 }
 
-const api = await startApiServer({ fallback: await webFallback() });
-console.log(`Tessera on ${api.url}`);
-exitOnSignals(() => api.close());
+/** Every fatal error as one readable line (a library may reject with undefined or a bare object). */
+function fatal(e: unknown): never {
+  const message =
+    e instanceof Error ? e.message : e === undefined ? "an unknown error (no details were given)" : String(e);
+  console.error(`Tessera could not start: ${message}`);
+  if (e instanceof Error && process.env.LOG_LEVEL === "debug") console.error(e.stack);
+  process.exit(1);
+}
+process.on("uncaughtException", fatal);
+process.on("unhandledRejection", fatal);
+
+try {
+  const api = await startApiServer({ fallback: await webFallback() });
+  console.log(`Tessera on ${api.url}`);
+  exitOnSignals(() => api.close());
+} catch (e) {
+  fatal(e);
+}

@@ -37,7 +37,7 @@ class TextEncoder(nn.Module):
         self.ln = nn.LayerNorm(d)
         self.proj = nn.Linear(d, cfg.embed_dim)
 
-    def forward(self, input_ids, attention_mask):  # (B,32) int64 each -> (B,E)
+    def forward(self, input_ids, attention_mask):  # (B,TEXT_LEN) int64 each -> (B,E)
         m = attention_mask.to(torch.float32)
         x = self.tok(input_ids) + self.pos
         bias = ((1.0 - m) * -1e9)[:, None, None, :]
@@ -48,22 +48,27 @@ class TextEncoder(nn.Module):
         return self.proj(pooled)
 
 
+def _conv(a: int, b: int, stride: int = 1, k: int = 3) -> list[nn.Module]:
+    # BatchNorm: without it the contrastive loss sat on its collapse plateau for hundreds of steps.
+    return [nn.Conv2d(a, b, k, stride=stride, padding=(k - 1) // 2 if stride == 1 else (k - stride) // 2),
+            nn.BatchNorm2d(b), nn.GELU()]
+
+
 class ImageEncoder(nn.Module):
     def __init__(self, cfg: ClipConfig):
         super().__init__()
-        c = [3, 24, 48, 96, 128]
-        layers = []
-        for i, (a, b) in enumerate(zip(c, c[1:])):  # 64 -> 32 -> 16 -> 8 -> 4
-            # BatchNorm: without it the contrastive loss sat on its collapse plateau for hundreds of steps.
-            layers += [nn.Conv2d(a, b, 3, stride=2, padding=1), nn.BatchNorm2d(b), nn.GELU()]
-            if i > 0:  # no extra conv at 32x32: it would be most of the CPU cost
-                layers += [nn.Conv2d(b, b, 3, padding=1), nn.BatchNorm2d(b), nn.GELU()]
-        self.conv = nn.Sequential(*layers)
-        side = IMAGE_SIZE // 16
+        w = cfg.image_width
+        self.conv = nn.Sequential(
+            *_conv(3, w, stride=4, k=4),  # 128 -> 32: a sticker's 8-px code cell is a 2x2 patch here
+            *_conv(w, w),
+            *_conv(w, 2 * w, stride=2, k=4), *_conv(2 * w, 2 * w),  # -> 16
+            *_conv(2 * w, 4 * w, stride=2, k=4), *_conv(4 * w, 4 * w),  # -> 8
+            *_conv(4 * w, 4 * w, stride=2, k=4))  # -> 4
+        side = IMAGE_SIZE // 32
         # Flatten (not global-pool) so the embedding keeps *where* things are: position is an attribute.
-        self.head = nn.Sequential(nn.Flatten(), nn.Linear(128 * side * side, 256), nn.GELU(), nn.Linear(256, cfg.embed_dim))
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(4 * w * side * side, 384), nn.GELU(), nn.Linear(384, cfg.embed_dim))
 
-    def forward(self, pixel_values):  # (B,3,64,64) normalised -> (B,E)
+    def forward(self, pixel_values):  # (B,3,128,128) normalised -> (B,E)
         return self.head(self.conv(pixel_values))
 
 
@@ -80,10 +85,11 @@ class CLIP(nn.Module):
         return (images - mean) / std
 
     def loss(self, images, text_ids, neg_text_ids=None):
-        """Symmetric InfoNCE; optional hard-negative captions (one attribute changed) join the text side."""
-        img = F.normalize(self.vision(self.normalise_pixels(images)), dim=-1)
+        """Symmetric InfoNCE. The batch holds scenes and their one-change twins (image and caption), so every
+        scene's hardest negatives are in it on both sides; optional extra negative captions join the text side."""
+        img = F.normalize(self.vision(self.normalise_pixels(images)).float(), dim=-1)
         all_ids = text_ids if neg_text_ids is None else torch.cat([text_ids, neg_text_ids])
-        txt = F.normalize(self.text(all_ids, (all_ids != 0).long()), dim=-1)
+        txt = F.normalize(self.text(all_ids, (all_ids != 0).long()).float(), dim=-1)
         scale = self.logit_scale.clamp(max=math.log(100)).exp()
         logits = scale * img @ txt.t()  # (B, B or 2B)
         target = torch.arange(images.shape[0])

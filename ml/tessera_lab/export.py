@@ -1,42 +1,38 @@
-"""Export the trained models to the `models/tessera-tiny/` bundle: ONNX graphs, tokenizer.json, parity
-fixtures, MODEL_CARD.md and manifest.json (validated by the shared zod schema before it is final)."""
+"""Export the trained models to the bundle: ONNX graphs, tokenizer.json, what the model knows (concepts.json,
+concepts.png, vocabulary.json), parity fixtures, MODEL_CARD.md and manifest.json (validated by the shared zod
+schema before it is final)."""
 import datetime
 import hashlib
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
 
+from . import captions, scenes
+from . import concepts as K
 from . import config as C
-from . import data, tokenizer
+from . import sprites as S
+from . import tokenizer as tk
 from .clip import CLIP, MEAN, STD
 from .prior import Prior, PriorExport, PriorStaticCacheExport, static_cache_length
 from .vq import VQ, VQDecoderExport, VQEncoderExport
 
 ROOT = Path(__file__).resolve().parents[2]
 OPSET = 17
-NAME, VERSION = "tessera-tiny", "1.1.0"
-# guidanceScale 1 (no guidance) is the shipped default: on this bundle guidance 1.5 raises the average
-# sample's fidelity but not CLIP's top-1 (what the team sees first) and doubles the batch; guidance 3 lowers
-# both (MODEL_CARD.md evaluation table).
-SAMPLING = {"n": 8, "temperature": 1.0, "topK": 32, "topP": 1.0, "guidanceScale": 1.0}
+NAME, VERSION = "tessera-sticker", "1.0.0"
+# Guidance: the shipped default is chosen by the evaluation (MODEL_CARD.md); see evaluate.GUIDANCE_SWEEP.
+SAMPLING = {"n": 8, "temperature": 1.0, "topK": 64, "topP": 1.0, "guidanceScale": 3.0}
 FIXTURE_GUIDANCE = 3.0  # the parity fixtures exercise the guided (conditional + unconditional) path
-FIXTURE_PROMPTS = ["a big red star in the top left corner", "top-left: large red star", "red star, upper left, big",
-                   "a small blue ring above a yellow square", "there is a tiny green circle at the center",
-                   "a large orange circle in the bottom right"]  # the last is a held-out (shape, colour) pair
-
-
-def load_models(state: dict, vocab: int) -> dict:
-    cfg = state["cfg"]
-    vq = VQ(C.VQConfig(**cfg["vq"]))
-    vq.load_state_dict(state["vq"])
-    prior = Prior(C.PriorConfig(**cfg["prior"]), vocab, cfg["vq"]["codebook_size"])
-    prior.load_state_dict(state["prior"])
-    clip = CLIP(C.ClipConfig(**cfg["clip"]), vocab)
-    clip.load_state_dict(state["clip"])
-    return {"vq": vq.eval(), "prior": prior.eval(), "clip": clip.eval()}
+FIXTURE_PROMPTS = ["a red apple in the top left corner", "一只猫在右下角", "two bananas",
+                   "a dog to the left of a cat", "a blue heart in the center on a white background"]
+TOKENIZER_FIXTURES = ["A BIG Red Apple, upper-left!", "一只猫在左上角", "两只小狗在中间", "zebra café ☃ 🐱 reds",
+                      "  Tiny   GREEN\tcircle... at the CENTRE  ", "ＡＢＣ，你好", "x\u0000y\u200b\ufeffz", "🙂" * 50,
+                      " ".join(["a big red star in the top left corner"] * 6), ""]
+SPRITE_PX = 32
 
 
 def _export(module, args, path, inputs, outputs, dynamic):
@@ -74,29 +70,53 @@ def kv_cache_layout(prior_onnx: Path) -> dict:
     return {"kind": "static", "length": past.shape[2]} if isinstance(past.shape[2], int) else {"kind": "concat"}
 
 
-def export_bundle(models: dict, state: dict, out: Path, validate: bool = True) -> None:
-    vq, prior, clip = models["vq"], models["prior"], models["clip"]
-    S = C.IMAGE_SIZE
+def export_graphs(models: dict, out: Path) -> None:
+    vq, prior, clip, tok = models["vq"], models["prior"], models["clip"], models["tok"]
+    Sz = C.IMAGE_SIZE
     with torch.no_grad():
         export_prior(prior, out / "prior.onnx")
-        _export(VQEncoderExport(vq), (torch.rand(2, 3, S, S),), out / "vq_encoder.onnx", ["images"], ["codes"],
+        _export(VQEncoderExport(vq), (torch.rand(2, 3, Sz, Sz),), out / "vq_encoder.onnx", ["images"], ["codes"],
                 {"images": {0: "batch"}, "codes": {0: "batch"}})
         _export(VQDecoderExport(vq), (torch.randint(0, 8, (2, C.GRID, C.GRID)),), out / "vq_decoder.onnx",
                 ["codes"], ["images"], {"codes": {0: "batch"}, "images": {0: "batch"}})
-        ids = torch.tensor([tokenizer.encode(tokenizer.build(), p)[0] for p in FIXTURE_PROMPTS[:2]])
+        ids = torch.tensor(tk.encode_batch(tok, FIXTURE_PROMPTS[:2]))
         _export(clip.text, (ids, (ids != 0).long()), out / "clip_text.onnx", ["input_ids", "attention_mask"],
                 ["text_embeds"], {"input_ids": {0: "batch"}, "attention_mask": {0: "batch"}, "text_embeds": {0: "batch"}})
-        _export(clip.vision, (torch.randn(2, 3, S, S),), out / "clip_vision.onnx", ["pixel_values"], ["image_embeds"],
+        _export(clip.vision, (torch.randn(2, 3, Sz, Sz),), out / "clip_vision.onnx", ["pixel_values"], ["image_embeds"],
                 {"pixel_values": {0: "batch"}, "image_embeds": {0: "batch"}})
-    tokenizer.save(out / "tokenizer.json")
-    (out / "fixtures.json").write_text(json.dumps(make_fixtures(models, out / "tokenizer.json"), indent=1) + "\n")
+
+
+def write_world(out: Path) -> None:
+    """What the web needs for honest hints: the concept list (+ one sprite each) and the words it was trained on."""
+    cs = K.load()
+    cols = 32
+    rows = (len(cs) + cols - 1) // cols
+    sheet = np.zeros((rows * SPRITE_PX, cols * SPRITE_PX, 4), np.uint8)
+    for c in cs:
+        r, k = divmod(c.index, cols)
+        sheet[r * SPRITE_PX:(r + 1) * SPRITE_PX, k * SPRITE_PX:(k + 1) * SPRITE_PX] = S.atlas()["small"][c.index]
+    Image.fromarray(sheet, "RGBA").save(out / "concepts.png", optimize=True)
+    held = sorted(scenes.heldout_tints())
+    doc = {"spriteSize": SPRITE_PX, "spriteColumns": cols, "spritesFile": "concepts.png",
+           "colours": list(S.TINTS), "backgrounds": list(scenes.BACKGROUNDS),
+           "heldOutTints": [{"concept": c, "tint": t} for c, t in held],
+           "concepts": [c.to_json() for c in cs]}
+    (out / "concepts.json").write_text(json.dumps(doc, ensure_ascii=False, indent=0) + "\n")
+    (out / "vocabulary.json").write_text(json.dumps(captions.vocabulary(), ensure_ascii=False, indent=0) + "\n")
+
+
+def export_bundle(models: dict, state: dict, out: Path, validate: bool = True) -> None:
+    export_graphs(models, out)
+    shutil.copyfile(models["tok_path"], out / "tokenizer.json")
+    write_world(out)
+    (out / "fixtures.json").write_text(json.dumps(make_fixtures(models, out / "tokenizer.json"), indent=1,
+                                                  ensure_ascii=False) + "\n")
     write_manifest(out, state, {}, validate=False)
 
 
 @torch.no_grad()
-def greedy_tokens(prior: Prior, text_ids: list[int], g: float) -> list[int]:
+def greedy_tokens(prior: Prior, text_ids: list[int], empty: list[int], g: float) -> list[int]:
     """Greedy decode with the KV cache, guided logits uncond + g*(cond-uncond), exactly as the runner does."""
-    empty = tokenizer.encode(tokenizer.build(), "")[0]
     ids = torch.tensor([text_ids, empty])  # row 0 conditional, row 1 unconditional
     T = ids.shape[1]
     h, past = prior(ids, torch.ones_like(ids), torch.arange(T)[None].repeat(2, 1))
@@ -128,29 +148,27 @@ def clip_score(clip: CLIP, text_ids: list[int], img: torch.Tensor) -> float:
 
 
 def make_fixtures(models: dict, tok_path: Path) -> dict:
-    tok = tokenizer.load(tok_path)
-    texts = ["A BIG Red Star, upper-left!", "a small blue ring above a yellow square", "zebra café ☃ reds",
-             "top-left: large red star", "  Tiny   GREEN\tcircle... at the CENTRE  ",
-             " ".join(["a big red star in the top left corner"] * 5)]
-    tk = [{"text": t, "ids": tokenizer.encode(tok, t)[0], "unknownWords": tokenizer.encode(tok, t)[1]} for t in texts]
+    tok = tk.load(tok_path)
+    tks = [{"text": t, "ids": tk.encode(tok, t)} for t in TOKENIZER_FIXTURES]
+    empty = tk.encode(tok, "")
     gens = []
-    g = FIXTURE_GUIDANCE
     for p in FIXTURE_PROMPTS:
-        ids = tokenizer.encode(tok, p)[0]
-        toks = greedy_tokens(models["prior"], ids, g)
+        ids = tk.encode(tok, p)
+        toks = greedy_tokens(models["prior"], ids, empty, FIXTURE_GUIDANCE)
         img = models["vq"].decode(torch.tensor(toks).view(1, C.GRID, C.GRID))[0]
         sha, mean, _ = image_sha(img)
-        gens.append({"prompt": p, "textIds": ids, "guidanceScale": g, "tokens": toks, "imageSha256": sha,
-                     "imageMean": mean, "clipScore": clip_score(models["clip"], ids, img)})
-    return {"tokenizer": tk, "generations": gens}
+        gens.append({"prompt": p, "textIds": ids, "guidanceScale": FIXTURE_GUIDANCE, "tokens": toks,
+                     "imageSha256": sha, "imageMean": mean, "clipScore": clip_score(models["clip"], ids, img)})
+    return {"tokenizer": tks, "generations": gens}
 
 
 def filler_code(out: Path) -> int:
+    """The code of a flat light-grey patch: what not-yet-generated grid positions show in previews."""
     import onnxruntime as ort
     sess = ort.InferenceSession(str(out / "vq_encoder.onnx"), providers=["CPUExecutionProvider"])
-    grey = np.full((1, 3, C.IMAGE_SIZE, C.IMAGE_SIZE), 128 / 255, np.float32)
+    grey = np.full((1, 3, C.IMAGE_SIZE, C.IMAGE_SIZE), 200 / 255, np.float32)
     codes = sess.run(None, {"images": grey})[0].ravel()
-    return int(np.bincount(codes).argmax())  # the code of a flat mid-grey patch
+    return int(np.bincount(codes).argmax())
 
 
 def sha256_file(p: Path) -> str:
@@ -160,32 +178,39 @@ def sha256_file(p: Path) -> str:
 def write_manifest(out: Path, state: dict, metrics: dict, validate: bool) -> dict:
     cfg = state["cfg"]
     pc, cc = cfg["prior"], cfg["clip"]
-    tok = tokenizer.build()
+    tok = tk.load(out / "tokenizer.json")
     files = sorted(p.name for p in out.iterdir() if p.is_file() and p.name != "manifest.json")
+    clip_state = torch.load(Path(state["work"]) / "clip.pt", weights_only=False)["model"] if "work" in state else None
+    scale = float(np.exp(clip_state["logit_scale"].item())) if clip_state is not None else 1 / 0.07
     m = {
         "schemaVersion": 1, "name": NAME, "version": VERSION,
         "createdAt": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "image": {"size": C.IMAGE_SIZE, "channels": 3}, "grid": {"rows": C.GRID, "cols": C.GRID},
         "codebookSize": cfg["vq"]["codebook_size"],
-        "text": {"tokenizerFile": "tokenizer.json", "vocabSize": tokenizer.vocab_size(tok), "maxTokens": C.TEXT_LEN,
-                 "specialTokens": {"pad": tokenizer.PAD, "unk": tokenizer.UNK, "bos": tokenizer.BOS, "eos": tokenizer.EOS}},
+        "text": {"tokenizerFile": "tokenizer.json", "vocabSize": tk.vocab_size(tok), "maxTokens": C.TEXT_LEN,
+                 "specialTokens": {"pad": tk.PAD, "unk": tk.UNK, "bos": tk.BOS, "eos": tk.EOS},
+                 "vocabularyFile": "vocabulary.json"},
         "prior": {"file": "prior.onnx", "layers": pc["layers"], "heads": pc["heads"], "kvHeads": pc["kv_heads"],
                   "headDim": pc["d_model"] // pc["heads"], "embedDim": pc["d_model"], "textLength": C.TEXT_LEN,
-                  "logitsSize": cfg["vq"]["codebook_size"], "imageTokenOffset": tokenizer.vocab_size(tok),
+                  "logitsSize": cfg["vq"]["codebook_size"], "imageTokenOffset": tk.vocab_size(tok),
                   "logitsLastOnly": True, "kvCache": kv_cache_layout(out / "prior.onnx")},
         "vq": {"encoderFile": "vq_encoder.onnx", "decoderFile": "vq_decoder.onnx", "fillerCode": filler_code(out)},
         "clip": {"textFile": "clip_text.onnx", "visionFile": "clip_vision.onnx", "embedDim": cc["embed_dim"],
                  "textLength": C.TEXT_LEN, "imageSize": C.IMAGE_SIZE, "mean": list(MEAN), "std": list(STD),
-                 "logitScale": round(float(np.exp(state["clip"]["logit_scale"].item())), 4)},
-        "sampling": SAMPLING,
+                 "logitScale": round(scale, 4)},
+        "concepts": {"file": "concepts.json", "spritesFile": "concepts.png"},
+        "sampling": metrics.get("sampling", SAMPLING),
         "files": {f: {"sha256": sha256_file(out / f), "bytes": (out / f).stat().st_size} for f in files},
         "fixturesFile": "fixtures.json",
-        "training": {"config": cfg, "trainSeconds": state.get("train_seconds"), "stages": state["metrics"],
-                     "torch": torch.__version__, "heldoutPairs": sorted(f"{c} {s}" for s, c in data.HELDOUT)},
+        "training": {"config": cfg, "trainSeconds": state.get("train_seconds"), "stageSeconds": state.get("times"),
+                     "stages": state["metrics"], "torch": torch.__version__,
+                     "heldoutTints": sorted(f"{t} {K.load()[c].label}" for c, t in scenes.heldout_tints()),
+                     "heldoutPairs": sorted(" + ".join(sorted(K.load()[i].label for i in p)) for p in scenes.heldout_pairs()),
+                     "heldoutTemplateFamily": captions.HELDOUT_FAMILY},
         "metrics": metrics,
     }
     path = out / "manifest.json"
-    path.write_text(json.dumps(m, indent=1) + "\n")
+    path.write_text(json.dumps(m, indent=1, ensure_ascii=False) + "\n")
     if validate:
         validate_manifest(path)
     return m
@@ -200,7 +225,18 @@ def validate_manifest(path: Path) -> None:
 
 
 def finalise(out: Path, state: dict, metrics: dict, validate: bool) -> None:
-    from .evaluate import write_card
+    from .card import write_card
 
     write_card(out, state, metrics)
     write_manifest(out, state, metrics, validate)
+
+
+def load_models(work: Path, cfg: C.LabConfig) -> dict:
+    """The trained models of a run (its work dir's final checkpoints), for export and tests."""
+    tok = tk.load(work / "tokenizer.json")
+    vocab = tk.vocab_size(tok)
+    vq, prior, clip = VQ(cfg.vq), Prior(cfg.prior, vocab, cfg.vq.codebook_size), CLIP(cfg.clip, vocab)
+    for name, model in (("vq", vq), ("prior", prior), ("clip", clip)):
+        model.load_state_dict(torch.load(work / f"{name}.pt", weights_only=False)["model"])
+        model.eval()
+    return {"vq": vq, "prior": prior, "clip": clip, "tok": tok, "tok_path": work / "tokenizer.json"}

@@ -8,10 +8,10 @@ import onnxruntime as ort
 import torch
 
 from tessera_lab import config as C
-from tessera_lab import tokenizer
 from tessera_lab import export
+from tessera_lab import tokenizer as tk
 from tessera_lab.clip import CLIP
-from tessera_lab.evaluate import Bundle
+from tessera_lab.evaluate import Bundle, KvCache
 from tessera_lab.prior import Prior, static_cache_length
 
 TOL = 1e-4
@@ -40,7 +40,7 @@ def random_prior() -> Prior:
 
 
 def _chunks_match_pytorch(prior: Prior, s, seq: torch.Tensor, static: bool) -> None:
-    """Prefill 32 text tokens, then a 5-token chunk, then one token, each through ONNX with its cache layout and
+    """Prefill the text tokens, then a 5-token chunk, then one token, each through ONNX with its cache layout and
     through PyTorch's concat cache; logits within TOL and the presents are the new (static) or all tokens."""
     n, kvh, hd = len(prior.blocks), prior.cfg.kv_heads, prior.cfg.d_model // prior.cfg.heads
     B, T = seq.shape[0], C.TEXT_LEN
@@ -98,22 +98,24 @@ def test_static_cache_masks_unused_slots(smoke_bundle):
     s = sess(out, "prior.onnx")
     V, T = prior.text_vocab, C.TEXT_LEN
     g = torch.Generator().manual_seed(0)
-    text = torch.tensor([tokenizer.encode(tokenizer.build(), "a big red star in the top left corner")[0]] * 2)
-    seq = torch.cat([text, torch.randint(0, prior.codebook, (2, 6), generator=g) + V], 1)  # (2, 38)
+    T = C.TEXT_LEN
+    text = torch.tensor([tk.encode(smoke_bundle["models"]["tok"], "a big red star in the top left corner")] * 2)
+    seq = torch.cat([text, torch.randint(0, prior.codebook, (2, 6), generator=g) + V], 1)  # (2, T+6)
     _chunks_match_pytorch(prior, s, seq, static=True)
     n, kvh, hd, S = len(prior.blocks), prior.cfg.kv_heads, prior.cfg.d_model // prior.cfg.heads, static_cache_length(prior)
     b = Bundle(out)
-    cache = b.new_cache(2)
-    b.step(seq[:, :37].numpy(), np.tile(np.arange(37), (2, 1)), cache)
+    cache = KvCache(2, b.n_layers, b.kvh, b.hd, b.static_len)
+    P = T + 5
+    b.step(seq[:, :P].numpy(), np.tile(np.arange(P), (2, 1)), cache)
     junk = [np.random.default_rng(i).standard_normal((2, kvh, S, hd)).astype(np.float32) for i in range(2 * n)]
     for c, j in zip(cache.kv, junk):
-        c[:, :, 37:] = j[:, :, 37:]
+        c[:, :, P:] = j[:, :, P:]
     mask = np.zeros((2, S + 1), np.int64)
-    mask[:, :37], mask[:, S:] = 1, 1
-    mask[0, 37:40] = 1  # row 0 attends to three junk slots
-    o = run_prior(s, n, seq[:, 37:].numpy(), mask, np.full((2, 1), 37, np.int64), cache.kv)
+    mask[:, :P], mask[:, S:] = 1, 1
+    mask[0, P:P + 3] = 1  # row 0 attends to three junk slots
+    o = run_prior(s, n, seq[:, P:].numpy(), mask, np.full((2, 1), P, np.int64), cache.kv)
     with torch.no_grad():
-        h, _ = prior(seq, torch.ones(2, 38, dtype=torch.long), torch.arange(38)[None].repeat(2, 1))
+        h, _ = prior(seq, torch.ones(2, P + 1, dtype=torch.long), torch.arange(P + 1)[None].repeat(2, 1))
         ref = prior.logits(h[:, -1]).numpy()
     assert np.abs(o[0][1, 0] - ref[1]).max() <= TOL
     assert np.abs(o[0][0, 0] - ref[0]).max() > TOL
@@ -127,7 +129,7 @@ def test_vq_and_clip_match_pytorch(smoke_bundle):
         assert (sess(out, "vq_encoder.onnx").run(None, {"images": x.numpy()})[0] == codes.numpy()).mean() > 0.99
         dec = sess(out, "vq_decoder.onnx").run(None, {"codes": codes.numpy()})[0]
         assert np.abs(dec - m["vq"].decode(codes).numpy()).max() <= TOL
-        ids = torch.tensor(tokenizer.encode_batch(tokenizer.build(), ["red star", "a small blue ring above a yellow square"]))
+        ids = torch.tensor(tk.encode_batch(m["tok"], ["red star", "一只猫在左上角"]))
         te = sess(out, "clip_text.onnx").run(None, {"input_ids": ids.numpy(), "attention_mask": (ids != 0).long().numpy()})[0]
         assert np.abs(te - m["clip"].text(ids, (ids != 0).long()).numpy()).max() <= TOL
         px = CLIP.normalise_pixels(x)
@@ -142,14 +144,15 @@ def test_onnxruntime_reproduces_greedy_fixtures(smoke_bundle):
     fx = json.loads((out / "fixtures.json").read_text())["generations"][:2]
     for f in fx:
         g = f["guidanceScale"]
-        cache = b.new_cache(2)
-        ids = np.array([f["textIds"], tokenizer.encode(b.tok, "")[0]], np.int64)
-        logits = b.step(ids, np.tile(np.arange(32), (2, 1)), cache)
+        cache = KvCache(2, b.n_layers, b.kvh, b.hd, b.static_len)
+        T = C.TEXT_LEN
+        ids = np.array([f["textIds"], tk.encode(b.tok, "")], np.int64)
+        logits = b.step(ids, np.tile(np.arange(T), (2, 1)), cache)
         toks = []
         for k in range(256):
             nxt = int((logits[1] + g * (logits[0] - logits[1])).argmax())
             toks.append(nxt)
             if k < 255:
-                logits = b.step(np.full((2, 1), b.vocab + nxt, np.int64), np.full((2, 1), 32 + k, np.int64), cache)
+                logits = b.step(np.full((2, 1), b.vocab + nxt, np.int64), np.full((2, 1), T + k, np.int64), cache)
         agree = np.mean(np.array(toks) == np.array(f["tokens"]))
         assert agree >= 0.98, agree  # near-ties in argmax may flip in the last float bits

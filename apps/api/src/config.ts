@@ -1,5 +1,6 @@
 /** The API's environment, validated once at boot with readable messages. */
 import { fileURLToPath } from "node:url";
+import { DEFAULT_BUNDLE_NAME } from "@tessera/shared";
 import { z } from "zod";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -11,7 +12,7 @@ const Env = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
   DATABASE_URL: z.url().optional(),
   TESSERA_DATA_DIR: z.string().min(1).default(`${REPO_ROOT}.tessera`),
-  TESSERA_MODEL_DIR: z.string().min(1).default(`${REPO_ROOT}models/tessera-tiny`),
+  TESSERA_MODEL_DIR: z.string().min(1).default(`${REPO_ROOT}models/${DEFAULT_BUNDLE_NAME}`),
   /** Set: scaled out — jobs, events, activity, rate limits and Yjs fan-out go through this Redis. */
   REDIS_URL: z.url().optional(),
   /** Namespace of every Redis key and channel (several deployments or tests can share one Redis). */
@@ -38,6 +39,15 @@ const Env = z.object({
    * address (per-address limits) is the entry that many hops from the right; never trust the header more.
    */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  /**
+   * The address people open Tessera at (e.g. https://tessera.example.com): WebSocket upgrades from any other
+   * browser origin are refused, and the session cookie is Secure when it is https. Unset: the listening origin.
+   */
+  PUBLIC_URL: z.url().optional(),
+  /** Bearer token a Prometheus scraper presents for /metrics; unset: /metrics answers only loopback. */
+  TESSERA_METRICS_TOKEN: z.string().min(16, "TESSERA_METRICS_TOKEN must be at least 16 characters").optional(),
+  /** More browser origins allowed to open WebSockets, comma-separated. */
+  TESSERA_ALLOWED_ORIGINS: z.string().optional(),
   NODE_ENV: z.string().default("development"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
-import { ERROR_CODES, LIMITS } from "@tessera/shared";
+import { CONCEPT_SPRITES_PATH, ERROR_CODES, LIMITS } from "@tessera/shared";
 import pino, { type Logger } from "pino";
 import { clearSessionCookieHeader, createAuth, loadSecret, sessionCookieHeader } from "./auth/index.ts";
 import { createCollab } from "./collab/index.ts";
@@ -23,11 +23,13 @@ import { toFormattedError } from "./graphql/errors.ts";
 import { httpContext, sessionPlugin } from "./graphql/http-session.ts";
 import { buildSchema } from "./graphql/schema.ts";
 import { createGraphqlWs } from "./graphql/ws.ts";
-import { clientAddress } from "./http/client-address.ts";
+import { clientAddress, reachedOverTls } from "./http/client-address.ts";
 import { handleGraphqlHttp } from "./http/graphql-http.ts";
-import { matchImagePath, serveImage } from "./http/images.ts";
+import { matchImagePath, serveConceptSprites, serveImage } from "./http/images.ts";
 import { createMetrics } from "./http/metrics.ts";
+import { allowedOrigins, type OriginPolicy, originAllowed } from "./http/origin.ts";
 import { closeAfterAnswer, HttpError } from "./http/read-body.ts";
+import { metricsAllowed, setSecurityHeaders } from "./http/security-headers.ts";
 import { createScaleOut, type ScaleOut } from "./scale/index.ts";
 
 export type Fallback = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -104,6 +106,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     (engine ? new GenerationService(db.prisma, engine, activity, logger, 32, generationMetrics) : null);
   const reaped = generations ? await generations.reapStale() : 0;
   if (reaped) logger.warn({ reaped }, "marked generations interrupted by a restart as failed");
+  generations?.startReaper();
 
   const collab = createCollab({
     prisma: db.prisma,
@@ -177,11 +180,19 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       return "readyz";
     }
     if (path === "/metrics") {
+      if (!metricsAllowed(req, config.TESSERA_METRICS_TOKEN)) {
+        res.writeHead(404, { "content-type": "text/plain" }).end("Not found.");
+        return "metrics_refused";
+      }
       metrics.queueDepth.set(generations?.inFlight() ?? 0);
       metrics.yjsDocuments.set(collab.documentCount());
       metrics.yjsConnections.set(collab.connectionCount());
       res.writeHead(200, { "content-type": metrics.registry.contentType }).end(await metrics.registry.metrics());
       return "metrics";
+    }
+    if (path === CONCEPT_SPRITES_PATH) {
+      await serveConceptSprites(req, res, engine);
+      return "model";
     }
     const imageId = matchImagePath(path);
     if (imageId) {
@@ -193,7 +204,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       // costs no database work.
       const address = clientAddress(req, config.TRUST_PROXY_HOPS);
       await handleGraphqlHttp(apollo, req, res, url, async () =>
-        httpContext(services, req.headers, url.protocol === "https:", address),
+        httpContext(services, req.headers, reachedOverTls(req, config.TRUST_PROXY_HOPS, config.PUBLIC_URL), address),
       );
       return "graphql";
     }
@@ -202,7 +213,10 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       if (req.method === "GET" && !path.startsWith("/_next/")) {
         const cookie = auth.pageCookie(req.headers);
         if (cookie === "clear") res.setHeader("set-cookie", clearSessionCookieHeader());
-        else if (cookie) res.setHeader("set-cookie", sessionCookieHeader(cookie, url.protocol === "https:"));
+        else if (cookie) {
+          const secure = reachedOverTls(req, config.TRUST_PROXY_HOPS, config.PUBLIC_URL);
+          res.setHeader("set-cookie", sessionCookieHeader(cookie, secure));
+        }
       }
       await opts.fallback(req, res);
       return "web";
@@ -211,45 +225,64 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     return "not_found";
   }
 
-  const server = createServer((req, res) => {
-    const id = `${process.pid.toString(36)}-${(++requestSeq).toString(36)}`;
-    res.setHeader("x-request-id", id);
-    const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
-    route(req, res, url)
-      .then((name) => metrics.httpRequests.inc({ route: name, status: String(res.statusCode) }))
-      .catch((err) => {
-        // E.g. the session lookup before GraphQL runs: a stopped database is a 503 to retry, not a bug.
-        const unavailable = !(err instanceof HttpError) && isDatabaseUnavailable(err);
-        const status = err instanceof HttpError ? err.status : unavailable ? 503 : 500;
-        if (unavailable) logger.warn({ err, reqId: id, path: url.pathname }, "database unavailable");
-        else if (status >= 500) logger.error({ err, reqId: id, path: url.pathname }, "request failed");
-        metrics.httpRequests.inc({ route: "error", status: String(status) });
-        if (res.headersSent) return void res.destroy();
-        const code =
-          status === 413 || status === 400 ? "BAD_USER_INPUT" : unavailable ? "DATABASE_UNAVAILABLE" : "INTERNAL";
-        const message =
-          err instanceof HttpError
-            ? err.message
-            : unavailable
-              ? ERROR_CODES.DATABASE_UNAVAILABLE
-              : "Something went wrong on our side.";
-        if (err instanceof HttpError && err.bodyUnread) res.once("finish", () => closeAfterAnswer(req.socket));
-        res.writeHead(status, { "content-type": "application/json" });
-        res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
-      });
-  });
+  // Slow-header (slowloris) sockets: a request has 10 s to send its headers and 60 s in all, checked every
+  // second (Node's default check every 30 s left 300 such sockets open for 40 s and more).
+  const server = createServer(
+    { headersTimeout: 10_000, requestTimeout: 60_000, connectionsCheckingInterval: 1_000 },
+    (req, res) => {
+      const id = `${process.pid.toString(36)}-${(++requestSeq).toString(36)}`;
+      res.setHeader("x-request-id", id);
+      setSecurityHeaders(req, res);
+      const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
+      route(req, res, url)
+        .then((name) => metrics.httpRequests.inc({ route: name, status: String(res.statusCode) }))
+        .catch((err) => {
+          // E.g. the session lookup before GraphQL runs: a stopped database is a 503 to retry, not a bug.
+          const unavailable = !(err instanceof HttpError) && isDatabaseUnavailable(err);
+          const status = err instanceof HttpError ? err.status : unavailable ? 503 : 500;
+          if (unavailable) logger.warn({ err, reqId: id, path: url.pathname }, "database unavailable");
+          else if (status >= 500) logger.error({ err, reqId: id, path: url.pathname }, "request failed");
+          metrics.httpRequests.inc({ route: "error", status: String(status) });
+          if (res.headersSent) return void res.destroy();
+          const code =
+            status === 413 || status === 400 ? "BAD_USER_INPUT" : unavailable ? "DATABASE_UNAVAILABLE" : "INTERNAL";
+          const message =
+            err instanceof HttpError
+              ? err.message
+              : unavailable
+                ? ERROR_CODES.DATABASE_UNAVAILABLE
+                : "Something went wrong on our side.";
+          if (err instanceof HttpError && err.bodyUnread) res.once("finish", () => closeAfterAnswer(req.socket));
+          res.writeHead(status, { "content-type": "application/json" });
+          res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+        });
+    },
+  );
+  let originPolicy: OriginPolicy = {
+    allowed: allowedOrigins(config.PUBLIC_URL, config.TESSERA_ALLOWED_ORIGINS),
+    host: config.HOST,
+    port: config.PORT,
+  };
   server.on("upgrade", (req, socket, head) => {
     socket.on("error", () => socket.destroy());
     const path = (req.url ?? "").split("?")[0];
     if (shuttingDown) return void socket.destroy();
+    if (!originAllowed(req.headers.origin, req.headers.host, originPolicy)) {
+      // Refused before the upgrade: the page never gets a socket, so nothing runs with the victim's cookie.
+      metrics.httpRequests.inc({ route: "ws_origin_refused", status: "403" });
+      logger.warn({ origin: req.headers.origin, path }, "websocket refused: foreign origin");
+      socket.end(
+        "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nThis origin may not open Tessera's sockets.",
+      );
+      return;
+    }
     if (path === "/graphql") ws.wss.handleUpgrade(req, socket, head, (c) => ws.wss.emit("connection", c, req));
     else if (path === "/yjs" || path?.startsWith("/yjs/")) collab.handleUpgrade(req, socket, head);
     else socket.destroy();
   });
-  server.requestTimeout = 60_000;
-  server.headersTimeout = 20_000;
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
   const port = (server.address() as AddressInfo).port;
+  originPolicy = { ...originPolicy, port }; // PORT=0 in tests: the real port is known only now
   const url = `http://${config.HOST}:${port}`;
   logger.info(
     {

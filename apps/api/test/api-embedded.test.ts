@@ -40,6 +40,9 @@ describe("embedded PostgreSQL default", () => {
   }, 90_000);
 
   it("graphql-ws: no cookie → 4401; subscribing to someone else's board → error", async () => {
+    // Its own server: a test must not depend on the state another test left behind.
+    await api?.close();
+    api = await startTestApi({}, { engine: null });
     const url = `${api!.url.replace("http", "ws")}/graphql`;
     const anon = new WebSocket(url, "graphql-transport-ws");
     await once(anon, "open");

@@ -89,6 +89,7 @@ export async function startCollabServer(opts: {
   debounceMs?: number;
   maxDebounceMs?: number;
   port?: number;
+  maxDocumentBytes?: number;
 }): Promise<RunningServer> {
   const collab =
     opts.collab ??
@@ -98,6 +99,7 @@ export async function startCollabServer(opts: {
       logger: quietLogger(),
       debounceMs: opts.debounceMs,
       maxDebounceMs: opts.maxDebounceMs,
+      maxDocumentBytes: opts.maxDocumentBytes,
     });
   const server: Server = createServer((_req, res) => res.writeHead(404).end());
   server.on("upgrade", (req, socket, head) => {

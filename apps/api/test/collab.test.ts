@@ -215,10 +215,19 @@ describe("collab server", () => {
   });
 
   it("bounds the stored document size: an update that would grow the board past the limit is refused", async () => {
-    const r = await growBoardUntilRefused(server.url, "big");
+    // A 4 MB bound (the real one is 16 MB): valid boards can't hold that much content in few updates.
+    const small = await startCollabServer({
+      store,
+      roles,
+      debounceMs: 200,
+      maxDebounceMs: 1000,
+      maxDocumentBytes: MAX,
+    });
+    const r = await growBoardUntilRefused(small.url, "big");
     expect(r.code).toBe(1009);
-    expect(r.storedBytes).toBeLessThanOrEqual(LIMITS.boardDocumentMaxBytes);
-    expect(r.cardsAfter).toBe(1);
+    expect(r.storedBytes).toBeLessThanOrEqual(MAX);
+    expect(r.cardsAfter).toBe(1 + r.accepted * CARDS_PER_UPDATE);
+    await small.close();
   });
 
   it("keeps the bound while compactions run: updates stored during a slow compaction still count", async () => {
@@ -231,36 +240,50 @@ describe("collab server", () => {
         return store.compact(boardId, state, through);
       },
     };
-    const slow = await startCollabServer({ store: slowCompactions, roles, debounceMs: 50, maxDebounceMs: 100 });
+    const slow = await startCollabServer({
+      store: slowCompactions,
+      roles,
+      debounceMs: 50,
+      maxDebounceMs: 100,
+      maxDocumentBytes: MAX,
+    });
     const r = await growBoardUntilRefused(slow.url, "big2");
     expect(r.code).toBe(1009);
-    expect(r.storedBytes).toBeLessThanOrEqual(LIMITS.boardDocumentMaxBytes);
-    expect(r.cardsAfter).toBe(1);
+    expect(r.storedBytes).toBeLessThanOrEqual(MAX);
+    expect(r.cardsAfter).toBe(1 + r.accepted * CARDS_PER_UPDATE);
     await slow.close();
   });
 });
 
+const MAX = 4 * 1024 * 1024;
+const CARDS_PER_UPDATE = 800;
+
 /**
- * Makes a board owned by alice with one card, and grows the card's text by nearly an update's limit at a
- * time (each waited for: acknowledged, or the socket closed) until the server closes the socket or 12
- * updates went through. Returns the close code, the bytes stored for the board, and how many cards a
- * fresh client then sees.
+ * Makes a board owned by alice with one card, and grows it by 800 cards of 2,000 characters (~1.6 MB) an
+ * update (each waited for: acknowledged, or the socket closed) until the server closes the socket or 12
+ * updates went through. Every update is a valid board edit (the server refuses anything else first).
+ * Returns the close code, how many updates were accepted, the bytes stored for the board, and how many
+ * cards a fresh client then sees.
  */
 async function growBoardUntilRefused(url: string, boardId: string) {
   await addBoard(db.pool, boardId);
   roles.set(boardId, "alice", "OWNER");
   const p = connect(url, boardId, "alice");
   await synced(p);
-  const id = createCard(p.document, { kind: "note", x: 0, y: 0 });
+  createCard(p.document, { kind: "note", x: 0, y: 0 });
   await acked(p);
   let code: number | null = null;
   p.on("close", ({ event }: { event: { code: number } }) => {
     code ??= event.code;
   });
-  const chunk = "x".repeat(LIMITS.yjsUpdateMaxBytes - 64 * 1024);
+  const text = "x".repeat(LIMITS.noteMaxChars);
+  let accepted = 0;
   for (let i = 0; i < 12 && code === null; i++) {
-    cardText(p.document, id).insert(0, chunk);
+    p.document.transact(() => {
+      for (let k = 0; k < CARDS_PER_UPDATE; k++) createCard(p.document, { kind: "note", x: k, y: i, text });
+    });
     await waitFor(() => code !== null || (p.isSynced && !p.hasUnsyncedChanges), 20_000, "ack or close");
+    if (code === null) accepted++;
   }
   p.destroy();
   const r = await db.pool.query(
@@ -271,5 +294,5 @@ async function growBoardUntilRefused(url: string, boardId: string) {
   await synced(q);
   const cardsAfter = listCards(q.document).length;
   q.destroy();
-  return { code, storedBytes: Number(r.rows[0].n), cardsAfter };
+  return { code, accepted, storedBytes: Number(r.rows[0].n), cardsAfter };
 }

@@ -6,6 +6,7 @@
  * complete result, the database holds exactly n candidates; node A killed → its subscriber reconnects to
  * node B and finishes with the full result.
  */
+import { cardsMap, cardText, createCard } from "@tessera/shared";
 import { createClient } from "graphql-ws";
 import { Redis } from "ioredis";
 import pg from "pg";
@@ -188,11 +189,14 @@ async function storedBoard() {
     );
     const doc = new Y.Doc();
     for (const u of [...snap.rows.map((r) => r.state), ...rows.rows.map((r) => r.update)]) Y.applyUpdate(doc, u);
-    return { snapshot: snap.rows.length > 0, map: doc.getMap("m"), text: doc.getText("t").toString() };
+    const text = cardsMap(doc).has("t") ? cardText(doc, "t").toString() : "";
+    return { snapshot: snap.rows.length > 0, map: cardsMap(doc), text };
   } finally {
     await c.end();
   }
 }
+
+const textOf = (doc: Y.Doc) => (cardsMap(doc).has("t") ? cardText(doc, "t").toString() : "");
 
 const takenBy = (p: Proc, id: string) => p.lines.some((l) => l.includes('"generation taken"') && l.includes(id));
 
@@ -204,25 +208,27 @@ describe("scale-out", () => {
     const b = yjsProvider(nodeB.url, boardId, ownerA.cookie!, docB);
     try {
       await waitFor(() => a.isSynced && b.isSynced, 15_000, "both synced");
-      docA.getText("t").insert(0, "from A;");
-      await waitFor(() => docB.getText("t").toString().includes("from A;"), 10_000, "A's edit on B");
-      docB.getText("t").insert(0, "from B;");
-      await waitFor(() => docA.getText("t").toString().includes("from B;"), 10_000, "B's edit on A");
+      // Edits are board edits (the server refuses anything outside the board model).
+      createCard(docA, { id: "t", kind: "note", x: 0, y: 0 });
+      cardText(docA, "t").insert(0, "from A;");
+      await waitFor(() => cardsMap(docB).has("t") && textOf(docB).includes("from A;"), 10_000, "A's edit on B");
+      cardText(docB, "t").insert(0, "from B;");
+      await waitFor(() => textOf(docA).includes("from B;"), 10_000, "B's edit on A");
       // Concurrent edits from both sides.
       for (let i = 0; i < 20; i++) {
-        docA.getMap("m").set(`a${i}`, i);
-        docB.getMap("m").set(`b${i}`, i);
+        createCard(docA, { id: `a${i}`, kind: "note", x: i, y: 0 });
+        createCard(docB, { id: `b${i}`, kind: "note", x: i, y: 1 });
       }
       await waitFor(
         () => Buffer.from(Y.encodeStateVector(docA)).equals(Buffer.from(Y.encodeStateVector(docB))),
         10_000,
         "converged",
       );
-      expect(docA.getMap("m").size).toBe(40);
-      expect(docA.getText("t").toString()).toBe(docB.getText("t").toString());
+      expect(cardsMap(docA).size).toBe(41);
+      expect(textOf(docA)).toBe(textOf(docB));
       await waitFor(() => !a.hasUnsyncedChanges && !b.hasUnsyncedChanges, 10_000, "acknowledged");
       // Acknowledged means logged in PostgreSQL, whichever node took the edit.
-      expect((await storedBoard()).map.size).toBe(40);
+      expect((await storedBoard()).map.size).toBe(41);
     } finally {
       a.destroy();
       b.destroy();
@@ -230,8 +236,8 @@ describe("scale-out", () => {
     // Both nodes unload the board and compact it (merging, so neither drops the other's edits).
     await waitFor(async () => (await storedBoard()).snapshot, 15_000, "compacted snapshot");
     const stored = await storedBoard();
-    expect(stored.map.size).toBe(40);
-    expect(stored.text).toBe(docA.getText("t").toString());
+    expect(stored.map.size).toBe(41);
+    expect(stored.text).toBe(textOf(docA));
   }, 60_000);
 
   it("a subscriber on node B gets every event of a job started through node A and run by runner 2", async () => {
@@ -354,7 +360,7 @@ describe("scale-out", () => {
     const onB = yjsProvider(nodeB.url, boardId, ownerA.cookie!, docB);
     try {
       await waitFor(() => viaLb.isSynced && onB.isSynced, 15_000, "providers synced");
-      docLb.getMap("kill").set("before", 1);
+      createCard(docLb, { id: "kill-before", kind: "note", x: 0, y: 0 });
       await waitFor(() => viaLb.isSynced && !viaLb.hasUnsyncedChanges, 10_000, "edit acknowledged by node A");
       const id = await startGeneration(ownerA, 16, "a green triangle");
       let killedA = false;
@@ -387,9 +393,9 @@ describe("scale-out", () => {
       expect(stored.candidates.length).toBe(16);
       // The Yjs client reconnected through the balancer to node B: its edits from before and after the
       // kill are on node B's other client.
-      docLb.getMap("kill").set("after", 2);
-      await waitFor(() => docB.getMap("kill").get("after") === 2, 20_000, "post-kill edit on node B");
-      expect(docB.getMap("kill").toJSON()).toEqual({ before: 1, after: 2 });
+      createCard(docLb, { id: "kill-after", kind: "note", x: 0, y: 0 });
+      await waitFor(() => cardsMap(docB).has("kill-after"), 20_000, "post-kill edit on node B");
+      expect(cardsMap(docB).has("kill-before")).toBe(true);
       await waitFor(() => viaLb.isSynced && !viaLb.hasUnsyncedChanges, 10_000, "edit acknowledged by node B");
     } finally {
       viaLb.destroy();

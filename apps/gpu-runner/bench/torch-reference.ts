@@ -9,8 +9,7 @@ export type TorchResult = { ok: true; ms: number } | { ok: false; reason: string
 /**
  * Runs the same 8 × 256 guided generation with the model lab's PyTorch model in eager mode
  * (bench/torch_reference.py, through the lab's .venv) and returns its wall time, CLIP ranking included.
- * TESSERA_TORCH_CHECKPOINT names the lab checkpoint to load (else the script looks next to the bundle and in
- * ml/runs/full).
+ * TESSERA_TORCH_CHECKPOINT names the lab work dir to load (else ml/runs/sticker).
  */
 export async function runTorchReference(modelDir: string, prompt: string, n: number): Promise<TorchResult> {
   const root = repoRoot();

@@ -1,6 +1,6 @@
 """PyTorch eager reference for `npm run bench:runner`: the same 8 x 256 guided generation (top-k 32,
-temperature 1, guidance from the manifest) with the model lab's own modules and KV cache, then VQ decoding
-and CLIP ranking. Loads the lab's training checkpoint (the bundle only ships ONNX). Prints one JSON line:
+top-k and guidance from the manifest) with the model lab's own modules and KV cache, then VQ decoding and
+CLIP ranking. Loads the lab's trained models from its work dir (the bundle only ships ONNX). Prints one JSON line:
 {"ms": wall time of the best of 2 runs} or {"error": "..."}.
 
 Run through the lab's venv with the repo root on PYTHONPATH (bench/torch-reference.ts does this).
@@ -16,8 +16,9 @@ sys.path.insert(0, str(ROOT / "ml"))
 
 
 def find_checkpoint(bundle: Path, explicit: str | None) -> Path | None:
-    candidates = [Path(explicit)] if explicit else [bundle / "_work" / "checkpoint.pt", ROOT / "ml/runs/full/checkpoint.pt"]
-    return next((p for p in candidates if p.is_file()), None)
+    """The lab work dir (vq.pt, prior.pt, clip.pt, tokenizer.json) of the bundle's training run."""
+    candidates = [Path(explicit)] if explicit else [ROOT / "ml/runs/sticker"]
+    return next((p for p in candidates if (p / "prior.pt").is_file()), None)
 
 
 def main() -> None:
@@ -30,26 +31,24 @@ def main() -> None:
     bundle = Path(args.bundle)
     ck = find_checkpoint(bundle, args.checkpoint)
     if ck is None:
-        print(json.dumps({"error": "no lab checkpoint (ml/runs/full/checkpoint.pt or <bundle>/_work/checkpoint.pt); "
-                                   "run npm run train to produce one"}))
+        print(json.dumps({"error": "no lab work dir with prior.pt (ml/runs/sticker); run npm run train to produce one"}))
         return
 
     import torch
     import torch.nn.functional as F
     from tessera_lab import config as C
-    from tessera_lab import export, tokenizer
+    from tessera_lab import export
+    from tessera_lab import tokenizer as tk
     from tessera_lab.clip import CLIP
 
     torch.set_num_threads(2)
     manifest = json.loads((bundle / "manifest.json").read_text())
     g = float(manifest["sampling"]["guidanceScale"])
     top_k = int(manifest["sampling"]["topK"])
-    state = torch.load(ck, weights_only=False)
-    tok = tokenizer.build()
-    models = export.load_models(state, tokenizer.vocab_size(tok))
-    prior, vq, clip = models["prior"], models["vq"], models["clip"]
-    text_ids = tokenizer.encode(tok, args.prompt)[0]
-    empty = tokenizer.encode(tok, "")[0]
+    models = export.load_models(ck, C.full())
+    prior, vq, clip, tok = models["prior"], models["vq"], models["clip"], models["tok"]
+    text_ids = tk.encode(tok, args.prompt)
+    empty = tk.encode(tok, "")
 
     @torch.no_grad()
     def generate(seed: int) -> None:

@@ -6,7 +6,7 @@ import { repoRoot, resolveOptions } from "./config.ts";
 describe("resolveOptions", () => {
   it("defaults to the repo's bundle and the CPU provider, whatever the cwd", () => {
     const o = resolveOptions({}, {});
-    expect(o.modelDir).toBe(path.join(repoRoot(), "models", "tessera-tiny"));
+    expect(o.modelDir).toBe(path.join(repoRoot(), "models", "tessera-sticker"));
     expect(o.executionProviders).toEqual(["cpu"]);
     expect(o.intraOpThreads).toBe(0);
     expect(o.spinWait).toBe(true);

@@ -1,11 +1,11 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { TesseraError } from "@tessera/shared";
+import { DEFAULT_BUNDLE_NAME, TesseraError } from "@tessera/shared";
 
 /** How a Runner is set up; every field has a default so `Runner.create()` works out of the box. */
 export interface RunnerOptions {
-  /** Bundle directory; default `TESSERA_MODEL_DIR` or `<repo>/models/tessera-tiny`. */
+  /** Bundle directory; default `TESSERA_MODEL_DIR` or `<repo>/models/tessera-sticker` (DEFAULT_BUNDLE_NAME). */
   modelDir: string;
   /** ONNX Runtime execution providers in order of preference; default `TESSERA_EP` or `["cpu"]`. */
   executionProviders: string[];
@@ -52,7 +52,7 @@ export function repoRoot(): string {
 export function defaultModelDir(env: NodeJS.ProcessEnv = process.env): string {
   const fromEnv = env.TESSERA_MODEL_DIR?.trim();
   if (fromEnv) return path.resolve(repoRoot(), fromEnv);
-  return path.join(repoRoot(), "models", "tessera-tiny");
+  return path.join(repoRoot(), "models", DEFAULT_BUNDLE_NAME);
 }
 
 function parseEps(value: string | undefined): string[] {

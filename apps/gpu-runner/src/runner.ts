@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import {
+  type BundleConceptList,
   type BundleManifest,
   type GenerationRequestInput,
   isTerminalEvent,
@@ -9,6 +10,7 @@ import {
   TesseraError,
 } from "@tessera/shared";
 import { reviveBundleError } from "./bundle/bundle-error.ts";
+import type { BundleKnowledge } from "./bundle/read-knowledge.ts";
 import { type RunnerOptions, resolveOptions } from "./config.ts";
 import type { SchedulerStats } from "./engine/scheduler.ts";
 import { EventChannel } from "./event-channel.ts";
@@ -25,6 +27,11 @@ export interface ModelInfo {
   codebookSize: number;
   maxPromptTokens: number;
   vocabulary: string[];
+  /** What the model can draw (labels, Chinese labels, synonyms, a sprite each); empty for older bundles. */
+  concepts: BundleConceptList["concepts"];
+  /** Side of one concept sprite and the sprite sheet's columns; 0 when the bundle has no sheet. */
+  conceptSpriteSize: number;
+  conceptSpriteColumns: number;
   defaults: SamplingDefaults;
 }
 
@@ -66,6 +73,7 @@ export class Runner {
     private readonly worker: Worker,
     private readonly manifest: BundleManifest,
     private readonly encoder: PromptEncoder,
+    private readonly knowledge: BundleKnowledge,
     readonly options: RunnerOptions,
   ) {
     worker.on("message", (msg: FromWorker) => this.onMessage(msg));
@@ -107,7 +115,9 @@ export class Runner {
       }
       throw new TesseraError("RUNNER_UNAVAILABLE", `unexpected first message from the engine: ${first.type}`);
     }
-    return new Runner(worker, first.manifest, new PromptEncoder(first.tokenizerJson, first.manifest), options);
+    const { manifest, tokenizerJson, knowledge } = first;
+    const encoder = new PromptEncoder(tokenizerJson, manifest, knowledge.vocabulary);
+    return new Runner(worker, manifest, encoder, knowledge, options);
   }
 
   model(): ModelInfo {
@@ -121,8 +131,16 @@ export class Runner {
       codebookSize: m.codebookSize,
       maxPromptTokens: m.text.maxTokens - 2,
       vocabulary: [...this.encoder.vocabulary],
+      concepts: this.knowledge.concepts?.concepts ?? [],
+      conceptSpriteSize: this.knowledge.sprites ? (this.knowledge.concepts?.spriteSize ?? 0) : 0,
+      conceptSpriteColumns: this.knowledge.sprites ? (this.knowledge.concepts?.spriteColumns ?? 0) : 0,
       defaults: { ...m.sampling },
     };
+  }
+
+  /** The concept sprite sheet (PNG) the bundle ships, or null. */
+  conceptSprites(): Uint8Array | null {
+    return this.knowledge.sprites;
   }
 
   /** The manifest of the loaded bundle (read-only). */

@@ -5,7 +5,7 @@ import type { RunnerEvent } from "@tessera/shared";
 import { defaultModelDir } from "../src/config.ts";
 
 /**
- * The bundle under test: TESSERA_MODEL_DIR, else the committed models/tessera-tiny, else (while the lab's
+ * The bundle under test: TESSERA_MODEL_DIR, else the committed models/tessera-sticker, else (while the lab's
  * bundle isn't committed) the small random-weight bundle in test/fixtures, which follows the same contract.
  */
 const TINY_RANDOM = fileURLToPath(new URL("./fixtures/tiny-random-bundle", import.meta.url));
@@ -15,7 +15,7 @@ export const BUNDLE_DIR =
     : TINY_RANDOM;
 
 export interface Fixtures {
-  tokenizer: { text: string; ids: number[]; unknownWords: string[] }[];
+  tokenizer: { text: string; ids: number[]; unknownWords?: string[] }[];
   generations: {
     prompt: string;
     textIds: number[];

@@ -60,9 +60,10 @@ describe("board document", () => {
   it("rejects invalid geometry and colours with readable errors", () => {
     const doc = new Y.Doc();
     const id = createCard(doc, { kind: "note", x: 0, y: 0 });
-    expect(() => updateCard(doc, id, { w: 5 })).toThrow();
-    expect(() => updateCard(doc, id, { x: Number.NaN })).toThrow();
-    expect(() => updateCard(doc, id, { color: "chartreuse" as never })).toThrow();
+    // zod's messages name the field and the rule a person broke.
+    expect(() => updateCard(doc, id, { w: 5 })).toThrow(/w[\s\S]*(>=|at least|too small)[\s\S]*120/i);
+    expect(() => updateCard(doc, id, { x: Number.NaN })).toThrow(/x[\s\S]*(number|NaN)/i);
+    expect(() => updateCard(doc, id, { color: "chartreuse" as never })).toThrow(/color[\s\S]*(yellow|option)/i);
     expect(() => updateCard(doc, "missing", { x: 1 })).toThrow(/not on this board/);
   });
 

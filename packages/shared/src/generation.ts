@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { LIMITS } from "./limits.ts";
+import { BROKEN_TEXT_MESSAGE, isWellFormedText } from "./text.ts";
 
 /**
  * What a generation asks of the runner, validated once at every boundary (GraphQL args, queue jobs,
@@ -11,6 +12,7 @@ const finite = (what: string) =>
 
 export const promptSchema = z
   .string({ error: "prompt must be text" })
+  .refine(isWellFormedText, BROKEN_TEXT_MESSAGE)
   .transform((s) => s.normalize("NFC").trim())
   .pipe(
     z
@@ -117,3 +119,6 @@ export function isTerminalEvent(e: RunnerEvent): boolean {
 export function candidateImagePath(candidateId: string): string {
   return `/images/${candidateId}.png`;
 }
+
+/** Where the API serves the model's concept sprite sheet (public: it is part of the shipped bundle). */
+export const CONCEPT_SPRITES_PATH = "/model/concepts.png";

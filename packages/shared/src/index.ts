@@ -1,7 +1,10 @@
 // @tessera/shared: the contracts every app agrees on. Nothing here imports an app.
 export * from "./board.ts";
+export * from "./board-validation.ts";
 export * from "./errors.ts";
 export type * as GQL from "./generated/graphql.ts";
 export * from "./generation.ts";
 export * from "./limits.ts";
 export * from "./manifest.ts";
+export * from "./prompt-words.ts";
+export * from "./text.ts";

@@ -98,6 +98,11 @@ export const manifestSchema = z
       vocabSize: z.number().int().positive(),
       maxTokens: z.number().int().positive(),
       specialTokens: specialTokensSchema,
+      /**
+       * The words and CJK characters the model saw in training (`vocabularySchema`). A subword tokenizer
+       * never produces [UNK], so this is what tells a prompt's unknown words; without it, [UNK] does.
+       */
+      vocabularyFile: fileName.optional(),
     }),
     prior: priorSchema,
     vq: z.object({
@@ -107,6 +112,8 @@ export const manifestSchema = z
       fillerCode: z.number().int().nonnegative(),
     }),
     clip: clipSchema,
+    /** What the model knows, for browsing and suggestions (`conceptListSchema`); optional for older bundles. */
+    concepts: z.object({ file: fileName, spritesFile: fileName.optional() }).optional(),
     sampling: samplingDefaultsSchema,
     files: z.record(fileName, bundleFileSchema),
     fixturesFile: fileName.optional(),
@@ -121,6 +128,8 @@ export const manifestSchema = z
       m.vq.decoderFile,
       m.clip.textFile,
       m.clip.visionFile,
+      ...(m.text.vocabularyFile ? [m.text.vocabularyFile] : []),
+      ...(m.concepts ? [m.concepts.file, ...(m.concepts.spritesFile ? [m.concepts.spritesFile] : [])] : []),
     ];
     for (const f of referenced) {
       if (!(f in m.files)) {
@@ -161,6 +170,36 @@ export const manifestSchema = z
   });
 
 export type BundleManifest = z.infer<typeof manifestSchema>;
+
+/** `vocabulary.json`: every English word and CJK character the captions the model trained on can hold. */
+export const vocabularySchema = z.object({
+  words: z.array(z.string().min(1).max(64)).max(100_000),
+  chars: z.array(z.string().min(1).max(2)).max(100_000),
+});
+export type BundleVocabulary = z.infer<typeof vocabularySchema>;
+
+export const conceptSchema = z.object({
+  index: z.number().int().nonnegative(),
+  key: z.string().max(100),
+  label: z.string().min(1).max(100),
+  zh: z.string().max(100),
+  emoji: z.string().max(32),
+  group: z.string().max(64),
+  synonyms: z.array(z.string().max(64)).max(16),
+  zhSynonyms: z.array(z.string().max(64)).max(16),
+});
+
+/** `concepts.json`: the things the model can draw, each with one sprite in a grid sheet (`spritesFile`). */
+export const conceptListSchema = z.object({
+  spriteSize: z.number().int().positive().max(512),
+  spriteColumns: z.number().int().positive().max(1024),
+  spritesFile: fileName.optional(),
+  colours: z.array(z.string().max(32)).max(64),
+  backgrounds: z.array(z.string().max(32)).max(64),
+  concepts: z.array(conceptSchema).max(20_000),
+});
+export type BundleConcept = z.infer<typeof conceptSchema>;
+export type BundleConceptList = z.infer<typeof conceptListSchema>;
 export type KvCacheLayout = z.infer<typeof kvCacheSchema>;
 export type SamplingDefaults = z.infer<typeof samplingDefaultsSchema>;
 
@@ -180,3 +219,6 @@ export function parseManifest(json: unknown, source = "manifest.json"): BundleMa
   });
   throw new ManifestError(`${source} is not a valid Tessera model manifest:\n- ${problems.join("\n- ")}`);
 }
+
+/** The bundle `npm start` serves when TESSERA_MODEL_DIR is unset: `models/<this>` in the repository. */
+export const DEFAULT_BUNDLE_NAME = "tessera-sticker";

@@ -8,7 +8,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { TesseraError } from "@tessera/shared";
 import type { PrismaClient } from "../db/index.ts";
-import { readCookie, SESSION_COOKIE, signSession, verifySession } from "./cookie.ts";
+import { needsReissue, readCookie, SESSION_COOKIE, signSession, verifySession } from "./cookie.ts";
 
 export {
   clearSessionCookieHeader,
@@ -25,6 +25,8 @@ export interface Session {
   displayName: string;
   /** The user row exists (known when the session was read): a first write has nothing to insert. */
   persisted?: boolean;
+  /** The cookie's session version (equal to the user's `sessionVersion` for a valid session). */
+  version?: number;
 }
 
 export function newId(): string {
@@ -58,21 +60,32 @@ export interface Auth {
   pageCookie(headers: IncomingHttpHeaders): string | "clear" | null;
   /** Writes the caller's user row before their first write refers to it; idempotent and safe to race. */
   ensureUser(session: Session): Promise<void>;
-  cookieFor(userId: string): string;
+  cookieFor(userId: string, version?: number): string;
+  /**
+   * "Sign out everywhere else": bumps the user's session version, so every cookie issued before stops
+   * working, and returns a fresh cookie for the caller's own session.
+   */
+  revokeOtherSessions(session: Session): Promise<string>;
   boardRole(userId: string, boardId: string): Promise<BoardRole | null>;
   /** For Hocuspocus: throws UNAUTHENTICATED / FORBIDDEN. */
   authorize(headers: IncomingHttpHeaders, boardId: string): Promise<Session & { role: BoardRole }>;
 }
 
 export function createAuth(prisma: PrismaClient, secret: string): Auth {
-  async function sessionFromHeaders(headers: IncomingHttpHeaders): Promise<Session | null> {
+  async function signedSession(headers: IncomingHttpHeaders) {
     const raw = readCookie(headers, SESSION_COOKIE);
-    const userId = raw ? verifySession(secret, raw) : null;
-    if (!userId) return null;
-    const user = await prisma.user.findUnique({ where: { id: userId } });
-    return user
-      ? { userId: user.id, displayName: user.displayName, persisted: true }
-      : { userId, displayName: guestNameFor(userId), persisted: false };
+    const signed = raw ? verifySession(secret, raw) : null;
+    if (!signed) return null;
+    const user = await prisma.user.findUnique({ where: { id: signed.userId } });
+    // A cookie from before the user signed out everywhere else names an older version: it no longer works.
+    if ((user?.sessionVersion ?? 0) !== signed.version) return null;
+    const session: Session = user
+      ? { userId: user.id, displayName: user.displayName, persisted: true, version: signed.version }
+      : { userId: signed.userId, displayName: guestNameFor(signed.userId), persisted: false, version: 0 };
+    return { session, reissue: needsReissue(signed) };
+  }
+  async function sessionFromHeaders(headers: IncomingHttpHeaders): Promise<Session | null> {
+    return (await signedSession(headers))?.session ?? null;
   }
   async function boardRole(userId: string, boardId: string): Promise<BoardRole | null> {
     const m = await prisma.boardMember.findUnique({ where: { boardId_userId: { boardId, userId } } });
@@ -82,10 +95,24 @@ export function createAuth(prisma: PrismaClient, secret: string): Auth {
     secret,
     sessionFromHeaders,
     boardRole,
-    cookieFor: (userId) => signSession(secret, userId),
+    cookieFor: (userId, version = 0) => signSession(secret, userId, version),
+    async revokeOtherSessions(session) {
+      const user = await prisma.user.update({
+        where: { id: session.userId },
+        data: { sessionVersion: { increment: 1 } },
+        select: { sessionVersion: true },
+      });
+      session.version = user.sessionVersion;
+      return signSession(secret, session.userId, user.sessionVersion);
+    },
     async sessionOrGuest(headers) {
-      const existing = await sessionFromHeaders(headers);
-      if (existing) return { session: existing };
+      const existing = await signedSession(headers);
+      if (existing) {
+        const { session, reissue } = existing;
+        return reissue
+          ? { session, setCookie: signSession(secret, session.userId, session.version ?? 0) }
+          : { session };
+      }
       if (readCookie(headers, SESSION_COOKIE) !== null) throw new TesseraError("UNAUTHENTICATED");
       const userId = newId();
       return {
@@ -96,7 +123,10 @@ export function createAuth(prisma: PrismaClient, secret: string): Auth {
     pageCookie(headers) {
       const raw = readCookie(headers, SESSION_COOKIE);
       if (raw === null) return signSession(secret, newId());
-      return verifySession(secret, raw) ? null : "clear";
+      const signed = verifySession(secret, raw);
+      if (!signed) return "clear";
+      // No database work for a page: a revoked version is caught by the first GraphQL request instead.
+      return needsReissue(signed) ? signSession(secret, signed.userId, signed.version) : null;
     },
     async ensureUser(session) {
       // ON CONFLICT DO NOTHING: two first writes at once both succeed, and a chosen name is never reset.

@@ -7,11 +7,18 @@
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { type Extension, Hocuspocus } from "@hocuspocus/server";
-import { isTesseraError, LIMITS, TesseraError } from "@tessera/shared";
+import { checkBoardUpdate, isTesseraError, LIMITS, TesseraError } from "@tessera/shared";
 import type { Logger } from "pino";
 import { type WebSocket, WebSocketServer } from "ws";
 import * as Y from "yjs";
 import { isDatabaseUnavailable, WS_TRY_AGAIN_LATER } from "../db/unavailable.ts";
+import {
+  AWARENESS_LIMITS,
+  type AwarenessIdentity,
+  guardAwareness,
+  isAwareness,
+  newGuardState,
+} from "./awareness-guard.ts";
 import { updateFromMessage } from "./messages.ts";
 import { applyStored, type BoardStore, type CollabPrisma, prismaBoardStore } from "./store.ts";
 
@@ -35,6 +42,8 @@ export interface CollabOptions {
   maxDebounceMs?: number;
   /** Scaled out: the Hocuspocus Redis extension, so edits on one node reach clients of every node. */
   extensions?: Extension[];
+  /** Bytes a board's log may hold (default LIMITS.boardDocumentMaxBytes; tests use less). */
+  maxDocumentBytes?: number;
 }
 
 interface SocketContext {
@@ -58,6 +67,8 @@ interface DocLog {
 export const CLOSE_UNAUTHENTICATED = 4401;
 export const CLOSE_FORBIDDEN = 4403;
 export const CLOSE_MALFORMED = 4400;
+/** An update that decodes but breaks the board model (`checkBoardUpdate`): refused, nothing applied or stored. */
+export const CLOSE_INVALID_UPDATE = 4422;
 const BOARD_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function createCollab(options: CollabOptions) {
@@ -66,7 +77,11 @@ export function createCollab(options: CollabOptions) {
   const store: BoardStore = maybeStore;
   const log = options.logger.child({ component: "collab" });
   const logs = new Map<string, DocLog>();
-  const counters = { rejected: 0, appended: 0, compactions: 0, refusedUpdates: 0 };
+  const counters = { rejected: 0, appended: 0, compactions: 0, refusedUpdates: 0, droppedAwareness: 0 };
+  /** Who each socket authenticated as: presence is rewritten to that identity (awareness-guard.ts). */
+  const identities = new WeakMap<WebSocket, AwarenessIdentity>();
+  /** Presence sent before the socket authenticated: the latest one, handled right after it does. */
+  const earlyPresence = new WeakMap<WebSocket, () => void>();
 
   const compact = async (boardId: string, doc: Y.Doc) => {
     const entry = logs.get(boardId);
@@ -98,6 +113,12 @@ export function createCollab(options: CollabOptions) {
         const user = await options.authorize(headers, data.documentName);
         if (!user) throw new TesseraError("FORBIDDEN");
         if (user.role === "VIEWER") data.connectionConfig.readOnly = true;
+        identities.set(ws, { userId: user.userId, displayName: user.displayName });
+        const early = earlyPresence.get(ws);
+        if (early) {
+          earlyPresence.delete(ws);
+          setImmediate(early); // after Hocuspocus has marked the document authenticated
+        }
         return { user };
       } catch (e) {
         counters.rejected++;
@@ -130,7 +151,7 @@ export function createCollab(options: CollabOptions) {
       });
       log.info({ boardId: documentName, updates: loaded.updates.length, bytes: approxBytes }, "document loaded");
     },
-    async beforeHandleMessage({ connection, update: raw, documentName, context }) {
+    async beforeHandleMessage({ connection, update: raw, documentName, context, document }) {
       // Hocuspocus only closes the per-document connection on a thrown error; abuse closes the socket too.
       const refuse = (code: number, reason: string): never => {
         counters.refusedUpdates++;
@@ -145,14 +166,16 @@ export function createCollab(options: CollabOptions) {
       if (!entry) throw new Error(`no log for ${documentName}`);
       if (
         update.byteLength > LIMITS.yjsUpdateMaxBytes ||
-        entry.approxBytes + update.byteLength > LIMITS.boardDocumentMaxBytes
+        entry.approxBytes + update.byteLength > (options.maxDocumentBytes ?? LIMITS.boardDocumentMaxBytes)
       ) {
         refuse(1009, "update too large");
       }
-      try {
-        Y.decodeUpdate(update); // throws on malformed bytes: the connection closes, nothing is logged
-      } catch {
-        refuse(CLOSE_MALFORMED, "malformed update");
+      // Decoded and checked against the board model, never applied here: a malformed update, or one that
+      // would break the board for everyone (a prompt that is not a Y.Text, 10,000 cards), closes the
+      // connection and nothing is applied or logged.
+      const check = checkBoardUpdate(document, update);
+      if (!check.ok) {
+        refuse(check.reason === "malformed update" ? CLOSE_MALFORMED : CLOSE_INVALID_UPDATE, check.reason);
       }
       entry.inFlight++;
       // Counted before the append is awaited: updates checked meanwhile see it, so two can't both fit.
@@ -200,13 +223,26 @@ export function createCollab(options: CollabOptions) {
       const request = new Request(`http://${req.headers.host ?? "localhost"}${req.url ?? "/yjs"}`, { headers });
       // Hocuspocus 4 is transport-agnostic: the caller feeds it messages and the close event.
       const client = hocuspocus.handleConnection(ws, request, { ws, headers: req.headers });
+      const guard = newGuardState(performance.now());
       ws.on("message", (data: Buffer | ArrayBuffer | Buffer[]) => {
         const bytes = Array.isArray(data)
           ? Buffer.concat(data)
           : data instanceof ArrayBuffer
             ? Buffer.from(data)
             : data;
-        client.handleMessage(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+        const raw = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        const who = identities.get(ws) ?? null;
+        if (!who && isAwareness(raw) && raw.byteLength <= AWARENESS_LIMITS.maxBytes) {
+          const copy = raw.slice();
+          earlyPresence.set(ws, () => {
+            const message = guardAwareness(copy, identities.get(ws) ?? null, guard, performance.now());
+            if (message) client.handleMessage(message);
+          });
+          return;
+        }
+        const message = guardAwareness(raw, who, guard, performance.now());
+        if (message) client.handleMessage(message);
+        else counters.droppedAwareness++;
       });
       ws.on("close", (code, reason) => client.handleClose({ code, reason: reason.toString() }));
       ws.on("error", (err) => log.warn({ err }, "websocket error"));

@@ -17,7 +17,20 @@ export interface EngineModelInfo {
   codebookSize: number;
   maxPromptTokens: number;
   vocabulary: string[];
+  concepts: EngineConcept[];
+  conceptSpriteSize: number;
+  conceptSpriteColumns: number;
   defaults: { n: number; temperature: number; topK: number; topP: number; guidanceScale: number };
+}
+
+export interface EngineConcept {
+  index: number;
+  label: string;
+  zh: string;
+  emoji: string;
+  group: string;
+  synonyms: string[];
+  zhSynonyms: string[];
 }
 
 export interface GenerationEngine {
@@ -30,6 +43,8 @@ export interface GenerationEngine {
    * base64 as the API serves it.
    */
   tokenPatches(): Promise<string>;
+  /** The bundle's concept sprite sheet (PNG), or null when it ships none. */
+  conceptSprites(): Promise<Uint8Array | null>;
   /** Generations accepted and not yet finished. */
   inFlight(): number;
   close(): Promise<void>;
@@ -70,6 +85,7 @@ export async function createInProcessEngine(opts: {
     renderPng: (tokens) => runner.renderPng(tokens),
     // The runner keeps one array, so it is encoded once.
     tokenPatches: async () => base64Of(await runner.tokenPatches()),
+    conceptSprites: async () => runner.conceptSprites(),
     inFlight: () => runner.stats().inFlight,
     close: () => runner.close(),
   };

@@ -5,10 +5,11 @@
  * the database, so `subscribe` after the log is gone replays it from there.
  */
 import { randomInt } from "node:crypto";
-import { generationRequestSchema, LIMITS, TesseraError } from "@tessera/shared";
+import { generationRequestSchema, isTesseraError, LIMITS, TesseraError } from "@tessera/shared";
 import type { Logger } from "pino";
 import { newId } from "../auth/index.ts";
 import type { PrismaClient } from "../db/index.ts";
+import { isDatabaseUnavailable } from "../db/unavailable.ts";
 import type { BoardActivityBus } from "./board-activity.ts";
 import type { GenerationEngine } from "./engine.ts";
 import { EventLog, type Sequenced } from "./event-log.ts";
@@ -58,13 +59,62 @@ export class GenerationService {
     return this.running.size;
   }
 
-  /** At boot: generations left QUEUED/RUNNING by a crash can never finish; mark them failed. */
+  /**
+   * Generations left QUEUED/RUNNING that this process is not running can never finish; mark them failed. At
+   * boot that is every one (a crash left them); while running, those older than a minute that no run owns
+   * (their end could not be stored, e.g. the database went away, and every retry gave up).
+   */
   async reapStale(): Promise<number> {
     const r = await this.prisma.generation.updateMany({
-      where: { status: { in: ["QUEUED", "RUNNING"] } },
+      where: {
+        status: { in: ["QUEUED", "RUNNING"] },
+        id: { notIn: [...this.running.keys()] },
+        createdAt: { lt: new Date(Date.now() - (this.booted ? 60_000 : 0)) },
+      },
       data: { status: "FAILED", error: "The server restarted during this generation.", finishedAt: new Date() },
     });
+    this.booted = true;
     return r.count;
+  }
+
+  private booted = false;
+  private staleTimer: NodeJS.Timeout | null = null;
+
+  /** Also every `everyMs` while the process runs, not only at boot. */
+  startReaper(everyMs = 15_000): void {
+    this.staleTimer ??= setInterval(() => {
+      this.reapStale().then(
+        (n) => n && this.logger.warn({ reaped: n }, "marked generations that could not end as failed"),
+        (err: unknown) => this.logger.warn({ err }, "reaper failed"),
+      );
+    }, everyMs).unref();
+  }
+
+  protected stopReaper(): void {
+    if (this.staleTimer) clearInterval(this.staleTimer);
+    this.staleTimer = null;
+  }
+
+  /**
+   * Stores a generation's end, retrying while the database is unavailable (every second, for up to
+   * `retryForMs`): subscribers were already told, and the row must not stay RUNNING once PostgreSQL is back.
+   */
+  protected async storeEnd(
+    id: string,
+    status: TerminalStatus,
+    error: string | null,
+    retryForMs = 300_000,
+  ): Promise<void> {
+    const until = Date.now() + retryForMs;
+    for (;;) {
+      try {
+        await finishGeneration(this.prisma, id, status, error, null);
+        return;
+      } catch (e) {
+        if (!isDatabaseUnavailable(e) || Date.now() > until) throw e;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
   }
 
   async start(input: StartInput) {
@@ -165,13 +215,11 @@ export class GenerationService {
     } catch (e) {
       const cancelled = signal.aborted;
       status = cancelled ? "CANCELLED" : "FAILED";
-      const error = cancelled ? null : e instanceof Error ? e.message : String(e);
-      await finishGeneration(this.prisma, id, status, error, null);
-      log.append(
-        cancelled
-          ? { kind: "CANCELLED" }
-          : { kind: "FAILED", errorCode: "GENERATION_FAILED", message: "Generation failed." },
-      );
+      const failure = userFacingFailure(e);
+      if (!cancelled) this.logger.error({ err: e, generationId: id }, "generation failed");
+      // Subscribers hear the end first: the database may be what failed, and they must not wait for it.
+      log.append(cancelled ? { kind: "CANCELLED" } : { kind: "FAILED", ...failure });
+      await this.storeEnd(id, status, cancelled ? null : failure.message);
     } finally {
       log.close();
       this.running.delete(id);
@@ -227,6 +275,7 @@ export class GenerationService {
   /** Graceful shutdown: refuse new work, give in-flight generations `graceMs`, then cancel the rest. */
   async shutdown(graceMs: number): Promise<void> {
     this.accepting = false;
+    this.stopReaper();
     const all = () => Promise.all([...this.running.values()].map((r) => r.done));
     const timedOut = await Promise.race([
       all().then(() => false),
@@ -237,4 +286,19 @@ export class GenerationService {
       await all();
     }
   }
+}
+
+/**
+ * What a person is told when a generation fails: a TesseraError's own sentence, a readable one for a lost
+ * database, otherwise a generic one. Internals (Prisma's messages, stack traces) go to the log only.
+ */
+export function userFacingFailure(e: unknown): { errorCode: string; message: string } {
+  if (isTesseraError(e)) return { errorCode: e.code, message: e.message };
+  if (isDatabaseUnavailable(e)) {
+    return {
+      errorCode: "DATABASE_UNAVAILABLE",
+      message: "The database was unavailable while this image was being made. Please generate again.",
+    };
+  }
+  return { errorCode: "GENERATION_FAILED", message: "Generation failed on the server. Please try again." };
 }

@@ -1,6 +1,6 @@
 /** Boards, members, share links, identity. */
 import { randomBytes } from "node:crypto";
-import { candidateImagePath, LIMITS, TesseraError } from "@tessera/shared";
+import { BROKEN_TEXT_MESSAGE, candidateImagePath, isWellFormedText, LIMITS, TesseraError } from "@tessera/shared";
 import { z } from "zod";
 import { newId } from "../auth/index.ts";
 import type { Role } from "../db/index.ts";
@@ -12,6 +12,7 @@ const noControl = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
 const boardName = z
   .string()
   .refine(noControl, "Names can't contain control characters.")
+  .refine(isWellFormedText, BROKEN_TEXT_MESSAGE)
   .transform((s) => s.trim())
   .pipe(
     z
@@ -22,6 +23,7 @@ const boardName = z
 const displayName = z
   .string()
   .refine(noControl, "Names can't contain control characters.")
+  .refine(isWellFormedText, BROKEN_TEXT_MESSAGE)
   .transform((s) => s.trim())
   .pipe(
     z
@@ -53,6 +55,14 @@ export const boardQueries = {
 };
 
 export const boardMutations = {
+  signOutOtherDevices: async (_: unknown, __: unknown, ctx: Context) => {
+    if (!ctx.setSessionCookie) {
+      throw new TesseraError("BAD_USER_INPUT", "Sign out other devices from the page (over HTTP), not over a socket.");
+    }
+    await ensureCaller(ctx);
+    ctx.setSessionCookie(await ctx.auth.revokeOtherSessions(ctx.session));
+    return true;
+  },
   setDisplayName: async (_: unknown, args: { name: string }, ctx: Context) => {
     const name = parseArg(displayName, args.name);
     // A guest's first write may be their name.

@@ -33,6 +33,8 @@ export interface Context extends Services {
   session: Session;
   /** Where the request came from (`http/client-address.ts`): the key of per-address limits. */
   clientAddress: string;
+  /** Over HTTP: replaces the caller's session cookie in the response (absent on sockets, which can't). */
+  setSessionCookie?: (value: string) => void;
 }
 
 const RANK: Record<BoardRole, number> = { VIEWER: 0, EDITOR: 1, OWNER: 2 };

@@ -1,5 +1,5 @@
 /** Generations, candidates, votes, the model, and the two subscriptions. */
-import { addGeneration, candidateImagePath, LIMITS, TesseraError } from "@tessera/shared";
+import { addGeneration, CONCEPT_SPRITES_PATH, candidateImagePath, LIMITS, TesseraError } from "@tessera/shared";
 import { z } from "zod";
 import { type BoardRole, newId } from "../auth/index.ts";
 import { type Context, checkRole, requireGenerations, requireRole } from "./context.ts";
@@ -208,6 +208,8 @@ export const generationFields = {
 };
 
 export const modelFields = {
+  conceptSpritesUrl: (m: { conceptSpriteSize: number; version: string; name: string }) =>
+    m.conceptSpriteSize > 0 ? `${CONCEPT_SPRITES_PATH}?v=${encodeURIComponent(`${m.name}@${m.version}`)}` : null,
   // Only when asked for: the runner computes them on the first request.
   tokenPatches: (_: unknown, __: unknown, ctx: Context) => {
     if (!ctx.engine) throw new TesseraError("RUNNER_UNAVAILABLE");

@@ -20,6 +20,8 @@ interface Pending {
   headers: IncomingHttpHeaders;
   secure: boolean;
   session?: Session;
+  /** A cookie a resolver asked to set (signOutOtherDevices), sent with the response. */
+  reissued?: string;
 }
 const PENDING = Symbol("pending session");
 
@@ -40,6 +42,9 @@ class HttpContext {
     const { session } = this[PENDING];
     if (!session) throw new Error("The session is read before the request was validated.");
     return session;
+  }
+  setSessionCookie(value: string): void {
+    this[PENDING].reissued = value;
   }
 }
 
@@ -78,6 +83,12 @@ export function sessionPlugin(auth: Auth): ApolloServerPlugin<Context> {
             if (isDatabaseUnavailable(err)) throw httpError(503, err);
             throw err;
           }
+        },
+        async willSendResponse({ contextValue, response }) {
+          if (!(contextValue instanceof HttpContext)) return;
+          const state = contextValue[PENDING];
+          if (state.reissued)
+            response.http.headers.set("set-cookie", sessionCookieHeader(state.reissued, state.secure));
         },
       };
     },

@@ -3,7 +3,7 @@
  * upgrade request (checked in onConnect); frames are bounded and a connection must initialise quickly.
  */
 import type { IncomingMessage } from "node:http";
-import { LIMITS } from "@tessera/shared";
+import { BROKEN_TEXT_MESSAGE, containsBrokenText, LIMITS } from "@tessera/shared";
 import type { ValidationRule } from "graphql";
 import { type DocumentNode, GraphQLError, type GraphQLSchema, parse, specifiedRules, validate } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
@@ -82,6 +82,9 @@ export function createGraphqlWs(opts: {
       // Parsed and validated here rather than by graphql-ws: its own parse has no token limit, and a syntax
       // error thrown there closed the whole connection (4500). Returned errors answer only this subscription.
       onSubscribe: (_ctx, _id, payload) => {
+        if (containsBrokenText(payload)) {
+          return [new GraphQLError(BROKEN_TEXT_MESSAGE, { extensions: { code: "BAD_USER_INPUT" } })];
+        }
         let document: DocumentNode;
         try {
           document = parse(payload.query, { maxTokens: LIMITS.queryMaxTokens });

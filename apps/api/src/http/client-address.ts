@@ -15,3 +15,20 @@ export function clientAddress(req: IncomingMessage, hops: number): string {
     .filter(Boolean);
   return list[list.length - hops] ?? list[0] ?? direct;
 }
+
+/**
+ * Whether the browser reached us over TLS, so the session cookie may be marked Secure: the socket itself is
+ * TLS, PUBLIC_URL says https, or (behind `hops` trusted proxies) the proxy nearest us says
+ * `X-Forwarded-Proto: https`. Never the header alone without a trusted proxy: a client could set it.
+ */
+export function reachedOverTls(req: IncomingMessage, hops: number, publicUrl?: string): boolean {
+  if ((req.socket as { encrypted?: boolean }).encrypted) return true;
+  if (publicUrl?.startsWith("https:")) return true;
+  if (hops <= 0) return false;
+  const header = req.headers["x-forwarded-proto"];
+  const list = (Array.isArray(header) ? header.join(",") : (header ?? ""))
+    .split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  return list.at(-1) === "https";
+}

@@ -1,7 +1,7 @@
 /** GraphQL over HTTP through Apollo Server 5 on Node's HTTP server (no Express). */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type ApolloServer, HeaderMap } from "@apollo/server";
-import { LIMITS } from "@tessera/shared";
+import { BROKEN_TEXT_MESSAGE, containsBrokenText, LIMITS } from "@tessera/shared";
 import type { Context } from "../graphql/context.ts";
 import { HttpError, readBody } from "./read-body.ts";
 
@@ -11,11 +11,15 @@ async function readGraphqlBody(req: IncomingMessage): Promise<unknown> {
   const raw = await readBody(req, LIMITS.httpBodyMaxBytes);
   const type = req.headers["content-type"] ?? "";
   if (!type.includes("json")) return raw;
+  let body: unknown;
   try {
-    return raw.length ? JSON.parse(raw) : undefined;
+    body = raw.length ? JSON.parse(raw) : undefined;
   } catch {
     throw new HttpError(400, "The request body is not valid JSON.");
   }
+  // JSON's "\ud800" escapes make strings PostgreSQL can't store: refused here, for every argument at once.
+  if (containsBrokenText(body)) throw new HttpError(400, BROKEN_TEXT_MESSAGE);
+  return body;
 }
 
 export async function handleGraphqlHttp(

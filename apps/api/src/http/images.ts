@@ -47,3 +47,22 @@ export async function serveImage(
   res.writeHead(200, { ...headers, "content-length": png.byteLength });
   res.end(req.method === "HEAD" ? undefined : Buffer.from(png));
 }
+
+/**
+ * The model's concept sprite sheet: public (it ships in the repository's bundle) and versioned by the URL's
+ * `?v=` (the bundle name and version), so browsers may keep it.
+ */
+export async function serveConceptSprites(
+  req: IncomingMessage,
+  res: ServerResponse,
+  engine: GenerationEngine | null,
+): Promise<void> {
+  const png = engine ? await engine.conceptSprites().catch(() => null) : null;
+  if (!png) return plain(res, 404, "This model ships no concept pictures.");
+  res.writeHead(200, {
+    "content-type": "image/png",
+    "content-length": png.byteLength,
+    "cache-control": "public, max-age=86400",
+  });
+  res.end(req.method === "HEAD" ? undefined : Buffer.from(png));
+}

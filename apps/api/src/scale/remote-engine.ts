@@ -16,12 +16,18 @@ export interface RemoteEngine extends GenerationEngine {
 export async function createRemoteEngine(redis: Redis, modelKey: string, refreshMs = 5000): Promise<RemoteEngine> {
   let info: EngineModelInfo | null = null;
   let patches = "";
+  let sprites: Uint8Array | null = null;
+  let spritesBase64: string | null = null;
   const refresh = async () => {
     const raw = await redis.get(modelKey).catch(() => null);
     if (raw) {
-      const { tokenPatches, ...model } = JSON.parse(raw) as AnnouncedModel;
+      const { tokenPatches, conceptSprites, ...model } = JSON.parse(raw) as AnnouncedModel;
       info = model;
       patches = tokenPatches;
+      if (conceptSprites !== spritesBase64) {
+        spritesBase64 = conceptSprites ?? null;
+        sprites = spritesBase64 ? new Uint8Array(Buffer.from(spritesBase64, "base64")) : null;
+      }
     }
     return info !== null;
   };
@@ -39,6 +45,10 @@ export async function createRemoteEngine(redis: Redis, modelKey: string, refresh
       if (!info) throw noRunner();
       return patches;
     },
+    async conceptSprites() {
+      if (!info) throw noRunner();
+      return sprites;
+    },
     generate() {
       throw new Error("a remote engine does not generate: jobs go through the queue");
     },
@@ -52,10 +62,18 @@ export async function createRemoteEngine(redis: Redis, modelKey: string, refresh
   };
 }
 
-/** What a runner announces: the runner library's model info, as the API exposes it, with the token patches. */
-type AnnouncedModel = EngineModelInfo & { tokenPatches: string /* base64 */ };
+/**
+ * What a runner announces: the runner library's model info, as the API exposes it, with the token patches and
+ * the concept sprite sheet (both base64).
+ */
+type AnnouncedModel = EngineModelInfo & { tokenPatches: string; conceptSprites?: string | null };
 
 export async function announceModel(redis: Redis, modelKey: string, engine: GenerationEngine): Promise<void> {
-  const announced: AnnouncedModel = { ...engine.model(), tokenPatches: await engine.tokenPatches() };
+  const sprites = await engine.conceptSprites();
+  const announced: AnnouncedModel = {
+    ...engine.model(),
+    tokenPatches: await engine.tokenPatches(),
+    conceptSprites: sprites ? Buffer.from(sprites).toString("base64") : null,
+  };
   await redis.set(modelKey, JSON.stringify(announced));
 }

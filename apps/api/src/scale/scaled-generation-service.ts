@@ -117,7 +117,7 @@ export class ScaledGenerationService extends GenerationService {
   }
 
   /** Also every `everyMs` while the node runs: a job can be lost or given up on at any time, not only at boot. */
-  startReaper(everyMs = 120_000): void {
+  override startReaper(everyMs = 120_000): void {
     this.reaper ??= setInterval(() => {
       this.reapStale().then(
         (n) => n && this.logger.warn({ reaped: n }, "marked generations whose job was lost as failed"),

@@ -1,38 +1,48 @@
 import { Tokenizer } from "@huggingface/tokenizers";
-import type { BundleManifest } from "@tessera/shared";
+import { type BundleManifest, type BundleVocabulary, isKnownWord, promptWords } from "@tessera/shared";
 
 export interface EncodedPrompt {
   /** `[BOS] + ids[:textLength-2] + [EOS]`, right-padded with PAD to exactly textLength. */
   ids: number[];
-  /** Normalised prompt words with no token in the vocabulary (each became [UNK]). */
+  /** Prompt words (and CJK characters, emoji) the model never saw in training, in order, repeats kept. */
   unknownWords: string[];
 }
 
 /**
  * Turns prompts into the prior's and CLIP's fixed-length text ids, exactly as the model lab does.
- * `@huggingface/tokenizers` 0.2.0 maps out-of-vocabulary words to [UNK] for WordPiece; any id it can't
- * resolve (undefined or outside the vocabulary) is mapped to `specialTokens.unk` as a guard.
+ *
+ * Two kinds of bundle: a subword tokenizer (byte-level BPE) never produces [UNK], so unknown words come from
+ * the bundle's vocabulary file (what the training captions held); an older whole-word tokenizer maps unknown
+ * words to [UNK], so those are reported. Any id the tokenizer can't resolve is mapped to `specialTokens.unk`.
  */
 export class PromptEncoder {
+  /** What the editor may treat as known: training words and characters, or the tokenizer's whole words. */
   readonly vocabulary: string[];
   private readonly tokenizer: Tokenizer;
   private readonly special: BundleManifest["text"]["specialTokens"];
   private readonly length: number;
   private readonly vocabSize: number;
   private readonly unkToken: string;
+  private readonly seen: Set<string> | null;
 
-  constructor(tokenizerJson: Record<string, unknown>, manifest: BundleManifest) {
+  constructor(tokenizerJson: Record<string, unknown>, manifest: BundleManifest, vocabulary?: BundleVocabulary | null) {
     this.tokenizer = new Tokenizer(tokenizerJson, {});
     this.special = manifest.text.specialTokens;
     this.length = manifest.text.maxTokens;
     this.vocabSize = manifest.text.vocabSize;
     const model = (tokenizerJson.model ?? {}) as { vocab?: Record<string, number>; unk_token?: string };
     this.unkToken = model.unk_token ?? "[UNK]";
-    const specialIds = new Set(Object.values(this.special));
-    this.vocabulary = Object.entries(model.vocab ?? {})
-      .filter(([word, id]) => !specialIds.has(id) && !word.startsWith("##") && !/^\[.*\]$/.test(word))
-      .sort((a, b) => a[1] - b[1])
-      .map(([word]) => word);
+    if (vocabulary) {
+      this.vocabulary = [...vocabulary.words, ...vocabulary.chars];
+      this.seen = new Set(this.vocabulary);
+    } else {
+      const specialIds = new Set(Object.values(this.special));
+      this.vocabulary = Object.entries(model.vocab ?? {})
+        .filter(([word, id]) => !specialIds.has(id) && !word.startsWith("##") && !/^\[.*\]$/.test(word))
+        .sort((a, b) => a[1] - b[1])
+        .map(([word]) => word);
+      this.seen = null;
+    }
   }
 
   encode(prompt: string): EncodedPrompt {
@@ -54,13 +64,22 @@ export class PromptEncoder {
     return ids;
   }
 
-  /**
-   * Prompt words that became [UNK], as written in the prompt (original case), in order, repeats kept —
-   * what the lab reports from the Python tokenizer's offsets. The JS tokenizer has no offsets, so the
-   * original text is pre-tokenised alongside the normalised one and matched word for word; if
-   * normalisation changed the word count, the normalised words are reported instead.
-   */
   private unknownWords(prompt: string): string[] {
+    if (this.seen) {
+      const seen = this.seen;
+      return promptWords(prompt)
+        .filter((w) => !isKnownWord(w, seen))
+        .map((w) => w.text);
+    }
+    return this.unknownWholeWords(prompt);
+  }
+
+  /**
+   * Whole-word tokenizers: prompt words that became [UNK], as written (original case). The JS tokenizer has
+   * no offsets, so the original text is pre-tokenised alongside the normalised one and matched word for word;
+   * if normalisation changed the word count, the normalised words are reported instead.
+   */
+  private unknownWholeWords(prompt: string): string[] {
     const t = this.tokenizer;
     const split = (text: string): string[] =>
       t.pre_tokenizer ? t.pre_tokenizer.pre_tokenize(text) : text.split(/\s+/);

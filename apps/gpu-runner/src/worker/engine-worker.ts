@@ -3,6 +3,7 @@ import path from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 import { BundleError } from "../bundle/bundle-error.ts";
 import { type Bundle, loadBundle } from "../bundle/load-bundle.ts";
+import { type BundleKnowledge, readKnowledge } from "../bundle/read-knowledge.ts";
 import { Scheduler } from "../engine/scheduler.ts";
 import { decodeGrids, encodePng, toRgb8 } from "../render/images.ts";
 import { nextTurn, tokenPatches } from "../render/token-patches.ts";
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
   if (init.idleScheduling) idleThreadPolicy();
   let bundle: Bundle;
   let tokenizerJson: Record<string, unknown>;
+  let knowledge: BundleKnowledge;
   try {
     bundle = await loadBundle(init.modelDir, {
       executionProviders: init.executionProviders,
@@ -40,6 +42,7 @@ async function main(): Promise<void> {
     } catch (e) {
       throw new BundleError(init.modelDir, file, `${file} is not valid JSON (${(e as Error).message}).`);
     }
+    knowledge = await readKnowledge(init.modelDir, bundle.manifest);
   } catch (e) {
     const err = e as Partial<BundleError>;
     post({
@@ -49,7 +52,7 @@ async function main(): Promise<void> {
     return;
   }
   // "ready" must be the first message: the scheduler starts posting stats as soon as it exists.
-  post({ type: "ready", manifest: bundle.manifest, tokenizerJson });
+  post({ type: "ready", manifest: bundle.manifest, tokenizerJson, knowledge });
   let lastStats = 0;
   const events = new EventBatcher((batch) => post({ type: "events", events: batch }));
   const scheduler = new Scheduler(

@@ -1,4 +1,5 @@
 import type { BundleManifest } from "@tessera/shared";
+import type { BundleKnowledge } from "../bundle/read-knowledge.ts";
 import type { JobSpec } from "../engine/job.ts";
 import type { SchedulerStats } from "../engine/scheduler.ts";
 import type { EmittedEvent } from "./event-batcher.ts";
@@ -34,7 +35,7 @@ export interface SerializedError {
 }
 
 export type FromWorker =
-  | { type: "ready"; manifest: BundleManifest; tokenizerJson: Record<string, unknown> }
+  | { type: "ready"; manifest: BundleManifest; tokenizerJson: Record<string, unknown>; knowledge: BundleKnowledge }
   | { type: "initError"; error: SerializedError }
   /** Events the engine emitted in one synchronous stretch, in order (`event-batcher.ts`). */
   | { type: "events"; events: EmittedEvent[] }

@@ -4,6 +4,7 @@ import { createPortal } from "react-dom";
 import { GENERATION_ORIGIN, type GenState, type Tile } from "../lib/generationState.ts";
 import { friendlyError, gql } from "../lib/gql.ts";
 import { M_REMIX, M_VARIATIONS } from "../lib/queries.ts";
+import { downloadUpscaled } from "../lib/upscale.ts";
 import { useBoard } from "./boardContext.ts";
 
 /** A candidate large: download, remix (keep the top rows, regenerate the rest) and variations. */
@@ -40,7 +41,12 @@ export function CandidateModal({ gen, tile, onClose }: { gen: GenState; tile: Ti
     >
       <div className="dialog candidate-dialog">
         <div className="candidate-large">
-          {tile.image && <img src={tile.image} alt={gen.prompt} />}
+          {tile.image && (
+            <img
+              src={tile.image}
+              alt={`${gen.prompt} — candidate ${tile.index + 1}${tile.rank != null ? `, CLIP rank ${tile.rank}` : ""}`}
+            />
+          )}
           {canEdit && tile.finished && (
             <div className="keep-line" style={{ top: `${(keepRows / gen.gridRows) * 100}%` }} aria-hidden="true" />
           )}
@@ -56,8 +62,21 @@ export function CandidateModal({ gen, tile, onClose }: { gen: GenState; tile: Ti
               href={candidateImagePath(tile.candidateId)}
               download={`tessera-${tile.candidateId}.png`}
             >
-              Download PNG
+              Download PNG ({info.model.imageSize} px)
             </a>
+          )}
+          {tile.candidateId && (
+            <button
+              type="button"
+              title="Each model pixel enlarged to a crisp 4×4 square (nearest neighbour)"
+              onClick={() =>
+                downloadUpscaled(candidateImagePath(tile.candidateId!), 4, `tessera-${tile.candidateId}-x4.png`).catch(
+                  (e) => toast(friendlyError(e)),
+                )
+              }
+            >
+              Download ×4 ({4 * info.model.imageSize} px)
+            </button>
           )}
           {canEdit && tile.candidateId && (
             <>

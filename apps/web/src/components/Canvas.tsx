@@ -4,6 +4,8 @@ import {
   CARD_SIZE,
   type Card,
   type CardKind,
+  cardsMap,
+  cardText,
   createCard,
   deleteCard,
   duplicateCard,
@@ -22,12 +24,15 @@ import {
   screenToBoard,
   zoomAt,
 } from "../lib/camera.ts";
+import { EXAMPLE_PROMPTS } from "../lib/examples.ts";
 import { gql } from "../lib/gql.ts";
 import { subscribe } from "../lib/live.ts";
 import { Q_TOKEN_PATCHES, S_BOARD } from "../lib/queries.ts";
 import { decodePatches } from "../lib/tokenMosaic.ts";
 import { BoardContext, type BoardCtx, type BoardInfo } from "./boardContext.ts";
+import { CardErrorBoundary } from "./CardErrorBoundary.tsx";
 import { CardView } from "./CardView.tsx";
+import { ConceptBrowser } from "./ConceptBrowser.tsx";
 import { HelpOverlay } from "./HelpOverlay.tsx";
 import { Presence, type PresenceHandle } from "./Presence.tsx";
 import { Toolbar } from "./Toolbar.tsx";
@@ -47,6 +52,7 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
   const presence = useRef<PresenceHandle>(null);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [help, setHelp] = useState(false);
+  const [knows, setKnows] = useState(false);
   const [conn, setConn] = useState<ConnectionState>("connecting");
   const [toastMsg, setToast] = useState<string | null>(null);
   const voteListeners = useRef(new Set<(id: string, votes: number) => void>());
@@ -103,6 +109,26 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
 
   useEffect(() => applyCamera(cam.current), [applyCamera]);
   useEffect(() => sync.onConnection(setConn), [sync]);
+  // A sample board (home page) starts with prompts the model draws well, once its document has synced.
+  useEffect(() => {
+    if (!canEdit || new URLSearchParams(window.location.search).get("sample") !== "1") return;
+    let done = false;
+    return sync.onConnection((state) => {
+      if (state !== "online" || done) return;
+      done = true;
+      window.history.replaceState(null, "", window.location.pathname);
+      if (cardsMap(sync.doc).size > 0) return;
+      sync.step(() => {
+        EXAMPLE_PROMPTS.forEach((text, i) => {
+          createCard(
+            sync.doc,
+            { kind: "prompt", x: (i % 3) * 320, y: Math.floor(i / 3) * 460, text, createdBy: info.me.id },
+            sync.origin,
+          );
+        });
+      });
+    });
+  }, [sync, canEdit, info.me.id]);
   useEffect(() => {
     if (!toastMsg) return;
     const t = setTimeout(() => setToast(null), 5000);
@@ -157,6 +183,36 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
     }
     try {
       const id = sync.step(() => createCard(sync.doc, { kind, x, y, createdBy: info.me.id }, sync.origin));
+      setSelected(new Set([id]));
+    } catch (e) {
+      setToast(e instanceof Error ? e.message : "Could not add a card");
+    }
+  };
+  /** A concept from "what this model knows": into the selected prompt card, else a new card in view. */
+  const insertConcept = (label: string) => {
+    setKnows(false);
+    const only = selected.size === 1 ? cards.get([...selected][0]!) : undefined;
+    if (only && only.kind === "prompt") {
+      const t = cardText(sync.doc, only.id);
+      const sep = t.length === 0 || /\s$/.test(t.toString()) ? "" : " ";
+      sync.step(() => t.insert(t.length, `${sep}${label}`));
+      return;
+    }
+    const p = viewportCenter();
+    try {
+      const id = sync.step(() =>
+        createCard(
+          sync.doc,
+          {
+            kind: "prompt",
+            x: Math.round(p.x - 140),
+            y: Math.round(p.y - 100),
+            text: `a ${label}`,
+            createdBy: info.me.id,
+          },
+          sync.origin,
+        ),
+      );
       setSelected(new Set([id]));
     } catch (e) {
       setToast(e instanceof Error ? e.message : "Could not add a card");
@@ -342,6 +398,7 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
           onZoomOut={() => zoomBy(1 / 1.2)}
           onFit={fit}
           onHelp={() => setHelp(true)}
+          onKnows={() => setKnows(true)}
           onUndo={() => undoRedo("undo")}
           onRedo={() => undoRedo("redo")}
           presence={presence}
@@ -361,7 +418,9 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
           <div ref={gridRef} className="grid" aria-hidden="true" />
           <div ref={worldRef} className="world">
             {cardList.map((c: Card) => (
-              <CardView key={c.id} card={c} selected={selected.has(c.id)} onSelect={setSelected} />
+              <CardErrorBoundary key={c.id} x={Number.isFinite(c.x) ? c.x : 0} y={Number.isFinite(c.y) ? c.y : 0}>
+                <CardView card={c} selected={selected.has(c.id)} onSelect={setSelected} />
+              </CardErrorBoundary>
             ))}
             {marquee && (
               <div
@@ -380,6 +439,7 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
           )}
         </div>
         {help && <HelpOverlay onClose={() => setHelp(false)} />}
+        {knows && <ConceptBrowser onPick={canEdit ? insertConcept : null} onClose={() => setKnows(false)} />}
         {toastMsg && (
           <div role="alert" className="toast">
             {toastMsg}

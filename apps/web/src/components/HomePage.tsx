@@ -3,8 +3,9 @@
 import { LIMITS } from "@tessera/shared";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useEffect, useState } from "react";
+import { EXAMPLE_PROMPTS } from "../lib/examples.ts";
 import { friendlyError, gql } from "../lib/gql.ts";
-import { M_CREATE_BOARD, M_JOIN, M_SET_NAME, Q_HOME } from "../lib/queries.ts";
+import { M_CREATE_BOARD, M_JOIN, M_SET_NAME, M_SIGN_OUT_OTHERS, Q_HOME } from "../lib/queries.ts";
 
 interface HomeData {
   me: { id: string; displayName: string };
@@ -66,6 +67,18 @@ export function HomePage() {
       router.push(`/b/${r.joinBoard.board.id}`);
     });
   };
+  /** A board that starts with cards of prompts the model draws well, ready to generate. */
+  const sample = () =>
+    void run(async () => {
+      const r = await gql<{ createBoard: { id: string } }>(M_CREATE_BOARD, { name: "Sample board" });
+      router.push(`/b/${r.createBoard.id}?sample=1`);
+    });
+  const [signedOut, setSignedOut] = useState(false);
+  const signOutOthers = () =>
+    void run(async () => {
+      await gql(M_SIGN_OUT_OTHERS);
+      setSignedOut(true);
+    });
   const saveName = (e: FormEvent) => {
     e.preventDefault();
     void run(async () => {
@@ -96,6 +109,24 @@ export function HomePage() {
           {saved && <span role="status">Saved</span>}
         </form>
       </header>
+      <section className="intro" aria-labelledby="intro-title">
+        <h2 id="intro-title">Make pictures together, live</h2>
+        <p>
+          Write prompts on a shared board, press <strong>Generate</strong>, and everyone on the board watches the
+          candidates appear token by token. A CLIP model ranks them against the prompt; the team votes on the pick.
+        </p>
+        <p className="muted">Prompts that work — stickers on a plain background, in English or Chinese:</p>
+        <ul className="examples">
+          {EXAMPLE_PROMPTS.map((p) => (
+            <li key={p}>
+              <q>{p}</q>
+            </li>
+          ))}
+        </ul>
+        <button type="button" className="primary" disabled={busy} onClick={sample}>
+          Open a sample board
+        </button>
+      </section>
       {error && (
         <p role="alert" className="error-banner">
           {error}
@@ -145,6 +176,12 @@ export function HomePage() {
           </a>
         ))}
       </section>
+      <footer className="home-footer">
+        <button type="button" className="link" disabled={busy} onClick={signOutOthers}>
+          Sign out other devices
+        </button>
+        {signedOut && <span role="status">Other browsers and devices are signed out; this one stays.</span>}
+      </footer>
     </main>
   );
 }

@@ -21,20 +21,34 @@ export interface Peer {
   viewport: SharedViewport | null;
 }
 
+const PRESENCE_EVERY_MS = 50;
+
 const COLORS = ["#e03131", "#2f9e44", "#1971c2", "#f08c00", "#9c36b5", "#0c8599", "#e8590c", "#5c940d"];
 
-function readPeers(states: Map<number, Record<string, unknown>>, self: number): Peer[] {
+const HEX_COLOUR = /^#[0-9a-fA-F]{6}$/;
+const finite = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+
+/**
+ * Other people's presence, read defensively: the server already rebuilds it (awareness-guard), but nothing
+ * from another client reaches CSS unchecked — a colour must be a hex colour, coordinates finite numbers.
+ */
+export function readPeers(states: Map<number, Record<string, unknown>>, self: number): Peer[] {
   const out: Peer[] = [];
   for (const [clientId, s] of states) {
     if (clientId === self) continue;
     const user = s.user as { name?: unknown; color?: unknown } | undefined;
     if (!user || typeof user.name !== "string") continue;
+    const c = s.cursor as { x?: unknown; y?: unknown } | null | undefined;
+    const v = s.viewport as { x?: unknown; y?: unknown; zoom?: unknown; w?: unknown; h?: unknown } | null | undefined;
     out.push({
       clientId,
       name: user.name.slice(0, 40),
-      color: typeof user.color === "string" ? user.color : "#888",
-      cursor: (s.cursor as Peer["cursor"]) ?? null,
-      viewport: (s.viewport as Peer["viewport"]) ?? null,
+      color: typeof user.color === "string" && HEX_COLOUR.test(user.color) ? user.color : "#868e96",
+      cursor: c && finite(c.x) && finite(c.y) ? { x: c.x, y: c.y } : null,
+      viewport:
+        v && finite(v.x) && finite(v.y) && finite(v.zoom) && v.zoom > 0
+          ? { x: v.x, y: v.y, zoom: v.zoom, ...(finite(v.w) && finite(v.h) ? { w: v.w, h: v.h } : {}) }
+          : null,
     });
   }
   return out;
@@ -65,17 +79,20 @@ export const Presence = forwardRef<PresenceHandle>(function Presence(_props, ref
 
   useImperativeHandle(ref, () => {
     let pending: { cursor?: unknown; viewport?: unknown } = {};
-    let frame = 0;
-    // Awareness updates go out at most once per frame.
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    let sentAt = 0;
+    // Awareness goes out at most every 50 ms (20 a second): every update reaches every collaborator, so a
+    // room's presence traffic grows with the square of its size; the server drops floods beyond that.
     const flush = () => {
-      frame = 0;
+      timer = null;
+      sentAt = performance.now();
       if (!awareness) return;
       for (const [k, v] of Object.entries(pending)) awareness.setLocalStateField(k, v);
       pending = {};
     };
     const queue = (k: "cursor" | "viewport", v: unknown) => {
       pending[k] = v;
-      if (!frame) frame = requestAnimationFrame(flush);
+      if (!timer) timer = setTimeout(flush, Math.max(0, PRESENCE_EVERY_MS - (performance.now() - sentAt)));
     };
     return {
       setCursor: (p) => queue("cursor", { x: Math.round(p.x), y: Math.round(p.y) }),

@@ -55,13 +55,19 @@ export function PromptEditor({ card }: { card: Card }) {
         spellCheck={!isPrompt}
         onPointerDown={(e) => e.stopPropagation()}
       />
+      {isPrompt && text.length >= Math.floor(max * 0.8) && (
+        <p className={text.length >= max ? "char-count at-limit" : "char-count"} aria-live="polite">
+          {text.length}/{max}
+          {text.length >= max && " — prompts stop here; shorten it to add more."}
+        </p>
+      )}
       {isPrompt && unknown.length > 0 && (
         <ul className="unknown-words" aria-label="Unknown words">
           {unknown.slice(0, 4).map((w) => (
             <li key={`${w.start}-${w.word}`}>
-              <u>{w.word}</u> isn't in the model's vocabulary
+              <u>{w.word}</u> isn't something this model has learned
               {canEdit &&
-                suggest(w.word, info.model.vocabulary).map((s) => (
+                suggest(w.word, info.model.concepts).map((s) => (
                   <button key={s} type="button" className="chip" onClick={() => replace(w.start, w.end, s)}>
                     {s}
                   </button>

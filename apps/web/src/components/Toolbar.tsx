@@ -22,6 +22,7 @@ interface Props {
   onZoomOut(): void;
   onFit(): void;
   onHelp(): void;
+  onKnows(): void;
   onUndo(): void;
   onRedo(): void;
   presence: RefObject<PresenceHandle | null>;
@@ -70,6 +71,11 @@ export function Toolbar(p: Props) {
       <span className={`conn conn-${p.conn}`} role="status" aria-label="Connection">
         {CONN_LABEL[p.conn]}
       </span>
+      {info.model.concepts.length > 0 && (
+        <button type="button" onClick={p.onKnows} title="Everything this model can draw">
+          What it knows
+        </button>
+      )}
       <button type="button" aria-label="Keyboard shortcuts" onClick={p.onHelp}>
         ?
       </button>

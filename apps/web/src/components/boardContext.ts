@@ -1,5 +1,6 @@
 import { createContext, useContext } from "react";
 import type { BoardSync } from "../lib/boardSync.ts";
+import type { ConceptName } from "../lib/vocab.ts";
 
 /** What every card on a board needs to know: who I am, my role, the model, and the live document. */
 export interface BoardInfo {
@@ -13,6 +14,10 @@ export interface BoardInfo {
     gridCols: number;
     imageSize: number;
     vocabulary: string[];
+    concepts: (ConceptName & { group: string })[];
+    conceptSpritesUrl: string | null;
+    conceptSpriteSize: number;
+    conceptSpriteColumns: number;
     defaults: { n: number; temperature: number; topK: number; topP: number; guidanceScale: number };
   };
   limits: { promptMaxChars: number; candidatesMax: number; generationsPerMinute: number };

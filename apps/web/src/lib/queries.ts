@@ -6,7 +6,8 @@ export const Q_HOME = `query Home { me { id displayName } boards { id name updat
 export const Q_BOARD = `query Board($id: ID!) {
   me { id displayName }
   board(id: $id) { id name myRole shareLinks { id token role revokedAt } }
-  model { name gridRows gridCols imageSize vocabulary defaults { n temperature topK topP guidanceScale } }
+  model { name gridRows gridCols imageSize vocabulary defaults { n temperature topK topP guidanceScale }
+    concepts { index label zh emoji group synonyms zhSynonyms } conceptSpritesUrl conceptSpriteSize conceptSpriteColumns }
   limits { promptMaxChars candidatesMax generationsPerMinute }
 }`;
 /** Apart from Q_BOARD: the runner computes them on the first request after a start; the board needn't wait. */
@@ -14,6 +15,7 @@ export const Q_TOKEN_PATCHES = `query TokenPatches { model { tokenPatches } }`;
 export const Q_GENERATION = `query Gen($id: ID!) { generation(id: $id) { ${GENERATION_FIELDS} } }`;
 export const Q_CARD_HISTORY = `query History($boardId: ID!, $cardId: ID!) { generations(boardId: $boardId, cardId: $cardId, limit: 20) { ${GENERATION_FIELDS} } }`;
 
+export const M_SIGN_OUT_OTHERS = `mutation SignOutOthers { signOutOtherDevices }`;
 export const M_SET_NAME = `mutation SetName($name: String!) { setDisplayName(name: $name) { id displayName } }`;
 export const M_CREATE_BOARD = `mutation CreateBoard($name: String!) { createBoard(name: $name) { id } }`;
 export const M_JOIN = `mutation Join($token: String!) { joinBoard(token: $token) { board { id } role } }`;

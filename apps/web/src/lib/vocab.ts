@@ -1,6 +1,8 @@
+import { isKnownWord, promptWords } from "@tessera/shared";
+
 /**
- * Words of a prompt the model doesn't know (they become [UNK]) and the nearest words it does know, so the
- * editor can underline them and suggest replacements.
+ * Words of a prompt the model never saw in training (segmented exactly as the runner does, `promptWords`), and
+ * the concepts it can draw that such a word probably meant, so the editor can underline and suggest.
  */
 export interface WordSpan {
   word: string;
@@ -9,19 +11,23 @@ export interface WordSpan {
   known: boolean;
 }
 
+/** What the editor needs of a concept (GraphQL `Concept`). */
+export interface ConceptName {
+  index: number;
+  label: string;
+  zh: string;
+  emoji: string;
+  synonyms: string[];
+  zhSynonyms: string[];
+}
+
 export function splitWords(text: string, vocabulary: ReadonlySet<string>): WordSpan[] {
-  const out: WordSpan[] = [];
-  for (const m of text.matchAll(/[\p{L}\p{N}']+/gu)) {
-    const word = m[0];
-    const start = m.index ?? 0;
-    out.push({
-      word,
-      start,
-      end: start + word.length,
-      known: vocabulary.size === 0 || vocabulary.has(word.toLowerCase()),
-    });
-  }
-  return out;
+  return promptWords(text).map((w) => ({
+    word: w.text,
+    start: w.start,
+    end: w.end,
+    known: vocabulary.size === 0 || isKnownWord(w, vocabulary),
+  }));
 }
 
 function editDistance(a: string, b: string, cap: number): number {
@@ -41,17 +47,44 @@ function editDistance(a: string, b: string, cap: number): number {
   return prev[b.length]!;
 }
 
-/** Up to `limit` known words closest to `word` (edit distance ≤ 3, then shared prefix). */
-export function suggest(word: string, vocabulary: readonly string[], limit = 3): string[] {
-  const w = word.toLowerCase();
-  const scored: { v: string; d: number }[] = [];
-  for (const v of vocabulary) {
-    if (v.startsWith("[")) continue;
-    const d = editDistance(w, v, 3);
-    if (d <= 3) scored.push({ v, d: d - (v.startsWith(w.slice(0, 2)) ? 0.5 : 0) });
+const stripVariation = (s: string) => s.replace(/[\uFE0E\uFE0F]/g, "");
+const isHan = (s: string) => /\p{Script=Han}/u.test(s);
+
+/**
+ * Up to `limit` concepts an unknown word probably meant, as the text to insert: an emoji names its concept;
+ * a Chinese character, the concepts whose Chinese names hold it; a Latin word, the concepts whose names (or
+ * any word of them, or a synonym) are within a small spelling distance — scaled to the word's length, so
+ * "cat" never suggests "at" — plural "s" forgiven.
+ */
+export function suggest(word: string, concepts: readonly ConceptName[], limit = 3): string[] {
+  if (/\p{Extended_Pictographic}/u.test(word)) {
+    const hit = concepts.find((c) => stripVariation(c.emoji) === stripVariation(word));
+    return hit ? [hit.label] : [];
+  }
+  if (isHan(word)) {
+    return concepts
+      .filter((c) => c.zh.includes(word) || c.zhSynonyms.some((s) => s.includes(word)))
+      .sort((a, b) => a.zh.length - b.zh.length)
+      .slice(0, limit)
+      .map((c) => c.zh);
+  }
+  const w = word.toLowerCase().replace(/'s$/, "");
+  const cap = Math.max(1, Math.floor(w.length / 3));
+  const scored: { label: string; d: number }[] = [];
+  for (const c of concepts) {
+    const names = [c.label, ...c.synonyms].map((n) => n.toLowerCase());
+    let best = cap + 1;
+    for (const name of names) {
+      for (const candidate of [name, ...name.split(/[\s-]+/)]) {
+        const d = Math.min(editDistance(w, candidate, cap), editDistance(w.replace(/e?s$/, ""), candidate, cap));
+        // A whole-name match beats a match on one word of a longer name ("car" → "car", not "racing car").
+        best = Math.min(best, d + (candidate === name ? 0 : 0.25));
+      }
+    }
+    if (best <= cap) scored.push({ label: c.label, d: best });
   }
   return scored
-    .sort((a, b) => a.d - b.d || a.v.localeCompare(b.v))
+    .sort((a, b) => a.d - b.d || a.label.length - b.label.length || a.label.localeCompare(b.label))
     .slice(0, limit)
-    .map((s) => s.v);
+    .map((s) => s.label);
 }

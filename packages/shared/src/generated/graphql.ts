@@ -88,6 +88,18 @@ export type CandidateScore = {
   score: Scalars['Float']['output'];
 };
 
+/** One thing the model can draw: an English and a Chinese name, other names that mean only it, and its emoji. */
+export type Concept = {
+  __typename?: 'Concept';
+  emoji: Scalars['String']['output'];
+  group: Scalars['String']['output'];
+  index: Scalars['Int']['output'];
+  label: Scalars['String']['output'];
+  synonyms: Array<Scalars['String']['output']>;
+  zh: Scalars['String']['output'];
+  zhSynonyms: Array<Scalars['String']['output']>;
+};
+
 /** A finished candidate: its whole grid, final image and stored id. */
 export type FinishedCandidate = {
   __typename?: 'FinishedCandidate';
@@ -219,6 +231,15 @@ export type Limits = {
 export type ModelInfo = {
   __typename?: 'ModelInfo';
   codebookSize: Scalars['Int']['output'];
+  conceptSpriteColumns: Scalars['Int']['output'];
+  conceptSpriteSize: Scalars['Int']['output'];
+  /**
+   * The concepts' sprite sheet (PNG, conceptSpriteColumns sprites per row, each conceptSpriteSize px), or
+   * null when the bundle ships none.
+   */
+  conceptSpritesUrl: Maybe<Scalars['String']['output']>;
+  /** What the model can draw, in the bundle's order (empty for bundles that don't list their concepts). */
+  concepts: Array<Concept>;
   defaults: GenerationDefaults;
   gridCols: Scalars['Int']['output'];
   gridRows: Scalars['Int']['output'];
@@ -233,7 +254,7 @@ export type ModelInfo = {
    */
   tokenPatches: Scalars['String']['output'];
   version: Scalars['String']['output'];
-  /** Words the prompt editor may suggest; anything else becomes [UNK]. */
+  /** Words and CJK characters the model saw in training: the prompt editor underlines anything else. */
   vocabulary: Array<Scalars['String']['output']>;
 };
 
@@ -251,6 +272,11 @@ export type Mutation = {
   renameBoard: Board;
   revokeShareLink: ShareLink;
   setDisplayName: User;
+  /**
+   * Signs this identity out on every other browser and device (their cookies stop working at their next
+   * request); this browser gets a fresh cookie and stays signed in. Over HTTP only.
+   */
+  signOutOtherDevices: Scalars['Boolean']['output'];
   startGeneration: Generation;
   /** New seeds for the same prompt (and, with fromCandidateId, the same top rows). */
   variations: Generation;
@@ -502,6 +528,7 @@ export type ResolversTypes = ResolversObject<{
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Candidate: ResolverTypeWrapper<Candidate>;
   CandidateScore: ResolverTypeWrapper<CandidateScore>;
+  Concept: ResolverTypeWrapper<Concept>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   FinishedCandidate: ResolverTypeWrapper<FinishedCandidate>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
@@ -538,6 +565,7 @@ export type ResolversParentTypes = ResolversObject<{
   Boolean: Scalars['Boolean']['output'];
   Candidate: Candidate;
   CandidateScore: CandidateScore;
+  Concept: Concept;
   DateTime: Scalars['DateTime']['output'];
   FinishedCandidate: FinishedCandidate;
   Float: Scalars['Float']['output'];
@@ -605,6 +633,16 @@ export type CandidateScoreResolvers<ContextType = unknown, ParentType extends Re
   candidate?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   rank?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+}>;
+
+export type ConceptResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Concept'] = ResolversParentTypes['Concept']> = ResolversObject<{
+  emoji?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  group?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  index?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  label?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  synonyms?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  zh?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  zhSynonyms?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -689,6 +727,10 @@ export type LimitsResolvers<ContextType = unknown, ParentType extends ResolversP
 
 export type ModelInfoResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ModelInfo'] = ResolversParentTypes['ModelInfo']> = ResolversObject<{
   codebookSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  conceptSpriteColumns?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  conceptSpriteSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  conceptSpritesUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  concepts?: Resolver<Array<ResolversTypes['Concept']>, ParentType, ContextType>;
   defaults?: Resolver<ResolversTypes['GenerationDefaults'], ParentType, ContextType>;
   gridCols?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   gridRows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -712,6 +754,7 @@ export type MutationResolvers<ContextType = unknown, ParentType extends Resolver
   renameBoard?: Resolver<ResolversTypes['Board'], ParentType, ContextType, RequireFields<MutationRenameBoardArgs, 'id' | 'name'>>;
   revokeShareLink?: Resolver<ResolversTypes['ShareLink'], ParentType, ContextType, RequireFields<MutationRevokeShareLinkArgs, 'id'>>;
   setDisplayName?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetDisplayNameArgs, 'name'>>;
+  signOutOtherDevices?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   startGeneration?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationStartGenerationArgs, 'boardId' | 'cardId' | 'n' | 'prompt'>>;
   variations?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationVariationsArgs, 'generationId' | 'n'>>;
 }>;
@@ -770,6 +813,7 @@ export type Resolvers<ContextType = unknown> = ResolversObject<{
   BoardMember?: BoardMemberResolvers<ContextType>;
   Candidate?: CandidateResolvers<ContextType>;
   CandidateScore?: CandidateScoreResolvers<ContextType>;
+  Concept?: ConceptResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   FinishedCandidate?: FinishedCandidateResolvers<ContextType>;
   Generation?: GenerationResolvers<ContextType>;

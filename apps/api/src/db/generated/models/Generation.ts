@@ -773,14 +773,6 @@ export type GenerationCreateunknownWordsInput = {
   set: string[]
 }
 
-export type IntFieldUpdateOperationsInput = {
-  set?: number
-  increment?: number
-  decrement?: number
-  multiply?: number
-  divide?: number
-}
-
 export type GenerationUpdateunknownWordsInput = {
   set?: string[]
   push?: string | string[]

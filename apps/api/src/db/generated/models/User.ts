@@ -20,46 +20,70 @@ export type UserModel = runtime.Types.Result.DefaultSelection<Prisma.$UserPayloa
 
 export type AggregateUser = {
   _count: UserCountAggregateOutputType | null
+  _avg: UserAvgAggregateOutputType | null
+  _sum: UserSumAggregateOutputType | null
   _min: UserMinAggregateOutputType | null
   _max: UserMaxAggregateOutputType | null
+}
+
+export type UserAvgAggregateOutputType = {
+  sessionVersion: number | null
+}
+
+export type UserSumAggregateOutputType = {
+  sessionVersion: number | null
 }
 
 export type UserMinAggregateOutputType = {
   id: string | null
   displayName: string | null
   createdAt: Date | null
+  sessionVersion: number | null
 }
 
 export type UserMaxAggregateOutputType = {
   id: string | null
   displayName: string | null
   createdAt: Date | null
+  sessionVersion: number | null
 }
 
 export type UserCountAggregateOutputType = {
   id: number
   displayName: number
   createdAt: number
+  sessionVersion: number
   _all: number
 }
 
+
+export type UserAvgAggregateInputType = {
+  sessionVersion?: true
+}
+
+export type UserSumAggregateInputType = {
+  sessionVersion?: true
+}
 
 export type UserMinAggregateInputType = {
   id?: true
   displayName?: true
   createdAt?: true
+  sessionVersion?: true
 }
 
 export type UserMaxAggregateInputType = {
   id?: true
   displayName?: true
   createdAt?: true
+  sessionVersion?: true
 }
 
 export type UserCountAggregateInputType = {
   id?: true
   displayName?: true
   createdAt?: true
+  sessionVersion?: true
   _all?: true
 }
 
@@ -101,6 +125,18 @@ export type UserAggregateArgs<ExtArgs extends runtime.Types.Extensions.InternalA
   /**
    * {@link https://www.prisma.io/docs/concepts/components/prisma-client/aggregations Aggregation Docs}
    * 
+   * Select which fields to average
+  **/
+  _avg?: UserAvgAggregateInputType
+  /**
+   * {@link https://www.prisma.io/docs/concepts/components/prisma-client/aggregations Aggregation Docs}
+   * 
+   * Select which fields to sum
+  **/
+  _sum?: UserSumAggregateInputType
+  /**
+   * {@link https://www.prisma.io/docs/concepts/components/prisma-client/aggregations Aggregation Docs}
+   * 
    * Select which fields to find the minimum value
   **/
   _min?: UserMinAggregateInputType
@@ -131,6 +167,8 @@ export type UserGroupByArgs<ExtArgs extends runtime.Types.Extensions.InternalArg
   take?: number
   skip?: number
   _count?: UserCountAggregateInputType | true
+  _avg?: UserAvgAggregateInputType
+  _sum?: UserSumAggregateInputType
   _min?: UserMinAggregateInputType
   _max?: UserMaxAggregateInputType
 }
@@ -139,7 +177,10 @@ export type UserGroupByOutputType = {
   id: string
   displayName: string
   createdAt: Date
+  sessionVersion: number
   _count: UserCountAggregateOutputType | null
+  _avg: UserAvgAggregateOutputType | null
+  _sum: UserSumAggregateOutputType | null
   _min: UserMinAggregateOutputType | null
   _max: UserMaxAggregateOutputType | null
 }
@@ -166,6 +207,7 @@ export type UserWhereInput = {
   id?: Prisma.StringFilter<"User"> | string
   displayName?: Prisma.StringFilter<"User"> | string
   createdAt?: Prisma.DateTimeFilter<"User"> | Date | string
+  sessionVersion?: Prisma.IntFilter<"User"> | number
   memberships?: Prisma.BoardMemberListRelationFilter
   generations?: Prisma.GenerationListRelationFilter
   votes?: Prisma.VoteListRelationFilter
@@ -176,6 +218,7 @@ export type UserOrderByWithRelationInput = {
   id?: Prisma.SortOrder
   displayName?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  sessionVersion?: Prisma.SortOrder
   memberships?: Prisma.BoardMemberOrderByRelationAggregateInput
   generations?: Prisma.GenerationOrderByRelationAggregateInput
   votes?: Prisma.VoteOrderByRelationAggregateInput
@@ -189,6 +232,7 @@ export type UserWhereUniqueInput = Prisma.AtLeast<{
   NOT?: Prisma.UserWhereInput | Prisma.UserWhereInput[]
   displayName?: Prisma.StringFilter<"User"> | string
   createdAt?: Prisma.DateTimeFilter<"User"> | Date | string
+  sessionVersion?: Prisma.IntFilter<"User"> | number
   memberships?: Prisma.BoardMemberListRelationFilter
   generations?: Prisma.GenerationListRelationFilter
   votes?: Prisma.VoteListRelationFilter
@@ -199,9 +243,12 @@ export type UserOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
   displayName?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  sessionVersion?: Prisma.SortOrder
   _count?: Prisma.UserCountOrderByAggregateInput
+  _avg?: Prisma.UserAvgOrderByAggregateInput
   _max?: Prisma.UserMaxOrderByAggregateInput
   _min?: Prisma.UserMinOrderByAggregateInput
+  _sum?: Prisma.UserSumOrderByAggregateInput
 }
 
 export type UserScalarWhereWithAggregatesInput = {
@@ -211,12 +258,14 @@ export type UserScalarWhereWithAggregatesInput = {
   id?: Prisma.StringWithAggregatesFilter<"User"> | string
   displayName?: Prisma.StringWithAggregatesFilter<"User"> | string
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"User"> | Date | string
+  sessionVersion?: Prisma.IntWithAggregatesFilter<"User"> | number
 }
 
 export type UserCreateInput = {
   id: string
   displayName: string
   createdAt?: Date | string
+  sessionVersion?: number
   memberships?: Prisma.BoardMemberCreateNestedManyWithoutUserInput
   generations?: Prisma.GenerationCreateNestedManyWithoutCreatedByInput
   votes?: Prisma.VoteCreateNestedManyWithoutUserInput
@@ -227,6 +276,7 @@ export type UserUncheckedCreateInput = {
   id: string
   displayName: string
   createdAt?: Date | string
+  sessionVersion?: number
   memberships?: Prisma.BoardMemberUncheckedCreateNestedManyWithoutUserInput
   generations?: Prisma.GenerationUncheckedCreateNestedManyWithoutCreatedByInput
   votes?: Prisma.VoteUncheckedCreateNestedManyWithoutUserInput
@@ -237,6 +287,7 @@ export type UserUpdateInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   displayName?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessionVersion?: Prisma.IntFieldUpdateOperationsInput | number
   memberships?: Prisma.BoardMemberUpdateManyWithoutUserNestedInput
   generations?: Prisma.GenerationUpdateManyWithoutCreatedByNestedInput
   votes?: Prisma.VoteUpdateManyWithoutUserNestedInput
@@ -247,6 +298,7 @@ export type UserUncheckedUpdateInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   displayName?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessionVersion?: Prisma.IntFieldUpdateOperationsInput | number
   memberships?: Prisma.BoardMemberUncheckedUpdateManyWithoutUserNestedInput
   generations?: Prisma.GenerationUncheckedUpdateManyWithoutCreatedByNestedInput
   votes?: Prisma.VoteUncheckedUpdateManyWithoutUserNestedInput
@@ -257,36 +309,50 @@ export type UserCreateManyInput = {
   id: string
   displayName: string
   createdAt?: Date | string
+  sessionVersion?: number
 }
 
 export type UserUpdateManyMutationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   displayName?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessionVersion?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
 export type UserUncheckedUpdateManyInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   displayName?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessionVersion?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
 export type UserCountOrderByAggregateInput = {
   id?: Prisma.SortOrder
   displayName?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  sessionVersion?: Prisma.SortOrder
+}
+
+export type UserAvgOrderByAggregateInput = {
+  sessionVersion?: Prisma.SortOrder
 }
 
 export type UserMaxOrderByAggregateInput = {
   id?: Prisma.SortOrder
   displayName?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  sessionVersion?: Prisma.SortOrder
 }
 
 export type UserMinOrderByAggregateInput = {
   id?: Prisma.SortOrder
   displayName?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  sessionVersion?: Prisma.SortOrder
+}
+
+export type UserSumOrderByAggregateInput = {
+  sessionVersion?: Prisma.SortOrder
 }
 
 export type UserScalarRelationFilter = {
@@ -300,6 +366,14 @@ export type StringFieldUpdateOperationsInput = {
 
 export type DateTimeFieldUpdateOperationsInput = {
   set?: Date | string
+}
+
+export type IntFieldUpdateOperationsInput = {
+  set?: number
+  increment?: number
+  decrement?: number
+  multiply?: number
+  divide?: number
 }
 
 export type UserCreateNestedOneWithoutMembershipsInput = {
@@ -362,6 +436,7 @@ export type UserCreateWithoutMembershipsInput = {
   id: string
   displayName: string
   createdAt?: Date | string
+  sessionVersion?: number
   generations?: Prisma.GenerationCreateNestedManyWithoutCreatedByInput
   votes?: Prisma.VoteCreateNestedManyWithoutUserInput
   shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutCreatedByInput
@@ -371,6 +446,7 @@ export type UserUncheckedCreateWithoutMembershipsInput = {
   id: string
   displayName: string
   createdAt?: Date | string
+  sessionVersion?: number
   generations?: Prisma.GenerationUncheckedCreateNestedManyWithoutCreatedByInput
   votes?: Prisma.VoteUncheckedCreateNestedManyWithoutUserInput
   shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutCreatedByInput
@@ -396,6 +472,7 @@ export type UserUpdateWithoutMembershipsInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   displayName?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessionVersion?: Prisma.IntFieldUpdateOperationsInput | number
   generations?: Prisma.GenerationUpdateManyWithoutCreatedByNestedInput
   votes?: Prisma.VoteUpdateManyWithoutUserNestedInput
   shareLinks?: Prisma.ShareLinkUpdateManyWithoutCreatedByNestedInput
@@ -405,6 +482,7 @@ export type UserUncheckedUpdateWithoutMembershipsInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   displayName?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessionVersion?: Prisma.IntFieldUpdateOperationsInput | number
   generations?: Prisma.GenerationUncheckedUpdateManyWithoutCreatedByNestedInput
   votes?: Prisma.VoteUncheckedUpdateManyWithoutUserNestedInput
   shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutCreatedByNestedInput
@@ -414,6 +492,7 @@ export type UserCreateWithoutShareLinksInput = {
   id: string
   displayName: string
   createdAt?: Date | string
+  sessionVersion?: number
   memberships?: Prisma.BoardMemberCreateNestedManyWithoutUserInput
   generations?: Prisma.GenerationCreateNestedManyWithoutCreatedByInput
   votes?: Prisma.VoteCreateNestedManyWithoutUserInput
@@ -423,6 +502,7 @@ export type UserUncheckedCreateWithoutShareLinksInput = {
   id: string
   displayName: string
   createdAt?: Date | string
+  sessionVersion?: number
   memberships?: Prisma.BoardMemberUncheckedCreateNestedManyWithoutUserInput
   generations?: Prisma.GenerationUncheckedCreateNestedManyWithoutCreatedByInput
   votes?: Prisma.VoteUncheckedCreateNestedManyWithoutUserInput
@@ -448,6 +528,7 @@ export type UserUpdateWithoutShareLinksInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   displayName?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessionVersion?: Prisma.IntFieldUpdateOperationsInput | number
   memberships?: Prisma.BoardMemberUpdateManyWithoutUserNestedInput
   generations?: Prisma.GenerationUpdateManyWithoutCreatedByNestedInput
   votes?: Prisma.VoteUpdateManyWithoutUserNestedInput
@@ -457,6 +538,7 @@ export type UserUncheckedUpdateWithoutShareLinksInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   displayName?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessionVersion?: Prisma.IntFieldUpdateOperationsInput | number
   memberships?: Prisma.BoardMemberUncheckedUpdateManyWithoutUserNestedInput
   generations?: Prisma.GenerationUncheckedUpdateManyWithoutCreatedByNestedInput
   votes?: Prisma.VoteUncheckedUpdateManyWithoutUserNestedInput
@@ -466,6 +548,7 @@ export type UserCreateWithoutGenerationsInput = {
   id: string
   displayName: string
   createdAt?: Date | string
+  sessionVersion?: number
   memberships?: Prisma.BoardMemberCreateNestedManyWithoutUserInput
   votes?: Prisma.VoteCreateNestedManyWithoutUserInput
   shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutCreatedByInput
@@ -475,6 +558,7 @@ export type UserUncheckedCreateWithoutGenerationsInput = {
   id: string
   displayName: string
   createdAt?: Date | string
+  sessionVersion?: number
   memberships?: Prisma.BoardMemberUncheckedCreateNestedManyWithoutUserInput
   votes?: Prisma.VoteUncheckedCreateNestedManyWithoutUserInput
   shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutCreatedByInput
@@ -500,6 +584,7 @@ export type UserUpdateWithoutGenerationsInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   displayName?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessionVersion?: Prisma.IntFieldUpdateOperationsInput | number
   memberships?: Prisma.BoardMemberUpdateManyWithoutUserNestedInput
   votes?: Prisma.VoteUpdateManyWithoutUserNestedInput
   shareLinks?: Prisma.ShareLinkUpdateManyWithoutCreatedByNestedInput
@@ -509,6 +594,7 @@ export type UserUncheckedUpdateWithoutGenerationsInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   displayName?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessionVersion?: Prisma.IntFieldUpdateOperationsInput | number
   memberships?: Prisma.BoardMemberUncheckedUpdateManyWithoutUserNestedInput
   votes?: Prisma.VoteUncheckedUpdateManyWithoutUserNestedInput
   shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutCreatedByNestedInput
@@ -518,6 +604,7 @@ export type UserCreateWithoutVotesInput = {
   id: string
   displayName: string
   createdAt?: Date | string
+  sessionVersion?: number
   memberships?: Prisma.BoardMemberCreateNestedManyWithoutUserInput
   generations?: Prisma.GenerationCreateNestedManyWithoutCreatedByInput
   shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutCreatedByInput
@@ -527,6 +614,7 @@ export type UserUncheckedCreateWithoutVotesInput = {
   id: string
   displayName: string
   createdAt?: Date | string
+  sessionVersion?: number
   memberships?: Prisma.BoardMemberUncheckedCreateNestedManyWithoutUserInput
   generations?: Prisma.GenerationUncheckedCreateNestedManyWithoutCreatedByInput
   shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutCreatedByInput
@@ -552,6 +640,7 @@ export type UserUpdateWithoutVotesInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   displayName?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessionVersion?: Prisma.IntFieldUpdateOperationsInput | number
   memberships?: Prisma.BoardMemberUpdateManyWithoutUserNestedInput
   generations?: Prisma.GenerationUpdateManyWithoutCreatedByNestedInput
   shareLinks?: Prisma.ShareLinkUpdateManyWithoutCreatedByNestedInput
@@ -561,6 +650,7 @@ export type UserUncheckedUpdateWithoutVotesInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   displayName?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessionVersion?: Prisma.IntFieldUpdateOperationsInput | number
   memberships?: Prisma.BoardMemberUncheckedUpdateManyWithoutUserNestedInput
   generations?: Prisma.GenerationUncheckedUpdateManyWithoutCreatedByNestedInput
   shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutCreatedByNestedInput
@@ -628,6 +718,7 @@ export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   id?: boolean
   displayName?: boolean
   createdAt?: boolean
+  sessionVersion?: boolean
   memberships?: boolean | Prisma.User$membershipsArgs<ExtArgs>
   generations?: boolean | Prisma.User$generationsArgs<ExtArgs>
   votes?: boolean | Prisma.User$votesArgs<ExtArgs>
@@ -639,21 +730,24 @@ export type UserSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   id?: boolean
   displayName?: boolean
   createdAt?: boolean
+  sessionVersion?: boolean
 }, ExtArgs["result"]["user"]>
 
 export type UserSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
   displayName?: boolean
   createdAt?: boolean
+  sessionVersion?: boolean
 }, ExtArgs["result"]["user"]>
 
 export type UserSelectScalar = {
   id?: boolean
   displayName?: boolean
   createdAt?: boolean
+  sessionVersion?: boolean
 }
 
-export type UserOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "displayName" | "createdAt", ExtArgs["result"]["user"]>
+export type UserOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "displayName" | "createdAt" | "sessionVersion", ExtArgs["result"]["user"]>
 export type UserInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   memberships?: boolean | Prisma.User$membershipsArgs<ExtArgs>
   generations?: boolean | Prisma.User$generationsArgs<ExtArgs>
@@ -676,6 +770,10 @@ export type $UserPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
     id: string
     displayName: string
     createdAt: Date
+    /**
+     * Session cookies carry this number; bumping it signs every other device out.
+     */
+    sessionVersion: number
   }, ExtArgs["result"]["user"]>
   composites: {}
 }
@@ -1106,6 +1204,7 @@ export interface UserFieldRefs {
   readonly id: Prisma.FieldRef<"User", 'String'>
   readonly displayName: Prisma.FieldRef<"User", 'String'>
   readonly createdAt: Prisma.FieldRef<"User", 'DateTime'>
+  readonly sessionVersion: Prisma.FieldRef<"User", 'Int'>
 }
     
 
