@@ -18,7 +18,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { getPriority } from "node:os";
 import { performance } from "node:perf_hooks";
 import { eventEmittedAt } from "@tessera/gpu-runner";
-import { LIMITS, type RunnerEvent } from "@tessera/shared";
+import { DEFAULT_BUNDLE_NAME, LIMITS, type RunnerEvent } from "@tessera/shared";
 import { createInProcessEngine, type GenerationEngine } from "../src/generation/engine.ts";
 import { FRAME_SENT_CHANNEL } from "../src/graphql/shared-frames.ts";
 import { Client, startTestApi } from "../test/api-harness.ts";
@@ -154,7 +154,7 @@ const waited: number[] = [];
 let gate = Promise.resolve();
 let openGate = () => {};
 const real = await createInProcessEngine({
-  modelDir: process.env.TESSERA_MODEL_DIR ?? "models/tessera-tiny",
+  modelDir: process.env.TESSERA_MODEL_DIR ?? `models/${DEFAULT_BUNDLE_NAME}`,
   executionProviders: ["cpu"],
   ...(process.env.TESSERA_THREADS ? { threads: Number(process.env.TESSERA_THREADS) } : {}),
 });

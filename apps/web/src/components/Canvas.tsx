@@ -169,21 +169,62 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
     const vp = viewportRef.current;
     return screenToBoard(cam.current, (vp?.clientWidth ?? 800) / 2, (vp?.clientHeight ?? 600) / 2);
   };
+  /** Cards as laid out: a card grows past its stored height with its candidates, so the DOM says how tall. */
+  const measuredRects = () =>
+    [...cards.values()].map((c) => {
+      const el = worldRef.current?.querySelector<HTMLElement>(`[data-card-id="${CSS.escape(c.id)}"]`);
+      return { x: c.x, y: c.y, w: c.w, h: Math.max(c.h, el?.offsetHeight ?? 0) };
+    });
+  /**
+   * Where a new card goes: the free spot nearest the viewport's centre (rings of card-sized steps), inside
+   * the view when there is room; otherwise the nearest free spot, and the camera moves to show it.
+   */
+  const freeSpot = (): { x: number; y: number; inView: boolean } => {
+    const vp = viewportRef.current;
+    const c = viewportCenter();
+    const w = CARD_SIZE.defaultW;
+    const h = CARD_SIZE.defaultH;
+    const taken = measuredRects();
+    const view = {
+      x: cam.current.x,
+      y: cam.current.y,
+      w: (vp?.clientWidth ?? 800) / cam.current.zoom,
+      h: (vp?.clientHeight ?? 600) / cam.current.zoom,
+    };
+    let fallback: { x: number; y: number } | null = null;
+    for (let ring = 0; ring <= 6; ring++) {
+      for (let i = -ring; i <= ring; i++) {
+        for (let j = -ring; j <= ring; j++) {
+          if (Math.max(Math.abs(i), Math.abs(j)) !== ring) continue;
+          const r = { x: Math.round(c.x - w / 2 + i * (w + 24)), y: Math.round(c.y - h / 2 + j * (h + 24)), w, h };
+          if (taken.some((t) => rectsIntersect(r, { x: t.x - 12, y: t.y - 12, w: t.w + 24, h: t.h + 24 }))) continue;
+          const inView = r.x >= view.x && r.y >= view.y && r.x + w <= view.x + view.w && r.y + h <= view.y + view.h;
+          if (inView) return { x: r.x, y: r.y, inView: true };
+          fallback ??= { x: r.x, y: r.y };
+        }
+      }
+    }
+    const f = fallback ?? { x: Math.round(c.x - w / 2), y: Math.round(c.y - h / 2) };
+    return { ...f, inView: false };
+  };
   const addCard = (kind: CardKind, at?: { x: number; y: number }) => {
     if (!canEdit) return;
-    const p = at ?? viewportCenter();
-    let x = Math.round(p.x - 140);
-    const y = Math.round(p.y - 40);
-    // Toolbar cards go beside whatever already sits at the viewport centre instead of on top of it.
-    for (let i = 0; !at && i < 50; i++) {
-      const r = { x, y, w: CARD_SIZE.defaultW, h: CARD_SIZE.defaultH };
-      const hit = [...cards.values()].find((c) => rectsIntersect(r, c));
-      if (!hit) break;
-      x = hit.x + hit.w + 24;
-    }
+    const spot = at ? { x: Math.round(at.x - 140), y: Math.round(at.y - 40), inView: true } : freeSpot();
     try {
-      const id = sync.step(() => createCard(sync.doc, { kind, x, y, createdBy: info.me.id }, sync.origin));
+      const id = sync.step(() =>
+        createCard(sync.doc, { kind, x: spot.x, y: spot.y, createdBy: info.me.id }, sync.origin),
+      );
       setSelected(new Set([id]));
+      if (!spot.inView) {
+        // The camera follows the new card instead of leaving it off-screen.
+        const vp = viewportRef.current;
+        const zoom = cam.current.zoom;
+        userCamera({
+          zoom,
+          x: spot.x + CARD_SIZE.defaultW / 2 - (vp?.clientWidth ?? 800) / 2 / zoom,
+          y: spot.y + CARD_SIZE.defaultH / 2 - (vp?.clientHeight ?? 600) / 2 / zoom,
+        });
+      }
     } catch (e) {
       setToast(e instanceof Error ? e.message : "Could not add a card");
     }
@@ -224,9 +265,22 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
   };
   const fit = () => {
     const vp = viewportRef.current;
-    const next = fitRects([...cards.values()], vp?.clientWidth ?? 0, vp?.clientHeight ?? 0);
+    const next = fitRects(measuredRects(), vp?.clientWidth ?? 0, vp?.clientHeight ?? 0);
     if (next) userCamera(next);
   };
+  // A board opens fitted, on any screen: every card whole, once the first sync brought its cards and they
+  // laid out. Only then: cards others add later must not move my camera.
+  const fitted = useRef(false);
+  const fitRef = useRef(fit);
+  fitRef.current = fit;
+  useEffect(() => {
+    if (fitted.current || conn !== "online") return;
+    fitted.current = true;
+    const t = setTimeout(() => {
+      if (cardsMap(sync.doc).size > 0) fitRef.current();
+    }, 200);
+    return () => clearTimeout(t);
+  }, [conn, sync]);
   const removeSelected = () => {
     if (!canEdit) return;
     sync.step(() => {
@@ -307,6 +361,50 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
   }, []);
 
   const [marquee, setMarquee] = useState<{ x: number; y: number; w: number; h: number } | null>(null);
+  // Two fingers pinch-zoom about their midpoint and pan with it; one finger pans (below).
+  const touches = useRef(new Map<number, { x: number; y: number }>());
+  const pinch = useRef<{ dist: number; mid: { x: number; y: number } } | null>(null);
+  useEffect(() => {
+    const vp = viewportRef.current!;
+    const state = () => {
+      const [a, b] = [...touches.current.values()];
+      if (!a || !b) return null;
+      const rect = vp.getBoundingClientRect();
+      return {
+        dist: Math.hypot(a.x - b.x, a.y - b.y),
+        mid: { x: (a.x + b.x) / 2 - rect.left, y: (a.y + b.y) / 2 - rect.top },
+      };
+    };
+    const down = (e: PointerEvent) => {
+      if (e.pointerType !== "touch") return;
+      touches.current.set(e.pointerId, { x: e.clientX, y: e.clientY });
+      if (touches.current.size === 2) pinch.current = state();
+    };
+    const move = (e: PointerEvent) => {
+      if (e.pointerType !== "touch" || !touches.current.has(e.pointerId)) return;
+      touches.current.set(e.pointerId, { x: e.clientX, y: e.clientY });
+      const prev = pinch.current;
+      const next = state();
+      if (!prev || !next || prev.dist === 0) return;
+      const zoomed = zoomAt(cam.current, next.mid.x, next.mid.y, next.dist / prev.dist);
+      userCamera(panBy(zoomed, next.mid.x - prev.mid.x, next.mid.y - prev.mid.y));
+      pinch.current = next;
+    };
+    const up = (e: PointerEvent) => {
+      touches.current.delete(e.pointerId);
+      if (touches.current.size < 2) pinch.current = null;
+    };
+    vp.addEventListener("pointerdown", down, { capture: true });
+    window.addEventListener("pointermove", move);
+    window.addEventListener("pointerup", up);
+    window.addEventListener("pointercancel", up);
+    return () => {
+      vp.removeEventListener("pointerdown", down, { capture: true });
+      window.removeEventListener("pointermove", move);
+      window.removeEventListener("pointerup", up);
+      window.removeEventListener("pointercancel", up);
+    };
+  }, [userCamera]);
   const onPointerDown = (e: React.PointerEvent) => {
     const onEmpty = e.target === viewportRef.current || e.target === worldRef.current || e.target === gridRef.current;
     if (!onEmpty && !space.current) return;
@@ -341,7 +439,9 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
     if (onEmpty) setSelected(new Set());
     let last = { x: e.clientX, y: e.clientY };
     const move = (ev: PointerEvent) => {
-      userCamera(panBy(cam.current, ev.clientX - last.x, ev.clientY - last.y));
+      if (ev.pointerId !== e.pointerId) return;
+      // While two fingers pinch, the pinch moves the camera.
+      if (!pinch.current) userCamera(panBy(cam.current, ev.clientX - last.x, ev.clientY - last.y));
       last = { x: ev.clientX, y: ev.clientY };
     };
     const up = () => {
@@ -369,7 +469,8 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
             cam.current,
             e.clientX - rect.left,
             e.clientY - rect.top,
-            Math.exp(-e.deltaY * (e.ctrlKey ? 0.01 : 0.002)),
+            // Ctrl/⌘ + a mouse wheel notch (deltaY ±100) zooms ~15 %, a trackpad pinch (small deltas) smoothly.
+            Math.exp(-Math.max(-15, Math.min(15, e.deltaY)) * 0.01),
           ),
         );
       } else {

@@ -56,6 +56,17 @@ export function GenerationPanel({ card }: { card: Card }) {
   };
 
   const prog = gen ? progress(gen, now) : null;
+  // Told to screen readers politely, once each: the images are ready, then ranked.
+  const ranked = gen?.tiles.some((t) => t.rank != null) ?? false;
+  const announcement = !gen
+    ? ""
+    : gen.status === "FINISHED" && ranked
+      ? `${gen.n} images for “${gen.prompt}” are ready, ranked by CLIP.`
+      : gen.status === "FINISHED"
+        ? `${gen.n} images for “${gen.prompt}” are ready.`
+        : gen.status === "FAILED"
+          ? `The generation for “${gen.prompt}” failed.`
+          : "";
   return (
     <div className="generation" onPointerDown={(e) => e.stopPropagation()}>
       <div className="generation-bar">
@@ -102,6 +113,9 @@ export function GenerationPanel({ card }: { card: Card }) {
         </p>
       )}
       {gen && <CandidateGrid gen={gen} />}
+      <p className="sr-only" aria-live="polite">
+        {announcement}
+      </p>
     </div>
   );
 }

@@ -23,7 +23,24 @@ export interface Peer {
 
 const PRESENCE_EVERY_MS = 50;
 
-const COLORS = ["#e03131", "#2f9e44", "#1971c2", "#f08c00", "#9c36b5", "#0c8599", "#e8590c", "#5c940d"];
+/**
+ * Twelve presence colours, far apart in hue and dark enough for white name labels (WCAG AA, ≥ 4.5:1). Each
+ * person takes their preferred one unless someone already on the board has it, then the first free one.
+ */
+export const PRESENCE_COLORS = [
+  "#c92a2a",
+  "#2b8a3e",
+  "#1864ab",
+  "#a61e4d",
+  "#5f3dc4",
+  "#0b7285",
+  "#d9480f",
+  "#5c940d",
+  "#862e9c",
+  "#364fc7",
+  "#e67700",
+  "#495057",
+];
 
 const HEX_COLOUR = /^#[0-9a-fA-F]{6}$/;
 const finite = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
@@ -62,9 +79,27 @@ export const Presence = forwardRef<PresenceHandle>(function Presence(_props, ref
 
   useEffect(() => {
     if (!awareness) return;
-    const color = COLORS[Math.abs(hash(info.me.id)) % COLORS.length]!;
-    awareness.setLocalStateField("user", { name: info.me.displayName, color, id: info.me.id });
+    const preferred = Math.abs(hash(info.me.id)) % PRESENCE_COLORS.length;
+    let color = PRESENCE_COLORS[preferred]!;
+    const pickColor = () => {
+      // Only people who were here first (lower client ids) keep theirs: two joining at once still separate.
+      const used = new Set(
+        readPeers(awareness.getStates() as Map<number, Record<string, unknown>>, awareness.clientID)
+          .filter((p) => p.clientId < awareness.clientID)
+          .map((p) => p.color),
+      );
+      const free = [...PRESENCE_COLORS.slice(preferred), ...PRESENCE_COLORS.slice(0, preferred)].find(
+        (c) => !used.has(c),
+      );
+      const next = free ?? PRESENCE_COLORS[preferred]!;
+      if (next !== color || !awareness.getLocalState()?.user) {
+        color = next;
+        awareness.setLocalStateField("user", { name: info.me.displayName, color, id: info.me.id });
+      }
+    };
+    pickColor();
     const update = () => {
+      pickColor();
       setPeers(readPeers(awareness.getStates() as Map<number, Record<string, unknown>>, awareness.clientID));
       for (const l of listeners) l();
     };

@@ -1,5 +1,5 @@
 import type { CardKind } from "@tessera/shared";
-import type { RefObject } from "react";
+import { type RefObject, useState } from "react";
 import type { ConnectionState } from "../lib/boardSync.ts";
 import type { SharedViewport } from "../lib/camera.ts";
 import { useBoard } from "./boardContext.ts";
@@ -33,52 +33,74 @@ interface Props {
 
 export function Toolbar(p: Props) {
   const { canEdit, info } = useBoard();
+  // On a phone the secondary actions fold into a menu (CSS shows them inline on wider screens).
+  const [more, setMore] = useState(false);
+  const act = (fn: () => void) => () => {
+    setMore(false);
+    fn();
+  };
   return (
     <header className="toolbar" role="toolbar" aria-label="Board toolbar">
       <a href="/" className="brand" aria-label="Back to my boards">
         Tessera
       </a>
-      <h1 className="board-name">{p.name}</h1>
+      <h1 className="board-name" title={p.name}>
+        {p.name}
+      </h1>
       {!canEdit && <span className="badge">View only</span>}
       {canEdit && (
-        <>
-          <button type="button" onClick={() => p.onAdd("prompt")}>
-            + Prompt card
-          </button>
-          <button type="button" onClick={() => p.onAdd("note")}>
-            + Note
-          </button>
-          <button type="button" aria-label="Undo" onClick={p.onUndo}>
-            ↶
-          </button>
-          <button type="button" aria-label="Redo" onClick={p.onRedo}>
-            ↷
-          </button>
-        </>
+        <button type="button" className="primary add-prompt" onClick={() => p.onAdd("prompt")}>
+          + Prompt card
+        </button>
       )}
-      <button type="button" aria-label="Zoom out" onClick={p.onZoomOut}>
-        −
+      <button
+        type="button"
+        className="more-toggle"
+        aria-expanded={more}
+        aria-controls="toolbar-more"
+        aria-label="More actions"
+        onClick={() => setMore((m) => !m)}
+      >
+        ☰
       </button>
-      <button type="button" aria-label="Zoom in" onClick={p.onZoomIn}>
-        +
-      </button>
-      <button type="button" onClick={p.onFit}>
-        Fit
-      </button>
+      <div id="toolbar-more" className={more ? "toolbar-more open" : "toolbar-more"}>
+        {canEdit && (
+          <>
+            <button type="button" onClick={act(() => p.onAdd("note"))}>
+              + Note
+            </button>
+            <button type="button" aria-label="Undo" title="Undo (Ctrl+Z)" onClick={p.onUndo}>
+              ↶
+            </button>
+            <button type="button" aria-label="Redo" title="Redo (Ctrl+Shift+Z)" onClick={p.onRedo}>
+              ↷
+            </button>
+          </>
+        )}
+        <button type="button" aria-label="Zoom out" onClick={p.onZoomOut}>
+          −
+        </button>
+        <button type="button" aria-label="Zoom in" onClick={p.onZoomIn}>
+          +
+        </button>
+        <button type="button" onClick={act(p.onFit)}>
+          Fit
+        </button>
+        {info.model.concepts.length > 0 && (
+          <button type="button" onClick={act(p.onKnows)} title="Everything this model can draw">
+            What it knows
+          </button>
+        )}
+        {info.role === "OWNER" && <ShareButton />}
+        <button type="button" aria-label="Keyboard shortcuts" onClick={act(p.onHelp)}>
+          ?
+        </button>
+      </div>
       <span className="spacer" />
       <Avatars presence={p.presence} following={p.following} onFollowing={p.onFollowing} onFollow={p.onFollow} />
-      {info.role === "OWNER" && <ShareButton />}
       <span className={`conn conn-${p.conn}`} role="status" aria-label="Connection">
         {CONN_LABEL[p.conn]}
       </span>
-      {info.model.concepts.length > 0 && (
-        <button type="button" onClick={p.onKnows} title="Everything this model can draw">
-          What it knows
-        </button>
-      )}
-      <button type="button" aria-label="Keyboard shortcuts" onClick={p.onHelp}>
-        ?
-      </button>
     </header>
   );
 }
