@@ -121,7 +121,7 @@ class Bundle:
 def eval_groups(b: Bundle, ec: C.EvalConfig, seed: int, g: float, groups: dict, top_k: int = 64) -> dict:
     rng, res = np.random.default_rng(seed), {}
     for name, items in groups.items():
-        rand, top1 = [], []
+        rand, top1, lay_rand, lay_top1 = [], [], [], []
         for i in range(0, len(items), ec.batch_prompts):
             chunk = items[i:i + ec.batch_prompts]
             codes = b.sample([c for _, c, _ in chunk], ec.samples, g, rng, top_k=top_k)
@@ -129,11 +129,15 @@ def eval_groups(b: Bundle, ec: C.EvalConfig, seed: int, g: float, groups: dict, 
             te = b.text_embeds([c for _, c, _ in chunk])
             for j, (scene, _, stated) in enumerate(chunk):
                 ok = [judge.faithful(im, scene, stated) for im in imgs[j]]
+                lay = [judge.layout(im, scene, stated) for im in imgs[j]]
                 best = int((b.image_embeds(imgs[j]) @ te[j]).argmax())
                 rand.append(np.mean(ok))
                 top1.append(ok[best])
+                lay_rand.append(np.mean(lay))
+                lay_top1.append(lay[best])
         res[name] = {"random": round(float(np.mean(rand)), 3), "clip_top1": round(float(np.mean(top1)), 3),
-                     "prompts": len(items)}
+                     "layout_random": round(float(np.mean(lay_rand)), 3),
+                     "layout_clip_top1": round(float(np.mean(lay_top1)), 3), "prompts": len(items)}
     return res
 
 
@@ -258,10 +262,11 @@ def run(cfg: C.LabConfig, out: Path, work: Path) -> dict:
     t0 = time.time()
     ec = cfg.eval
     b = Bundle(out, cfg.threads)
-    m = {"latency": latency(b)}
+    m = {"latency": latency(b), "vocab_size": b.vocab}
     print("latency", m["latency"], flush=True)
     m["judge_calibration"] = judge.calibrate(ec.judge_images, cfg.seed + 300)
-    print("judge", m["judge_calibration"], flush=True)
+    m["judge_layout_calibration"] = judge.calibrate_layout(ec.judge_images // 2, cfg.seed + 301)
+    print("judge", m["judge_calibration"], "layout", m["judge_layout_calibration"], flush=True)
     m["vq"] = eval_vq(b, ec.vq_images, cfg.seed + 400)
     print("vq", m["vq"], flush=True)
     m["clip"] = eval_clip(b, ec.clip_queries, cfg.seed + 500)

@@ -94,7 +94,8 @@ def write_world(out: Path) -> None:
     sheet = np.zeros((rows * SPRITE_PX, cols * SPRITE_PX, 4), np.uint8)
     for c in cs:
         r, k = divmod(c.index, cols)
-        sheet[r * SPRITE_PX:(r + 1) * SPRITE_PX, k * SPRITE_PX:(k + 1) * SPRITE_PX] = S.atlas()["small"][c.index]
+        icon = Image.fromarray(S.atlas()["small"][c.index], "RGBA").resize((SPRITE_PX, SPRITE_PX), Image.Resampling.LANCZOS)
+        sheet[r * SPRITE_PX:(r + 1) * SPRITE_PX, k * SPRITE_PX:(k + 1) * SPRITE_PX] = np.asarray(icon)
     Image.fromarray(sheet, "RGBA").save(out / "concepts.png", optimize=True)
     held = sorted(scenes.heldout_tints())
     doc = {"spriteSize": SPRITE_PX, "spriteColumns": cols, "spritesFile": "concepts.png",
@@ -180,8 +181,11 @@ def write_manifest(out: Path, state: dict, metrics: dict, validate: bool) -> dic
     pc, cc = cfg["prior"], cfg["clip"]
     tok = tk.load(out / "tokenizer.json")
     files = sorted(p.name for p in out.iterdir() if p.is_file() and p.name != "manifest.json")
-    clip_state = torch.load(Path(state["work"]) / "clip.pt", weights_only=False)["model"] if "work" in state else None
-    scale = float(np.exp(clip_state["logit_scale"].item())) if clip_state is not None else 1 / 0.07
+    if "logit_scale" in state:  # re-evaluating a shipped bundle: its manifest already holds the learned scale
+        scale = float(state["logit_scale"])
+    else:
+        clip_state = torch.load(Path(state["work"]) / "clip.pt", weights_only=False)["model"]
+        scale = float(np.exp(clip_state["logit_scale"].item()))
     m = {
         "schemaVersion": 1, "name": NAME, "version": VERSION,
         "createdAt": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -240,6 +240,11 @@ def main(argv=None):
     ap.add_argument("--resume", action="store_true", help="continue from the checkpoints in --work")
     ap.add_argument("--skip-train", action="store_true", help="export + evaluate the finished models in --work")
     ap.add_argument("--skip-eval", action="store_true", help="export only (tests, quick iterations)")
+    ap.add_argument("--card-only", action="store_true",
+                    help="rewrite MODEL_CARD.md and manifest.json from the last evaluation (work/metrics.json)")
+    ap.add_argument("--evaluate-bundle", action="store_true",
+                    help="evaluate the bundle already in --out (its ONNX files, as shipped) and rewrite its card; "
+                         "needs no checkpoints, takes the training record from the bundle's manifest")
     ap.add_argument("--stop-after", choices=["tokenizer", "vq", "clip", "prior"], default=None)
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--interrupt-at", default=None, help="STAGE:STEP - exit after that checkpoint (tests)")
@@ -256,6 +261,8 @@ def main(argv=None):
     cfg.threads = args.threads or cfg.threads
     torch.set_num_threads(cfg.threads)
     t_all = time.time()
+    if args.evaluate_bundle:
+        return evaluate_bundle(cfg, out, work, reuse=args.card_only)
     times = json.loads((work / "times.json").read_text()) if (work / "times.json").exists() else {}
 
     def timed(name, fn):
@@ -265,7 +272,7 @@ def main(argv=None):
         (work / "times.json").write_text(json.dumps(times, indent=1))
         return r
 
-    resume = args.resume or args.skip_train
+    resume = args.resume or args.skip_train or args.card_only
     previous = [p.name for p in work.iterdir() if p.suffix in (".pt", ".ckpt") or p.name == "tokenizer.json"]
     if previous and not resume:
         raise SystemExit(f"{work} holds a previous run ({', '.join(sorted(previous))}): pass --resume to continue "
@@ -291,6 +298,11 @@ def main(argv=None):
              "work": str(work)}
     from . import evaluate, export  # late import keeps --help fast
 
+    if args.card_only:
+        metrics = json.loads((work / "metrics.json").read_text())
+        export.finalise(out, state, metrics, validate=True)
+        log(f"card and manifest rewritten -> {out}")
+        return out
     models = {"vq": vq, "prior": prior, "clip": clip, "tok": tok, "tok_path": tok_path}
     timed("export", lambda: export.export_bundle(models, state, out, validate=True))
     log(f"export -> {out}")
@@ -302,6 +314,29 @@ def main(argv=None):
     export.finalise(out, state, metrics, validate=True)
     (work / "metrics.json").write_text(json.dumps(metrics, indent=1, ensure_ascii=False))
     log(f"all done in {time.time() - t_all:.1f}s -> {out}")
+    return out
+
+
+def evaluate_bundle(cfg: C.LabConfig, out: Path, work: Path, reuse: bool = False) -> Path:
+    """Re-run the lab's evaluation on an exported bundle. The evaluation only ever reads the ONNX files, so the
+    numbers are the shipped model's whether or not this machine still has the run's checkpoints. With `reuse`
+    (--card-only) the last evaluation in work/metrics.json is written again instead."""
+    from . import evaluate, export
+
+    shipped = json.loads((out / "manifest.json").read_text())
+    tr = shipped["training"]
+    state = {"cfg": tr["config"], "metrics": tr["stages"], "times": tr["stageSeconds"],
+             "train_seconds": tr["trainSeconds"], "logit_scale": shipped["clip"]["logitScale"]}
+    t_all_start = time.time()
+    if reuse:
+        metrics = json.loads((work / "metrics.json").read_text())
+        metrics.setdefault("vocab_size", shipped["text"]["vocabSize"])
+    else:
+        metrics = evaluate.run(cfg, out, work)
+    state["times"] = dict(state["times"], evaluate=metrics["seconds"])
+    export.finalise(out, state, metrics, validate=True)
+    (work / "metrics.json").write_text(json.dumps(metrics, indent=1, ensure_ascii=False))
+    log(f"evaluated {out} in {time.time() - t_all_start:.1f}s")
     return out
 
 

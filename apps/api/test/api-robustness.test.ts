@@ -38,8 +38,8 @@ const randomInt = (a: number, b?: number) =>
 
 /**
  * What the API must answer, worked out here from the rules as a person reads them (not from the API's own
- * schema): control characters count as spaces, ends are trimmed, and 1–300 characters (UTF-16 units,
- * after NFC) start; anything else is BAD_USER_INPUT.
+ * schema): control characters count as spaces, ends are trimmed, and 1–300 characters (code points after
+ * NFC: an emoji is one character, as a person counts it) start; anything else is BAD_USER_INPUT.
  */
 function shouldStart(prompt: string): boolean {
   const text = prompt
@@ -47,7 +47,8 @@ function shouldStart(prompt: string): boolean {
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, " ")
     .normalize("NFC")
     .trim();
-  return text.length >= 1 && text.length <= 300;
+  const chars = [...text].length;
+  return chars >= 1 && chars <= 300;
 }
 
 function randomPrompt(): string {

@@ -216,7 +216,7 @@ describe("broken Unicode at the boundary", () => {
     const before = await gens();
     // JSON escapes make the lone surrogate; JSON.stringify of a JS string would too.
     const r = await post(
-      `{"query":"mutation($b: ID!) { startGeneration(boardId: $b, cardId: \\"c\\", prompt: \\"a cat \\\\ud800\\", n: 1) { id } }","variables":{"b":"${boardId}"}}`,
+      `{"query":"mutation($b: ID!, $p: String!) { startGeneration(boardId: $b, cardId: \\"c\\", prompt: $p, n: 1) { id } }","variables":{"b":"${boardId}","p":"a cat \\ud800"}}`,
     );
     const body = (await r.json()) as { errors: { message: string; extensions: { code: string } }[] };
     expect(body.errors[0]!.extensions.code).toBe("BAD_USER_INPUT");
@@ -272,11 +272,42 @@ describe("hardening", () => {
     }
   });
 
+  it("sessions: sign out other devices, expiry after 30 idle days, old cookies upgraded", async () => {
+    const { signSession } = await import("../src/auth/cookie.ts");
+    const me = new Client(api.url);
+    const id = (await me.ok<{ setDisplayName: { id: string } }>(`mutation { setDisplayName(name: "Sam") { id } }`))
+      .setDisplayName.id;
+    const other = new Client(api.url);
+    other.cookie = me.cookie; // the same identity on another device
+    expect((await other.ok<{ me: { id: string } }>("{ me { id } }")).me.id).toBe(id);
+    const before = me.cookie;
+    await me.ok("mutation { signOutOtherDevices }");
+    expect(me.cookie).not.toBe(before); // this browser got a fresh cookie…
+    expect((await me.ok<{ me: { id: string } }>("{ me { id } }")).me.id).toBe(id); // …and stays signed in
+    const refused = await other.gql("{ me { id } }");
+    expect(refused.status).toBe(401);
+    expect(other.code(refused)).toBe("UNAUTHENTICATED");
+
+    const secret = api.services.auth.secret;
+    const old = new Client(api.url);
+    old.cookie = `tessera_session=${signSession(secret, "guest-expired-01", 0, Math.floor(Date.now() / 1000) - 31 * 86400)}`;
+    expect((await old.gql("{ me { id } }")).status).toBe(401);
+    // The format before versions (`<id>.<hmac>`) still works once, and is replaced by a current cookie.
+    const { createHmac } = await import("node:crypto");
+    const legacyValue = `guest-legacy-01.${createHmac("sha256", secret).update("guest-legacy-01").digest("base64url")}`;
+    const legacy = new Client(api.url);
+    legacy.cookie = `tessera_session=${legacyValue}`;
+    expect((await legacy.ok<{ me: { id: string } }>("{ me { id } }")).me.id).toBe("guest-legacy-01");
+    expect(legacy.cookie).not.toBe(`tessera_session=${legacyValue}`);
+    expect(legacy.cookie!.split(".")).toHaveLength(4);
+  });
+
   it("slow-header sockets are closed within seconds", async () => {
     const { port } = new URL(api.url);
     const sockets = Array.from({ length: 50 }, () => {
       const s = netConnect(Number(port), "127.0.0.1");
       s.on("error", () => {});
+      s.resume(); // read the server's 408, so its close reaches this end
       s.write("GET / HTTP/1.1\r\nHost: x\r\n"); // never finishes its headers
       return s;
     });

@@ -34,7 +34,7 @@ describe("board document", () => {
       kind: "prompt",
       x: 50,
       y: 20,
-      w: 280,
+      w: 440, // a prompt card starts wide enough for two columns of candidates
       color: "blue",
       text: "a red star",
       generationIds: ["g1"],

@@ -13,7 +13,24 @@ export type CardKind = (typeof CARD_KINDS)[number];
 export const CARD_COLORS = ["yellow", "blue", "green", "pink", "purple", "orange", "grey", "white"] as const;
 export type CardColor = (typeof CARD_COLORS)[number];
 
-export const CARD_SIZE = { minW: 120, minH: 80, maxW: 2000, maxH: 2000, defaultW: 280, defaultH: 200 } as const;
+/**
+ * Sizes in board units. A prompt card starts wide enough for two columns of candidates at 200 px each at
+ * zoom 1: the images are the point of a prompt card.
+ */
+export const CARD_SIZE = {
+  minW: 120,
+  minH: 80,
+  maxW: 2000,
+  maxH: 2000,
+  defaultW: 280,
+  defaultH: 200,
+  promptW: 440,
+} as const;
+
+/** The width a new card of this kind starts with. */
+export function defaultCardWidth(kind: CardKind): number {
+  return kind === "prompt" ? CARD_SIZE.promptW : CARD_SIZE.defaultW;
+}
 const COORD_LIMIT = 1_000_000;
 
 const coord = z.number().finite().min(-COORD_LIMIT).max(COORD_LIMIT);
@@ -104,7 +121,7 @@ export function createCard(doc: Y.Doc, input: NewCard, origin?: unknown): string
     card.set(K.kind, c.kind);
     card.set(K.x, c.x);
     card.set(K.y, c.y);
-    card.set(K.w, c.w ?? CARD_SIZE.defaultW);
+    card.set(K.w, c.w ?? defaultCardWidth(c.kind));
     card.set(K.h, c.h ?? CARD_SIZE.defaultH);
     card.set(K.color, c.color ?? (c.kind === "prompt" ? "white" : "yellow"));
     card.set(K.text, new Y.Text(c.text ?? ""));

@@ -219,6 +219,7 @@ export class GenerationService {
       if (!cancelled) this.logger.error({ err: e, generationId: id }, "generation failed");
       // Subscribers hear the end first: the database may be what failed, and they must not wait for it.
       log.append(cancelled ? { kind: "CANCELLED" } : { kind: "FAILED", ...failure });
+      log.close(); // their streams end now, not when the database lets the end be stored
       await this.storeEnd(id, status, cancelled ? null : failure.message);
     } finally {
       log.close();

@@ -63,7 +63,8 @@ async function main(): Promise<number> {
     for await (const e of runner.generate(request)) {
       switch (e.type) {
         case "started":
-          if (e.unknownWords.length > 0) console.error(`Unknown words (ignored): ${e.unknownWords.join(", ")}`);
+          if (e.unknownWords.length > 0)
+            console.error(`Words the model never saw (it may ignore them): ${e.unknownWords.join(", ")}`);
           bar = new ProgressBar(e.n * gridRows);
           bar.update(0, "decoding");
           break;

@@ -29,21 +29,27 @@ export function CandidateGrid({ gen }: { gen: GenState }) {
   const pick = teamPick(tiles.map((t) => ({ ...t, id: String(t.index) })));
   const order = tiles.map((t) => t.index).join(",");
 
-  // FLIP: when the order changes (ranking arrived), animate each tile from its old place to its new one.
+  // When the ranking reorders the tiles, each moved tile settles into its new cell (a short fade and grow
+  // from slightly smaller) instead of sliding across the others: sliding tiles overlapped each other in most
+  // runs. A tile never leaves its cell, so no two ever overlap. Skipped for prefers-reduced-motion.
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the tile order changes, by design
   useLayoutEffect(() => {
     const grid = gridRef.current;
     if (!grid) return;
+    const still = window.matchMedia?.("(prefers-reduced-motion: reduce)").matches;
     const next = new Map<number, DOMRect>();
     for (const el of grid.querySelectorAll<HTMLElement>("[data-index]")) {
       const idx = Number(el.dataset.index);
       const rect = el.getBoundingClientRect();
       next.set(idx, rect);
       const prev = positions.current.get(idx);
-      if (prev && (prev.left !== rect.left || prev.top !== rect.top)) {
+      if (!still && prev && (prev.left !== rect.left || prev.top !== rect.top)) {
         el.animate(
-          [{ transform: `translate(${prev.left - rect.left}px, ${prev.top - rect.top}px)` }, { transform: "none" }],
-          { duration: 450, easing: "cubic-bezier(.2,.8,.2,1)" },
+          [
+            { opacity: 0.15, transform: "scale(0.9)" },
+            { opacity: 1, transform: "none" },
+          ],
+          { duration: 350, easing: "cubic-bezier(.2,.8,.2,1)" },
         );
       }
     }
@@ -130,7 +136,15 @@ export function CandidateGrid({ gen }: { gen: GenState }) {
           </li>
         ))}
       </ol>
-      {opened && <CandidateModal gen={gen} tile={opened} onClose={() => setOpenTile(null)} />}
+      {opened && (
+        <CandidateModal
+          gen={gen}
+          tiles={tiles}
+          start={opened.index}
+          onVote={toggleVote}
+          onClose={() => setOpenTile(null)}
+        />
+      )}
     </>
   );
 }

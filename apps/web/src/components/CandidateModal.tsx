@@ -1,5 +1,5 @@
 import { addGeneration, candidateImagePath } from "@tessera/shared";
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { createPortal } from "react-dom";
 import { GENERATION_ORIGIN, type GenState, type Tile } from "../lib/generationState.ts";
 import { friendlyError, gql } from "../lib/gql.ts";
@@ -7,11 +7,39 @@ import { M_REMIX, M_VARIATIONS } from "../lib/queries.ts";
 import { downloadUpscaled } from "../lib/upscale.ts";
 import { useBoard } from "./boardContext.ts";
 
-/** A candidate large: download, remix (keep the top rows, regenerate the rest) and variations. */
-export function CandidateModal({ gen, tile, onClose }: { gen: GenState; tile: Tile; onClose(): void }) {
+/**
+ * The gallery of one generation: a candidate large, the others beside it in rank order (a filmstrip), arrow
+ * keys to step through them, V to vote; download, remix (keep the top rows, regenerate the rest) and
+ * variations for the one shown.
+ */
+export function CandidateModal({
+  gen,
+  tiles,
+  start,
+  onVote,
+  onClose,
+}: {
+  gen: GenState;
+  /** The generation's tiles in the order the card shows them (CLIP rank once ranked). */
+  tiles: Tile[];
+  /** The candidate index opened first. */
+  start: number;
+  onVote(t: Tile): void;
+  onClose(): void;
+}) {
   const { info, sync, canEdit, toast } = useBoard();
+  const [current, setCurrent] = useState(start);
+  const dialogRef = useRef<HTMLDivElement>(null);
+  // Focus moves into the gallery: its keys (arrows, V) then never reach the board's shortcuts behind it.
+  useEffect(() => dialogRef.current?.focus(), []);
   const [keepRows, setKeepRows] = useState(Math.floor(gen.gridRows / 2));
   const n = Math.min(gen.n, info.limits.candidatesMax);
+  const shown = tiles.filter((t) => t.image);
+  const at = Math.max(
+    0,
+    shown.findIndex((t) => t.index === current),
+  );
+  const tile = shown[at] ?? tiles[0]!;
 
   const run = async (query: string, vars: Record<string, unknown>) => {
     try {
@@ -25,37 +53,97 @@ export function CandidateModal({ gen, tile, onClose }: { gen: GenState; tile: Ti
   };
 
   useEffect(() => {
-    const onKey = (e: KeyboardEvent) => e.key === "Escape" && onClose();
+    const onKey = (e: KeyboardEvent) => {
+      const typing = e.target instanceof HTMLInputElement && e.target.type !== "range";
+      if (e.key === "Escape") onClose();
+      else if (typing) return;
+      else if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
+        e.preventDefault();
+        const step = e.key === "ArrowRight" ? 1 : -1;
+        const next = shown[(at + step + shown.length) % shown.length];
+        if (next) setCurrent(next.index);
+      } else if ((e.key === "v" || e.key === "V") && canEdit && tile.candidateId && tile.finished) {
+        e.preventDefault();
+        onVote(tile);
+      }
+    };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [onClose]);
+  }, [onClose, onVote, shown, at, tile, canEdit]);
 
+  const label = (t: Tile) => `candidate ${t.index + 1}${t.rank != null ? `, CLIP rank ${t.rank}` : ""}`;
   // Portalled to <body>: inside the transformed board layer, `position: fixed` would follow the camera.
   return createPortal(
     <div
+      ref={dialogRef}
+      tabIndex={-1}
       className="overlay"
       role="dialog"
       aria-modal="true"
-      aria-label={`Candidate ${tile.index + 1}`}
+      aria-label={`Gallery: ${gen.prompt}`}
       onPointerDown={(e) => e.stopPropagation()}
     >
       <div className="dialog candidate-dialog">
         <div className="candidate-large">
-          {tile.image && (
-            <img
-              src={tile.image}
-              alt={`${gen.prompt} — candidate ${tile.index + 1}${tile.rank != null ? `, CLIP rank ${tile.rank}` : ""}`}
-            />
+          {shown.length > 1 && (
+            <>
+              <button
+                type="button"
+                className="gallery-nav prev"
+                aria-label="Previous candidate (←)"
+                onClick={() => setCurrent(shown[(at - 1 + shown.length) % shown.length]!.index)}
+              >
+                ‹
+              </button>
+              <button
+                type="button"
+                className="gallery-nav next"
+                aria-label="Next candidate (→)"
+                onClick={() => setCurrent(shown[(at + 1) % shown.length]!.index)}
+              >
+                ›
+              </button>
+            </>
           )}
+          {tile.image && <img src={tile.image} alt={`${gen.prompt} — ${label(tile)}`} />}
           {canEdit && tile.finished && (
             <div className="keep-line" style={{ top: `${(keepRows / gen.gridRows) * 100}%` }} aria-hidden="true" />
           )}
         </div>
-        <p className="candidate-caption">
-          “{gen.prompt}” · candidate {tile.index + 1}
-          {tile.rank != null && ` · CLIP rank ${tile.rank}`} · {tile.votes} votes
+        <p className="candidate-caption" aria-live="polite">
+          “{gen.prompt}” · {tile.rank != null ? `#${tile.rank} of ${tiles.length}` : `candidate ${tile.index + 1}`}
+          {tile.score != null && ` · CLIP ${tile.score.toFixed(2)}`} · {tile.votes}{" "}
+          {tile.votes === 1 ? "vote" : "votes"}
         </p>
+        {shown.length > 1 && (
+          <ol className="filmstrip" aria-label="All candidates">
+            {shown.map((t) => (
+              <li key={t.index}>
+                <button
+                  type="button"
+                  aria-current={t.index === tile.index ? "true" : undefined}
+                  aria-label={`Show ${label(t)}`}
+                  onClick={() => setCurrent(t.index)}
+                >
+                  <img src={t.image!} alt="" draggable={false} />
+                  {t.rank != null && <span>#{t.rank}</span>}
+                </button>
+              </li>
+            ))}
+          </ol>
+        )}
         <div className="popover-actions">
+          {canEdit && tile.candidateId && tile.finished && (
+            <button
+              type="button"
+              className="vote"
+              aria-pressed={tile.votedByMe}
+              aria-label={`Vote for ${label(tile)} (V)`}
+              onClick={() => onVote(tile)}
+            >
+              ▲ {tile.votedByMe ? "Voted" : "Vote"} · {tile.votes}
+            </button>
+          )}
           {tile.candidateId && (
             <a
               className="button"

@@ -7,6 +7,7 @@ import {
   cardsMap,
   cardText,
   createCard,
+  defaultCardWidth,
   deleteCard,
   duplicateCard,
   readCard,
@@ -122,7 +123,7 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
         EXAMPLE_PROMPTS.forEach((text, i) => {
           createCard(
             sync.doc,
-            { kind: "prompt", x: (i % 3) * 320, y: Math.floor(i / 3) * 460, text, createdBy: info.me.id },
+            { kind: "prompt", x: (i % 3) * 480, y: Math.floor(i / 3) * 520, text, createdBy: info.me.id },
             sync.origin,
           );
         });
@@ -179,10 +180,10 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
    * Where a new card goes: the free spot nearest the viewport's centre (rings of card-sized steps), inside
    * the view when there is room; otherwise the nearest free spot, and the camera moves to show it.
    */
-  const freeSpot = (): { x: number; y: number; inView: boolean } => {
+  const freeSpot = (kind: CardKind): { x: number; y: number; inView: boolean } => {
     const vp = viewportRef.current;
     const c = viewportCenter();
-    const w = CARD_SIZE.defaultW;
+    const w = defaultCardWidth(kind);
     const h = CARD_SIZE.defaultH;
     const taken = measuredRects();
     const view = {
@@ -209,19 +210,26 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
   };
   const addCard = (kind: CardKind, at?: { x: number; y: number }) => {
     if (!canEdit) return;
-    const spot = at ? { x: Math.round(at.x - 140), y: Math.round(at.y - 40), inView: true } : freeSpot();
+    const spot = at ? { x: Math.round(at.x - 140), y: Math.round(at.y - 40), inView: true } : freeSpot(kind);
     try {
       const id = sync.step(() =>
         createCard(sync.doc, { kind, x: spot.x, y: spot.y, createdBy: info.me.id }, sync.origin),
       );
       setSelected(new Set([id]));
+      // A new prompt card is ready to type into (keyboard users never have to reach for the pointer).
+      if (kind === "prompt")
+        requestAnimationFrame(() =>
+          worldRef.current
+            ?.querySelector<HTMLTextAreaElement>(`[data-card-id="${CSS.escape(id)}"] textarea`)
+            ?.focus({ preventScroll: true }),
+        );
       if (!spot.inView) {
         // The camera follows the new card instead of leaving it off-screen.
         const vp = viewportRef.current;
         const zoom = cam.current.zoom;
         userCamera({
           zoom,
-          x: spot.x + CARD_SIZE.defaultW / 2 - (vp?.clientWidth ?? 800) / 2 / zoom,
+          x: spot.x + defaultCardWidth(kind) / 2 - (vp?.clientWidth ?? 800) / 2 / zoom,
           y: spot.y + CARD_SIZE.defaultH / 2 - (vp?.clientHeight ?? 600) / 2 / zoom,
         });
       }
@@ -302,6 +310,25 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
       }
     }, sync.origin);
   };
+  // Alt + arrows resize from the keyboard (the same undo grouping as moves); sizes stay within the card limits.
+  const resizeSelected = (dw: number, dh: number) => {
+    if (!canEdit || selected.size === 0) return;
+    const now = performance.now();
+    if (now - lastNudge.current > 400) sync.undo.stopCapturing();
+    lastNudge.current = now;
+    const clamp = (v: number, lo: number, hi: number) => Math.round(Math.min(hi, Math.max(lo, v)));
+    sync.doc.transact(() => {
+      for (const id of selected) {
+        const c = readCard(sync.doc, id);
+        if (!c) continue;
+        const size = {
+          w: clamp(c.w + dw, CARD_SIZE.minW, CARD_SIZE.maxW),
+          h: clamp(c.h + dh, CARD_SIZE.minH, CARD_SIZE.maxH),
+        };
+        updateCard(sync.doc, id, size, sync.origin);
+      }
+    }, sync.origin);
+  };
   // After an undo or redo the next edit starts a new step: it must not merge into whatever step is now on
   // top of the stack (the undo manager merges changes less than 400 ms apart).
   const undoRedo = (which: "undo" | "redo") => {
@@ -325,6 +352,7 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
     remove: removeSelected,
     duplicate: duplicateSelected,
     nudge: nudgeSelected,
+    resize: resizeSelected,
     selectAll: () => setSelected(new Set(cards.keys())),
     deselect: () => (help ? setHelp(false) : setSelected(new Set())),
     newPrompt: () => addCard("prompt"),

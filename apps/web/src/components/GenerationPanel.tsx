@@ -90,6 +90,7 @@ export function GenerationPanel({ card }: { card: Card }) {
         )}
         {running && prog && (
           <span className="gen-status" role="status">
+            {gen?.createdBy ? `${gen.createdBy} is generating · ` : ""}
             {Math.round(prog.fraction * 100)}%
             {prog.etaMs != null && prog.etaMs > 0 ? ` · ~${Math.ceil(prog.etaMs / 1000)} s left` : ""}
             {canEdit && (

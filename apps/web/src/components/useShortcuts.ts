@@ -7,6 +7,7 @@ export interface ShortcutHandlers {
   remove(): void;
   duplicate(): void;
   nudge(dx: number, dy: number): void;
+  resize(dw: number, dh: number): void;
   selectAll(): void;
   deselect(): void;
   newPrompt(): void;
@@ -27,6 +28,8 @@ export const SHORTCUTS: [string, string][] = [
   ["Shift + drag", "Select an area"],
   ["Ctrl/⌘ + A", "Select all"],
   ["← ↑ → ↓", "Move selection (Shift: larger step)"],
+  ["Alt + ← ↑ → ↓", "Resize selection (Shift: larger step)"],
+  ["← / → · V (gallery)", "Previous / next candidate · vote"],
   ["Ctrl/⌘ + D", "Duplicate selection"],
   ["Delete / Backspace", "Delete selection"],
   ["Ctrl/⌘ + Z", "Undo (your edits only)"],
@@ -60,6 +63,7 @@ export function useShortcuts(h: ShortcutHandlers): void {
       if (mod && k === "d") return run(ref.current.duplicate);
       if (mod) return;
       const nudge = nudgeOffset(e.key, e.shiftKey);
+      if (nudge && e.altKey) return run(() => ref.current.resize(nudge.dx, nudge.dy));
       if (nudge) return run(() => ref.current.nudge(nudge.dx, nudge.dy));
       if (e.key === "Delete" || e.key === "Backspace") return run(ref.current.remove);
       if (e.key === "?") return run(ref.current.help);

@@ -37,6 +37,8 @@ export interface GenState {
   lastSeq: number;
   startedAt: number;
   error: string | null;
+  /** Who pressed Generate (shown to everyone while it runs); null when not known. */
+  createdBy: string | null;
 }
 
 function emptyTile(index: number): Tile {
@@ -57,6 +59,7 @@ function emptyTile(index: number): Tile {
 
 type SnapshotGen = Pick<GQL.Generation, "id" | "cardId" | "prompt" | "n" | "status" | "unknownWords" | "error"> & {
   createdAt: string;
+  createdBy?: { displayName: string } | null;
   candidates: Pick<GQL.Candidate, "id" | "index" | "imageUrl" | "clipScore" | "rank" | "votes" | "votedByMe">[];
 };
 
@@ -90,6 +93,7 @@ export function fromSnapshot(g: SnapshotGen, grid: { rows: number; cols: number 
     lastSeq: -1,
     startedAt: Date.parse(g.createdAt) || Date.now(),
     error: g.error ?? null,
+    createdBy: g.createdBy?.displayName ?? null,
   };
 }
 
