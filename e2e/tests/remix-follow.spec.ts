@@ -63,6 +63,8 @@ test("keyboard moves, follow a collaborator, then open a candidate: download, re
 
   // Keyboard: the new card is selected; arrows move it for everyone (Shift = larger step), each undoable.
   await a.page.getByRole("button", { name: "+ Prompt card" }).click();
+  // A new prompt card takes the caret; grabbing its header ends typing, so arrows move the card.
+  await a.page.locator(".card-header").first().click();
   const start = await cardPosition(a.page);
   await a.page.keyboard.press("ArrowRight");
   await expect.poll(() => cardPosition(a.page)).toEqual({ x: start.x + 10, y: start.y });
@@ -126,7 +128,7 @@ test("keyboard moves, follow a collaborator, then open a candidate: download, re
   expect(cardId).toBeTruthy();
 
   await a.page.getByRole("button", { name: "Open candidate 1" }).click();
-  const dialog = a.page.getByRole("dialog", { name: "Candidate 1" });
+  const dialog = a.page.getByRole("dialog", { name: /^Gallery:/ });
   await expect(dialog).toBeVisible();
   await screenshot(a.page, "remix-02-candidate-large");
 
@@ -173,7 +175,10 @@ test("keyboard moves, follow a collaborator, then open a candidate: download, re
 
   // Variations of the remix: new seeds, same kept rows, a third generation on the card.
   await a.page.getByRole("button", { name: "Open candidate 1" }).click();
-  await a.page.getByRole("dialog", { name: "Candidate 1" }).getByRole("button", { name: "Variations" }).click();
+  await a.page
+    .getByRole("dialog", { name: /^Gallery:/ })
+    .getByRole("button", { name: "Variations" })
+    .click();
   await expect(a.page.getByRole("option", { name: "#3 (latest)" })).toHaveCount(1);
   let variation: GenRow | undefined;
   await expect(async () => {

@@ -28,7 +28,12 @@ export async function startTestApi(
     ...(process.env.TESSERA_MODEL_DIR ? { TESSERA_MODEL_DIR: process.env.TESSERA_MODEL_DIR } : {}),
     ...env.vars,
   });
-  const api = await startApiServer({ config, logger: pino({ level: process.env.TEST_LOG ?? "silent" }), shutdownGraceMs: 15_000, ...extra });
+  const api = await startApiServer({
+    config,
+    logger: pino({ level: process.env.TEST_LOG ?? "silent" }), // TEST_LOG=warn shows the server's log when debugging
+    shutdownGraceMs: 15_000,
+    ...extra,
+  });
   return { ...api, dataDir };
 }
 

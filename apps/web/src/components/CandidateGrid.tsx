@@ -120,14 +120,11 @@ export function CandidateGrid({ gen }: { gen: GenState }) {
                 </span>
               )}
               {canEdit && t.candidateId ? (
-                <button
-                  type="button"
-                  className="vote"
-                  aria-pressed={t.votedByMe}
-                  aria-label={`Vote for candidate ${t.index + 1}`}
-                  onClick={() => toggleVote(t)}
-                >
-                  ▲ <span className="vote-count">{t.votes}</span>
+                <button type="button" className="vote" aria-pressed={t.votedByMe} onClick={() => toggleVote(t)}>
+                  {/* The name a screen reader hears holds the visible count (WCAG 2.5.3, label in name). */}
+                  <span aria-hidden="true">▲ </span>
+                  <span className="sr-only">Vote for candidate {t.index + 1}, votes: </span>
+                  <span className="vote-count">{t.votes}</span>
                 </button>
               ) : (
                 <span className="vote-count">{t.votes} votes</span>

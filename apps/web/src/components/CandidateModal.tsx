@@ -52,24 +52,29 @@ export function CandidateModal({
     }
   };
 
+  // One listener for the gallery's life, reading the latest state through a ref: re-adding it on every
+  // render could drop a key pressed while a render runs.
+  const keys = useRef({ onClose, onVote, shown, at, tile, canEdit });
+  keys.current = { onClose, onVote, shown, at, tile, canEdit };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
+      const k = keys.current;
       const typing = e.target instanceof HTMLInputElement && e.target.type !== "range";
-      if (e.key === "Escape") onClose();
+      if (e.key === "Escape") k.onClose();
       else if (typing) return;
       else if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
         e.preventDefault();
         const step = e.key === "ArrowRight" ? 1 : -1;
-        const next = shown[(at + step + shown.length) % shown.length];
+        const next = k.shown[(k.at + step + k.shown.length) % k.shown.length];
         if (next) setCurrent(next.index);
-      } else if ((e.key === "v" || e.key === "V") && canEdit && tile.candidateId && tile.finished) {
+      } else if ((e.key === "v" || e.key === "V") && k.canEdit && k.tile.candidateId && k.tile.finished) {
         e.preventDefault();
-        onVote(tile);
+        k.onVote(k.tile);
       }
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [onClose, onVote, shown, at, tile, canEdit]);
+  }, []);
 
   const label = (t: Tile) => `candidate ${t.index + 1}${t.rank != null ? `, CLIP rank ${t.rank}` : ""}`;
   // Portalled to <body>: inside the transformed board layer, `position: fixed` would follow the camera.
@@ -110,11 +115,6 @@ export function CandidateModal({
             <div className="keep-line" style={{ top: `${(keepRows / gen.gridRows) * 100}%` }} aria-hidden="true" />
           )}
         </div>
-        <p className="candidate-caption" aria-live="polite">
-          “{gen.prompt}” · {tile.rank != null ? `#${tile.rank} of ${tiles.length}` : `candidate ${tile.index + 1}`}
-          {tile.score != null && ` · CLIP ${tile.score.toFixed(2)}`} · {tile.votes}{" "}
-          {tile.votes === 1 ? "vote" : "votes"}
-        </p>
         {shown.length > 1 && (
           <ol className="filmstrip" aria-label="All candidates">
             {shown.map((t) => (
@@ -132,63 +132,74 @@ export function CandidateModal({
             ))}
           </ol>
         )}
-        <div className="popover-actions">
-          {canEdit && tile.candidateId && tile.finished && (
-            <button
-              type="button"
-              className="vote"
-              aria-pressed={tile.votedByMe}
-              aria-label={`Vote for ${label(tile)} (V)`}
-              onClick={() => onVote(tile)}
-            >
-              ▲ {tile.votedByMe ? "Voted" : "Vote"} · {tile.votes}
-            </button>
-          )}
-          {tile.candidateId && (
-            <a
-              className="button"
-              href={candidateImagePath(tile.candidateId)}
-              download={`tessera-${tile.candidateId}.png`}
-            >
-              Download PNG ({info.model.imageSize} px)
-            </a>
-          )}
-          {tile.candidateId && (
-            <button
-              type="button"
-              title="Each model pixel enlarged to a crisp 4×4 square (nearest neighbour)"
-              onClick={() =>
-                downloadUpscaled(candidateImagePath(tile.candidateId!), 4, `tessera-${tile.candidateId}-x4.png`).catch(
-                  (e) => toast(friendlyError(e)),
-                )
-              }
-            >
-              Download ×4 ({4 * info.model.imageSize} px)
-            </button>
-          )}
-          {canEdit && tile.candidateId && (
-            <>
-              <label>
-                Keep top rows {keepRows}
-                <input
-                  type="range"
-                  min={1}
-                  max={gen.gridRows - 1}
-                  value={keepRows}
-                  onChange={(e) => setKeepRows(Number(e.target.value))}
-                />
-              </label>
-              <button type="button" onClick={() => run(M_REMIX, { candidateId: tile.candidateId, keepRows, n })}>
-                Remix
+        <div className="gallery-side">
+          <p className="candidate-caption" aria-live="polite">
+            “{gen.prompt}” · {tile.rank != null ? `#${tile.rank} of ${tiles.length}` : `candidate ${tile.index + 1}`}
+            {tile.score != null && ` · CLIP ${tile.score.toFixed(2)}`} · {tile.votes}{" "}
+            {tile.votes === 1 ? "vote" : "votes"}
+          </p>
+          <div className="popover-actions">
+            {canEdit && tile.candidateId && tile.finished && (
+              <button
+                type="button"
+                className="vote"
+                aria-pressed={tile.votedByMe}
+                aria-keyshortcuts="V"
+                title="Vote (V)"
+                onClick={() => onVote(tile)}
+              >
+                <span aria-hidden="true">▲ </span>
+                Vote<span className="sr-only"> for {label(tile)}</span>
               </button>
-              <button type="button" onClick={() => run(M_VARIATIONS, { generationId: gen.id, n })}>
-                Variations
+            )}
+            {tile.candidateId && (
+              <a
+                className="button"
+                href={candidateImagePath(tile.candidateId)}
+                download={`tessera-${tile.candidateId}.png`}
+              >
+                Download PNG ({info.model.imageSize} px)
+              </a>
+            )}
+            {tile.candidateId && (
+              <button
+                type="button"
+                title="Each model pixel enlarged to a crisp 4×4 square (nearest neighbour)"
+                onClick={() =>
+                  downloadUpscaled(
+                    candidateImagePath(tile.candidateId!),
+                    4,
+                    `tessera-${tile.candidateId}-x4.png`,
+                  ).catch((e) => toast(friendlyError(e)))
+                }
+              >
+                Download ×4 ({4 * info.model.imageSize} px)
               </button>
-            </>
-          )}
-          <button type="button" onClick={onClose}>
-            Close
-          </button>
+            )}
+            {canEdit && tile.candidateId && (
+              <>
+                <label>
+                  Keep top rows {keepRows}
+                  <input
+                    type="range"
+                    min={1}
+                    max={gen.gridRows - 1}
+                    value={keepRows}
+                    onChange={(e) => setKeepRows(Number(e.target.value))}
+                  />
+                </label>
+                <button type="button" onClick={() => run(M_REMIX, { candidateId: tile.candidateId, keepRows, n })}>
+                  Remix
+                </button>
+                <button type="button" onClick={() => run(M_VARIATIONS, { generationId: gen.id, n })}>
+                  Variations
+                </button>
+              </>
+            )}
+            <button type="button" onClick={onClose}>
+              Close
+            </button>
+          </div>
         </div>
       </div>
     </div>,

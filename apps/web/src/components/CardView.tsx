@@ -35,6 +35,9 @@ export const CardView = memo(function CardView({ card, selected, onSelect }: Pro
     if (!canEdit || e.button !== 0) return;
     e.stopPropagation();
     e.preventDefault();
+    // Grabbing a card ends typing in it (as in tldraw): the arrow keys then move the card, not the caret.
+    const typing = document.activeElement;
+    if (typing instanceof HTMLElement && typing.closest(".card")) typing.blur();
     select(e);
     const el = e.currentTarget as HTMLElement;
     el.setPointerCapture(e.pointerId);

@@ -41,7 +41,7 @@ export function Toolbar(p: Props) {
   };
   return (
     <header className="toolbar" role="toolbar" aria-label="Board toolbar">
-      <a href="/" className="brand" aria-label="Back to my boards">
+      <a href="/" className="brand" aria-label="Tessera: back to my boards">
         Tessera
       </a>
       <h1 className="board-name" title={p.name}>

@@ -56,9 +56,11 @@ export function useShortcuts(h: ShortcutHandlers): void {
       // undo would replay stale text over collaborators' edits.
       if (mod && k === "z") return run(e.shiftKey ? ref.current.redo : ref.current.undo);
       if (mod && k === "y") return run(ref.current.redo);
+      // A dialog (the gallery, what it knows) handles its own keys, Esc included: board keys would act on
+      // cards hidden behind it, and a board state change mid-event would detach the dialog's listener.
+      if (t.closest?.(".overlay")) return;
       if (e.key === "Escape") return run(ref.current.deselect);
-      // In a dialog (a candidate opened large) board keys would act on cards hidden behind it.
-      if (typing || t.closest?.(".overlay")) return;
+      if (typing) return;
       if (mod && k === "a") return run(ref.current.selectAll);
       if (mod && k === "d") return run(ref.current.duplicate);
       if (mod) return;

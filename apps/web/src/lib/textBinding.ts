@@ -3,7 +3,7 @@ import { diffText, shiftCaret } from "./textDiff.ts";
 
 /**
  * Binds a textarea to a Y.Text: local input becomes a minimal insert/delete in a transaction with the
- * user's origin (so concurrent typing merges by character and undo stays per-user); remote changes update
+ * user's origin (so concurrent typing merges by character and undo stays per-user); other changes update
  * the textarea while keeping the local caret in place.
  */
 export function bindTextarea(el: HTMLTextAreaElement, ytext: Y.Text, origin: object, maxChars: number): () => void {
@@ -23,9 +23,9 @@ export function bindTextarea(el: HTMLTextAreaElement, ytext: Y.Text, origin: obj
     }, origin);
   };
 
-  const onRemote = (_e: Y.YTextEvent, tx: Y.Transaction) => {
-    // Our own keystrokes are already in the textarea; undo/redo (origin: the UndoManager) and remote edits are not.
-    if (tx.origin === origin) return;
+  const onRemote = () => {
+    // Our own keystrokes are already in the textarea (the value matches); undo/redo, remote edits and this
+    // user's edits made elsewhere (a suggestion chip, a concept inserted from "what it knows") are not.
     const next = ytext.toString();
     if (el.value === next) return;
     const edit = diffText(el.value, next);
