@@ -93,8 +93,11 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
   const [following, setFollowing] = useState<number | null>(null);
   const followingRef = useRef(following);
   followingRef.current = following;
+  // Set once this user moves the camera or adds a card: the opening fit must not undo what they did.
+  const touched = useRef(false);
   const userCamera = useCallback(
     (next: Camera) => {
+      touched.current = true;
       if (followingRef.current !== null) setFollowing(null);
       applyCamera(next);
     },
@@ -210,14 +213,16 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
   };
   const addCard = (kind: CardKind, at?: { x: number; y: number }) => {
     if (!canEdit) return;
+    touched.current = true;
     const spot = at ? { x: Math.round(at.x - 140), y: Math.round(at.y - 40), inView: true } : freeSpot(kind);
     try {
       const id = sync.step(() =>
         createCard(sync.doc, { kind, x: spot.x, y: spot.y, createdBy: info.me.id }, sync.origin),
       );
       setSelected(new Set([id]));
-      // A new prompt card is ready to type into (keyboard users never have to reach for the pointer).
-      if (kind === "prompt")
+      // A prompt card made from the keyboard or the toolbar is ready to type into (keyboard users never have
+      // to reach for the pointer); one placed by double-click leaves focus where it was.
+      if (kind === "prompt" && !at)
         requestAnimationFrame(() =>
           worldRef.current
             ?.querySelector<HTMLTextAreaElement>(`[data-card-id="${CSS.escape(id)}"] textarea`)
@@ -285,7 +290,7 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
     if (fitted.current || conn !== "online") return;
     fitted.current = true;
     const t = setTimeout(() => {
-      if (cardsMap(sync.doc).size > 0) fitRef.current();
+      if (cardsMap(sync.doc).size > 0 && !touched.current) fitRef.current();
     }, 200);
     return () => clearTimeout(t);
   }, [conn, sync]);
