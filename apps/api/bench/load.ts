@@ -39,6 +39,8 @@ const emitted = new Map<string, number>();
 const real = await createInProcessEngine({
   modelDir: process.env.TESSERA_MODEL_DIR ?? `models/${DEFAULT_BUNDLE_NAME}`,
   executionProviders: ["cpu"],
+  // The runner's intra-op threads (default: the runner's own choice); the editors and watchers share the cores.
+  ...(process.env.BENCH_RUNNER_THREADS ? { threads: Number(process.env.BENCH_RUNNER_THREADS) } : {}),
 });
 const engine: GenerationEngine = {
   ...real,
@@ -107,11 +109,12 @@ for (let turn = 0; performance.now() < until; turn++) {
   // Starts rotate over the members: each may start LIMITS.generationsPerMinute.
   const starter = members[turn % members.length]!;
   const r = await starter.gql<{ startGeneration: { id: string } }>(
-    `mutation($b: ID!, $c: String!, $n: Int!) { startGeneration(boardId: $b, cardId: $c, prompt: "a cat in the top left corner", n: $n) { id } }`,
+    `mutation($b: ID!, $c: ID!, $n: Int!) { startGeneration(boardId: $b, cardId: $c, prompt: "a cat in the top left corner", n: $n) { id } }`,
     { b: boardId, c: `editor-${turn % EDITORS}`, n: N },
   );
   if (!r.data) {
     errors.push(`startGeneration: ${JSON.stringify(r.errors)}`);
+    await new Promise((ok) => setTimeout(ok, 1000)); // a refused start is not retried in a tight loop
     continue;
   }
   const done = watchers.next<SwarmReport>("done");
