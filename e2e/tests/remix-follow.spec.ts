@@ -153,7 +153,7 @@ test("keyboard moves, follow a collaborator, then open a candidate: download, re
   await expect(dialog).toHaveCount(0);
   for (const page of [a.page, b.page]) {
     await expect(page.getByRole("combobox")).toHaveValue(/.+/);
-    await expect(page.getByRole("option", { name: "#2 (latest)" })).toHaveCount(1);
+    await expect(page.getByRole("option", { name: /^#2\b.*\(latest\)$/ })).toHaveCount(1);
   }
   let remix: GenRow | undefined;
   await expect(async () => {
@@ -171,6 +171,15 @@ test("keyboard moves, follow a collaborator, then open a candidate: download, re
     await expect(page.locator("li.tile.done")).toHaveCount(2, { timeout: 30_000 });
     await expect(page.locator(".rank", { hasText: "#1" })).toBeVisible({ timeout: 30_000 });
   }
+  // The card's history says what each generation was: the remix names its source by generation and rank.
+  for (const page of [a.page, b.page])
+    await expect(
+      page.getByRole("option", {
+        name: new RegExp(
+          `^#2 · remix of #1's rank \\d+ \\(top ${keepRows} rows kept\\) · 2 images · seed \\d+ \\(latest\\)$`,
+        ),
+      }),
+    ).toHaveCount(1);
   await screenshot(b.page, "remix-03-remixed");
 
   // Variations of the remix: new seeds, same kept rows, a third generation on the card.
@@ -179,7 +188,7 @@ test("keyboard moves, follow a collaborator, then open a candidate: download, re
     .getByRole("dialog", { name: /^Gallery:/ })
     .getByRole("button", { name: "Variations" })
     .click();
-  await expect(a.page.getByRole("option", { name: "#3 (latest)" })).toHaveCount(1);
+  await expect(a.page.getByRole("option", { name: /^#3\b.*\(latest\)$/ })).toHaveCount(1);
   let variation: GenRow | undefined;
   await expect(async () => {
     const { gens: all } = await cardGenerations(a.page, boardId, cardId!);

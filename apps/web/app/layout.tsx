@@ -1,5 +1,7 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
+// Inter ships inside the npm package (no font CDN): the type scale below is built on it.
+import "@fontsource-variable/inter";
 import "./globals.css";
 
 export const metadata: Metadata = {

@@ -1,3 +1,4 @@
+import { ArrowBigUp } from "lucide-react";
 import { useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { GenState, Tile } from "../lib/generationState.ts";
 import { friendlyError, gql } from "../lib/gql.ts";
@@ -122,7 +123,7 @@ export function CandidateGrid({ gen }: { gen: GenState }) {
               {canEdit && t.candidateId ? (
                 <button type="button" className="vote" aria-pressed={t.votedByMe} onClick={() => toggleVote(t)}>
                   {/* The name a screen reader hears holds the visible count (WCAG 2.5.3, label in name). */}
-                  <span aria-hidden="true">▲ </span>
+                  <ArrowBigUp className="icon" aria-hidden="true" />
                   <span className="sr-only">Vote for candidate {t.index + 1}, votes: </span>
                   <span className="vote-count">{t.votes}</span>
                 </button>

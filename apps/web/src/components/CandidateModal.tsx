@@ -1,4 +1,5 @@
 import { addGeneration, candidateImagePath } from "@tessera/shared";
+import { ArrowBigUp, ChevronLeft, ChevronRight, Download } from "lucide-react";
 import { useEffect, useRef, useState } from "react";
 import { createPortal } from "react-dom";
 import { GENERATION_ORIGIN, type GenState, type Tile } from "../lib/generationState.ts";
@@ -98,7 +99,7 @@ export function CandidateModal({
                 aria-label="Previous candidate (←)"
                 onClick={() => setCurrent(shown[(at - 1 + shown.length) % shown.length]!.index)}
               >
-                ‹
+                <ChevronLeft className="icon" aria-hidden="true" />
               </button>
               <button
                 type="button"
@@ -106,7 +107,7 @@ export function CandidateModal({
                 aria-label="Next candidate (→)"
                 onClick={() => setCurrent(shown[(at + 1) % shown.length]!.index)}
               >
-                ›
+                <ChevronRight className="icon" aria-hidden="true" />
               </button>
             </>
           )}
@@ -148,7 +149,7 @@ export function CandidateModal({
                 title="Vote (V)"
                 onClick={() => onVote(tile)}
               >
-                <span aria-hidden="true">▲ </span>
+                <ArrowBigUp className="icon" aria-hidden="true" />
                 Vote<span className="sr-only"> for {label(tile)}</span>
               </button>
             )}
@@ -158,7 +159,7 @@ export function CandidateModal({
                 href={candidateImagePath(tile.candidateId)}
                 download={`tessera-${tile.candidateId}.png`}
               >
-                Download PNG ({info.model.imageSize} px)
+                <Download className="icon" aria-hidden="true" /> Download PNG ({info.model.imageSize} px)
               </a>
             )}
             {tile.candidateId && (
@@ -173,7 +174,7 @@ export function CandidateModal({
                   ).catch((e) => toast(friendlyError(e)))
                 }
               >
-                Download ×4 ({4 * info.model.imageSize} px)
+                <Download className="icon" aria-hidden="true" /> Download ×4 ({4 * info.model.imageSize} px)
               </button>
             )}
             {canEdit && tile.candidateId && (

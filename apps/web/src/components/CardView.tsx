@@ -1,4 +1,5 @@
 import { CARD_COLORS, CARD_SIZE, type Card, deleteCard, duplicateCard, readCard, updateCard } from "@tessera/shared";
+import { Ellipsis } from "lucide-react";
 import { type Dispatch, memo, type SetStateAction, useState } from "react";
 import { useBoard } from "./boardContext.ts";
 import { GenerationPanel } from "./GenerationPanel.tsx";
@@ -102,7 +103,7 @@ export const CardView = memo(function CardView({ card, selected, onSelect }: Pro
               onPointerDown={(e) => e.stopPropagation()}
               onClick={() => setMenu((m) => !m)}
             >
-              ⋯
+              <Ellipsis className="icon" aria-hidden="true" />
             </button>
           </span>
         )}

@@ -2,7 +2,8 @@ import { addGeneration, type Card } from "@tessera/shared";
 import { useEffect, useState } from "react";
 import { GENERATION_ORIGIN, progress } from "../lib/generationState.ts";
 import { friendlyError, gql } from "../lib/gql.ts";
-import { M_CANCEL, M_START } from "../lib/queries.ts";
+import { type HistoryEntry, historyLabels } from "../lib/historyLabels.ts";
+import { M_CANCEL, M_START, Q_CARD_HISTORY_LABELS } from "../lib/queries.ts";
 import { useBoard } from "./boardContext.ts";
 import { CandidateGrid } from "./CandidateGrid.tsx";
 import { type GenerateParams, GeneratePopover } from "./GeneratePopover.tsx";
@@ -16,6 +17,23 @@ export function GenerationPanel({ card }: { card: Card }) {
   const latest = card.generationIds.at(-1) ?? null;
   const shownId = chosen && card.generationIds.includes(chosen) ? chosen : latest;
   const { gen, error } = useGeneration(shownId);
+  // While a start request is in flight the button stays busy: a second click can't start a second run.
+  const [starting, setStarting] = useState(false);
+  // What each earlier generation was, for the history picker (fetched when the card has a history).
+  const [history, setHistory] = useState<HistoryEntry[]>([]);
+  const historyKey = card.generationIds.length > 1 ? `${card.generationIds.join(",")}|${gen?.status ?? ""}` : "";
+  // biome-ignore lint/correctness/useExhaustiveDependencies: refetched when the card's generations or the shown one's status change
+  useEffect(() => {
+    if (!historyKey) return;
+    let live = true;
+    gql<{ generations: HistoryEntry[] }>(Q_CARD_HISTORY_LABELS, { boardId: info.boardId, cardId: card.id })
+      .then((r) => live && setHistory(r.generations))
+      .catch(() => {}); // the picker falls back to plain numbers
+    return () => {
+      live = false;
+    };
+  }, [historyKey]);
+  const labels = historyLabels(card.generationIds, history);
   const [now, setNow] = useState(() => Date.now());
   const running = gen?.status === "RUNNING" || gen?.status === "QUEUED";
 
@@ -31,6 +49,8 @@ export function GenerationPanel({ card }: { card: Card }) {
     setOpen(false);
     const prompt = card.text.trim();
     if (!prompt) return toast("Write a prompt first.");
+    if (starting) return;
+    setStarting(true);
     try {
       const params: Record<string, number> = { guidanceScale: p.guidanceScale, temperature: p.temperature };
       if (p.seed !== null) params.seed = p.seed;
@@ -44,6 +64,8 @@ export function GenerationPanel({ card }: { card: Card }) {
       addGeneration(sync.doc, card.id, r.startGeneration.id, GENERATION_ORIGIN);
     } catch (e) {
       toast(friendlyError(e));
+    } finally {
+      setStarting(false);
     }
   };
   const cancel = async () => {
@@ -71,7 +93,13 @@ export function GenerationPanel({ card }: { card: Card }) {
     <div className="generation" onPointerDown={(e) => e.stopPropagation()}>
       <div className="generation-bar">
         {canEdit && (
-          <button type="button" className="primary" onClick={() => setOpen((o) => !o)} disabled={running}>
+          <button
+            type="button"
+            className="primary"
+            onClick={() => setOpen((o) => !o)}
+            disabled={running || starting}
+            aria-busy={running || starting}
+          >
             Generate
           </button>
         )}
@@ -81,7 +109,7 @@ export function GenerationPanel({ card }: { card: Card }) {
             <select value={shownId ?? ""} onChange={(e) => setChosen(e.target.value)}>
               {card.generationIds.map((id, i) => (
                 <option key={id} value={id}>
-                  #{i + 1}
+                  {labels[i]}
                   {id === latest ? " (latest)" : ""}
                 </option>
               ))}

@@ -1,4 +1,5 @@
 import type { CardKind } from "@tessera/shared";
+import { CircleHelp, Menu, Minus, Plus, Redo2, Undo2 } from "lucide-react";
 import { type RefObject, useState } from "react";
 import type { ConnectionState } from "../lib/boardSync.ts";
 import type { SharedViewport } from "../lib/camera.ts";
@@ -61,7 +62,7 @@ export function Toolbar(p: Props) {
         aria-label="More actions"
         onClick={() => setMore((m) => !m)}
       >
-        ☰
+        <Menu className="icon" aria-hidden="true" />
       </button>
       <div id="toolbar-more" className={more ? "toolbar-more open" : "toolbar-more"}>
         {canEdit && (
@@ -70,18 +71,18 @@ export function Toolbar(p: Props) {
               + Note
             </button>
             <button type="button" aria-label="Undo" title="Undo (Ctrl+Z)" onClick={p.onUndo}>
-              ↶
+              <Undo2 className="icon" aria-hidden="true" />
             </button>
             <button type="button" aria-label="Redo" title="Redo (Ctrl+Shift+Z)" onClick={p.onRedo}>
-              ↷
+              <Redo2 className="icon" aria-hidden="true" />
             </button>
           </>
         )}
-        <button type="button" aria-label="Zoom out" onClick={p.onZoomOut}>
-          −
+        <button type="button" aria-label="Zoom out" title="Zoom out (−)" onClick={p.onZoomOut}>
+          <Minus className="icon" aria-hidden="true" />
         </button>
-        <button type="button" aria-label="Zoom in" onClick={p.onZoomIn}>
-          +
+        <button type="button" aria-label="Zoom in" title="Zoom in (+)" onClick={p.onZoomIn}>
+          <Plus className="icon" aria-hidden="true" />
         </button>
         <button type="button" onClick={act(p.onFit)}>
           Fit
@@ -92,8 +93,8 @@ export function Toolbar(p: Props) {
           </button>
         )}
         {info.role === "OWNER" && <ShareButton />}
-        <button type="button" aria-label="Keyboard shortcuts" onClick={act(p.onHelp)}>
-          ?
+        <button type="button" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" onClick={act(p.onHelp)}>
+          <CircleHelp className="icon" aria-hidden="true" />
         </button>
       </div>
       <span className="spacer" />
