@@ -26,9 +26,16 @@ async function webFallback(): Promise<Fallback | undefined> {
   if (process.env.TESSERA_NO_WEB === "1" || !existsSync(webDir)) return undefined;
   const buildId = join(webDir, ".next/BUILD_ID");
   if (!existsSync(buildId) || statSync(buildId).mtimeMs < newestMtime(webDir)) {
-    console.log("building apps/web (next build)…");
+    const first = !existsSync(buildId);
+    console.log(
+      first
+        ? "First start: building the web app (next build, about 1–2 minutes on 2 cores; later starts reuse it)…"
+        : "The web app's sources changed: rebuilding it (next build, about 1–2 minutes on 2 cores)…",
+    );
+    const t0 = Date.now();
     const r = spawnSync("npm", ["run", "build", "-w", "@tessera/web"], { cwd: root, stdio: "inherit" });
     if (r.status !== 0) throw new Error("next build failed");
+    console.log(`web app built in ${Math.round((Date.now() - t0) / 1000)} s`);
   }
   const { default: next } = await import("next");
   const app = next({ dev: false, dir: webDir });
