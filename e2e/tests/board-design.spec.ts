@@ -100,7 +100,10 @@ test("new cards appear in view; ranking reorders without overlap; Fit shows a 16
   expect(check.orders.length).toBeGreaterThanOrEqual(2); // the ranking did reorder the tiles…
   expect(check.overlaps).toEqual([]); // …and no two ever overlapped
 
-  // Candidates are the largest thing on the card: at zoom 1 a tile is at least 192 px wide.
+  // Candidates are the largest thing on the card: at zoom 1 (the card is 440 board units wide) a tile is at
+  // least 192 px wide.
+  const [tileBox, cardBox] = [await card.locator("li.tile").first().boundingBox(), await card.boundingBox()];
+  expect((tileBox!.width / cardBox!.width) * 440).toBeGreaterThanOrEqual(192);
   await a.page.getByRole("button", { name: "Fit" }).click();
   await expect.poll(() => inside(card, viewport), { timeout: 5_000 }).toBe(true);
   for (const c of await a.page.locator(".card").all()) expect(await inside(c, viewport)).toBe(true);
@@ -206,5 +209,31 @@ test("keyboard only: create a card, type, generate, vote, move and resize it", a
   await a.page.keyboard.press("Alt+Shift+ArrowRight");
   await expect.poll(async () => (await card.boundingBox())!.x - before.x).toBeGreaterThan(20);
   await expect.poll(async () => (await card.boundingBox())!.width - before.width).toBeGreaterThan(20);
+  await a.context.close();
+});
+
+test("final images only: no partial pictures while it renders; the choice is remembered", async ({ browser }) => {
+  const a = await newUser(browser, "Ada");
+  await createBoard(a.page, "Calm board");
+  const toggle = a.page.getByRole("button", { name: "Final images" });
+  await toggle.click();
+  await expect(toggle).toHaveAttribute("aria-pressed", "true");
+  await a.page.getByRole("button", { name: "+ Prompt card" }).click();
+  await prompt(a.page).fill("two strawberries");
+  await a.page.evaluate(() => {
+    const w = window as unknown as { partial: number };
+    w.partial = 0;
+    new MutationObserver(() => {
+      const img = document.querySelector("li.tile:not(.done) img, li.tile:not(.done) canvas.token-mosaic");
+      if (img) w.partial++;
+    }).observe(document.body, { subtree: true, childList: true, attributes: true });
+  });
+  await a.page.getByRole("button", { name: "Generate", exact: true }).click();
+  await a.page.getByLabel("Candidates").fill("4");
+  await a.page.getByRole("button", { name: "Generate 4" }).click();
+  await expect(a.page.locator("li.tile.done img")).toHaveCount(4, { timeout: 60_000 });
+  expect(await a.page.evaluate(() => (window as unknown as { partial: number }).partial)).toBe(0);
+  await a.page.reload();
+  await expect(a.page.getByRole("button", { name: "Final images" })).toHaveAttribute("aria-pressed", "true");
   await a.context.close();
 });

@@ -14,7 +14,7 @@ import { TokenMosaic } from "./TokenMosaic.tsx";
  * shows its votes, and the team's pick is marked.
  */
 export function CandidateGrid({ gen }: { gen: GenState }) {
-  const { canEdit, toast, tokenPatches, info } = useBoard();
+  const { canEdit, toast, tokenPatches, info, finalOnly } = useBoard();
   const grid = useMemo(() => ({ rows: gen.gridRows, cols: gen.gridCols }), [gen.gridRows, gen.gridCols]);
   const [votes, setVotes] = useState<Record<string, { votes: number; mine: boolean }>>({});
   const [openTile, setOpenTile] = useState<number | null>(null);
@@ -93,8 +93,12 @@ export function CandidateGrid({ gen }: { gen: GenState }) {
               onClick={() => setOpenTile(t.index)}
               disabled={!t.image}
             >
-              {t.image ? <img src={t.image} alt="" draggable={false} /> : <span className="tile-empty" />}
-              {!t.finished && tokenPatches && t.tokenRows > t.rowsDone && (
+              {t.image && (t.finished || !finalOnly) ? (
+                <img src={t.image} alt="" draggable={false} />
+              ) : (
+                <span className="tile-empty" />
+              )}
+              {!t.finished && !finalOnly && tokenPatches && t.tokenRows > t.rowsDone && (
                 <TokenMosaic
                   tokens={t.tokens}
                   fromRow={t.rowsDone}

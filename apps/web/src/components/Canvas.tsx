@@ -26,6 +26,7 @@ import {
   zoomAt,
 } from "../lib/camera.ts";
 import { EXAMPLE_PROMPTS } from "../lib/examples.ts";
+import { readFinalOnly, storeFinalOnly } from "../lib/finalOnly.ts";
 import { gql } from "../lib/gql.ts";
 import { subscribe } from "../lib/live.ts";
 import { Q_TOKEN_PATCHES, S_BOARD } from "../lib/queries.ts";
@@ -59,6 +60,13 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
   const voteListeners = useRef(new Set<(id: string, votes: number) => void>());
   const canEdit = info.role !== "VIEWER";
   const [tokenPatches, setTokenPatches] = useState<Uint8Array | null>(null);
+  const [finalOnly, setFinalOnly] = useState(false);
+  useEffect(() => setFinalOnly(readFinalOnly()), []); // after hydration: the server can't know the choice
+  const toggleFinalOnly = () =>
+    setFinalOnly((on) => {
+      storeFinalOnly(!on);
+      return !on;
+    });
   useEffect(() => {
     let cancelled = false;
     // Without them tiles still fill, from the decoded previews: a failure here costs only the token mosaic.
@@ -159,6 +167,7 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
       canEdit,
       vocabulary: new Set(info.model.vocabulary.map((w) => w.toLowerCase())),
       tokenPatches,
+      finalOnly,
       zoom: () => cam.current.zoom,
       onVotes: (fn) => {
         voteListeners.current.add(fn);
@@ -166,7 +175,7 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
       },
       toast: setToast,
     }),
-    [info, sync, canEdit, tokenPatches],
+    [info, sync, canEdit, tokenPatches, finalOnly],
   );
 
   const viewportCenter = () => {
@@ -533,6 +542,8 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
           onFit={fit}
           onHelp={() => setHelp(true)}
           onKnows={() => setKnows(true)}
+          finalOnly={finalOnly}
+          onFinalOnly={toggleFinalOnly}
           onUndo={() => undoRedo("undo")}
           onRedo={() => undoRedo("redo")}
           presence={presence}

@@ -24,6 +24,8 @@ interface Props {
   onFit(): void;
   onHelp(): void;
   onKnows(): void;
+  finalOnly: boolean;
+  onFinalOnly(): void;
   onUndo(): void;
   onRedo(): void;
   presence: RefObject<PresenceHandle | null>;
@@ -93,6 +95,14 @@ export function Toolbar(p: Props) {
           </button>
         )}
         {info.role === "OWNER" && <ShareButton />}
+        <button
+          type="button"
+          aria-pressed={p.finalOnly}
+          onClick={act(p.onFinalOnly)}
+          title="Show each image only when it is finished (no token-by-token render)"
+        >
+          Final images
+        </button>
         <button type="button" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" onClick={act(p.onHelp)}>
           <CircleHelp className="icon" aria-hidden="true" />
         </button>

@@ -33,6 +33,8 @@ export interface BoardCtx {
    * null until then, or if the server can't give them — tiles then show only the decoded previews.
    */
   tokenPatches: Uint8Array | null;
+  /** Tiles show only finished images (no token-by-token render, no previews): a per-browser choice. */
+  finalOnly: boolean;
   /** Current zoom, read at drag time (the camera lives outside React state). */
   zoom(): number;
   /** Listeners for board-wide vote counts (boardActivity VOTES_CHANGED). */
