@@ -178,6 +178,24 @@ test("phone: the toolbar folds into a menu with every action reachable; the boar
   await toolbar.getByRole("button", { name: "Fit", exact: true }).click();
   await expect(toolbar.getByRole("button", { name: "Fit", exact: true })).toBeHidden(); // the menu closed
   await screenshot(a.page, "design-06-phone-board");
+
+  // The gallery on a phone: one column, the image within the screen, the vote reachable.
+  await a.page.locator(".card").first().getByRole("button", { name: "Generate", exact: true }).click();
+  await a.page.getByLabel("Candidates").fill("2");
+  await a.page.getByRole("button", { name: "Generate 2" }).click();
+  await expect(a.page.locator("li.tile.done")).toHaveCount(2, { timeout: 60_000 });
+  await a.page
+    .locator("li.tile")
+    .first()
+    .getByRole("button", { name: /Open candidate/ })
+    .click();
+  const gallery = a.page.getByRole("dialog", { name: /^Gallery:/ });
+  await expect(gallery).toBeVisible();
+  expect(await inScreen(gallery.locator(".candidate-large img"))).toBe(true);
+  await gallery.getByRole("button", { name: /Vote for/ }).scrollIntoViewIfNeeded();
+  expect(await inScreen(gallery.getByRole("button", { name: /Vote for/ }))).toBe(true);
+  expect(await seriousViolations(a.page)).toEqual([]);
+  await screenshot(a.page, "design-07-phone-gallery");
   await a.context.close();
 });
 
