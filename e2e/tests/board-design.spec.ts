@@ -122,6 +122,8 @@ test("new cards appear in view; ranking reorders without overlap; Fit shows a 16
   await expect(caption).toContainText("#1 of 16");
   await a.page.keyboard.press("ArrowRight");
   await expect(caption).toContainText("#2 of 16");
+  await expect(caption).toContainText(/seed \d+, image \d+/); // the details behind the rank
+  await expect(gallery.getByRole("img")).toHaveAttribute("alt", /candidate #2$/);
   await a.page.keyboard.press("v");
   await expect(gallery.getByRole("button", { name: /Vote for/ })).toHaveAttribute("aria-pressed", "true");
   await expect(caption).toContainText("1 vote");

@@ -127,7 +127,7 @@ test("keyboard moves, follow a collaborator, then open a candidate: download, re
   const cardId = await a.page.locator("section[data-card-id]").first().getAttribute("data-card-id");
   expect(cardId).toBeTruthy();
 
-  await a.page.getByRole("button", { name: "Open candidate 1" }).click();
+  await a.page.getByRole("button", { name: "Open candidate #1" }).click();
   const dialog = a.page.getByRole("dialog", { name: /^Gallery:/ });
   await expect(dialog).toBeVisible();
   await screenshot(a.page, "remix-02-candidate-large");
@@ -183,7 +183,7 @@ test("keyboard moves, follow a collaborator, then open a candidate: download, re
   await screenshot(b.page, "remix-03-remixed");
 
   // Variations of the remix: new seeds, same kept rows, a third generation on the card.
-  await a.page.getByRole("button", { name: "Open candidate 1" }).click();
+  await a.page.getByRole("button", { name: "Open candidate #1" }).click();
   await a.page
     .getByRole("dialog", { name: /^Gallery:/ })
     .getByRole("button", { name: "Variations" })

@@ -1,5 +1,6 @@
 import { ArrowBigUp } from "lucide-react";
 import { useLayoutEffect, useMemo, useRef, useState } from "react";
+import { candidateName } from "../lib/candidateName.ts";
 import type { GenState, Tile } from "../lib/generationState.ts";
 import { friendlyError, gql } from "../lib/gql.ts";
 import { byRank, teamPick } from "../lib/pick.ts";
@@ -82,14 +83,14 @@ export function CandidateGrid({ gen }: { gen: GenState }) {
             key={t.index}
             data-index={t.index}
             className={`tile${t.finished ? " done" : ""}${pick && Number(pick.id) === t.index ? " pick" : ""}`}
-            aria-label={`Candidate ${t.index + 1}${t.rank ? `, rank ${t.rank}` : ""}`}
+            aria-label={capitalise(candidateName(t))}
             data-rows={t.rowsDone}
             data-tokens={t.tokens.length}
           >
             <button
               type="button"
               className="tile-image"
-              aria-label={`Open candidate ${t.index + 1}`}
+              aria-label={`Open ${candidateName(t)}`}
               onClick={() => setOpenTile(t.index)}
               disabled={!t.image}
             >
@@ -128,7 +129,7 @@ export function CandidateGrid({ gen }: { gen: GenState }) {
                 <button type="button" className="vote" aria-pressed={t.votedByMe} onClick={() => toggleVote(t)}>
                   {/* The name a screen reader hears holds the visible count (WCAG 2.5.3, label in name). */}
                   <ArrowBigUp className="icon" aria-hidden="true" />
-                  <span className="sr-only">Vote for candidate {t.index + 1}, votes: </span>
+                  <span className="sr-only">Vote for {candidateName(t)}, votes: </span>
                   <span className="vote-count">{t.votes}</span>
                 </button>
               ) : (
@@ -150,3 +151,5 @@ export function CandidateGrid({ gen }: { gen: GenState }) {
     </>
   );
 }
+
+const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

@@ -2,6 +2,7 @@ import { addGeneration, candidateImagePath } from "@tessera/shared";
 import { ArrowBigUp, ChevronLeft, ChevronRight, Download } from "lucide-react";
 import { useEffect, useRef, useState } from "react";
 import { createPortal } from "react-dom";
+import { candidateName } from "../lib/candidateName.ts";
 import { GENERATION_ORIGIN, type GenState, type Tile } from "../lib/generationState.ts";
 import { friendlyError, gql } from "../lib/gql.ts";
 import { M_REMIX, M_VARIATIONS } from "../lib/queries.ts";
@@ -77,7 +78,7 @@ export function CandidateModal({
     return () => window.removeEventListener("keydown", onKey);
   }, []);
 
-  const label = (t: Tile) => `candidate ${t.index + 1}${t.rank != null ? `, CLIP rank ${t.rank}` : ""}`;
+  const label = candidateName;
   // Portalled to <body>: inside the transformed board layer, `position: fixed` would follow the camera.
   return createPortal(
     <div
@@ -136,6 +137,7 @@ export function CandidateModal({
         <div className="gallery-side">
           <p className="candidate-caption" aria-live="polite">
             “{gen.prompt}” · {tile.rank != null ? `#${tile.rank} of ${tiles.length}` : `candidate ${tile.index + 1}`}
+            {gen.seed != null && ` · seed ${gen.seed}, image ${tile.index + 1}`}
             {tile.score != null && ` · CLIP ${tile.score.toFixed(2)}`} · {tile.votes}{" "}
             {tile.votes === 1 ? "vote" : "votes"}
           </p>

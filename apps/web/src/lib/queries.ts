@@ -1,6 +1,6 @@
 /** The GraphQL documents the web app sends; fields mirror packages/shared/schema.graphql. */
 export const CANDIDATE_FIELDS = "id index imageUrl clipScore rank votes votedByMe";
-export const GENERATION_FIELDS = `id cardId prompt n status unknownWords error createdAt createdBy { displayName } candidates { ${CANDIDATE_FIELDS} }`;
+export const GENERATION_FIELDS = `id cardId prompt n status unknownWords error seed createdAt createdBy { displayName } candidates { ${CANDIDATE_FIELDS} }`;
 
 export const Q_HOME = `query Home { me { id displayName } boards { id name updatedAt myRole pickThumbnails(limit: 4) } }`;
 export const Q_BOARD = `query Board($id: ID!) {
