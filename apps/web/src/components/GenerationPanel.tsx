@@ -1,8 +1,9 @@
 import { addGeneration, type Card } from "@tessera/shared";
+import { History } from "lucide-react";
 import { useEffect, useState } from "react";
 import { GENERATION_ORIGIN, progress } from "../lib/generationState.ts";
 import { friendlyError, gql } from "../lib/gql.ts";
-import { type HistoryEntry, historyLabels } from "../lib/historyLabels.ts";
+import { type HistoryEntry, historyLabels, historyThumbnail } from "../lib/historyLabels.ts";
 import { M_CANCEL, M_START, Q_CARD_HISTORY_LABELS } from "../lib/queries.ts";
 import { useBoard } from "./boardContext.ts";
 import { CandidateGrid } from "./CandidateGrid.tsx";
@@ -34,6 +35,13 @@ export function GenerationPanel({ card }: { card: Card }) {
     };
   }, [historyKey]);
   const labels = historyLabels(card.generationIds, history);
+  const [historyOpen, setHistoryOpen] = useState(false);
+  useEffect(() => {
+    if (!historyOpen) return;
+    const key = (e: KeyboardEvent) => e.key === "Escape" && setHistoryOpen(false);
+    window.addEventListener("keydown", key);
+    return () => window.removeEventListener("keydown", key);
+  }, [historyOpen]);
   const [now, setNow] = useState(() => Date.now());
   const running = gen?.status === "RUNNING" || gen?.status === "QUEUED";
 
@@ -104,17 +112,46 @@ export function GenerationPanel({ card }: { card: Card }) {
           </button>
         )}
         {card.generationIds.length > 1 && (
-          <label className="history">
-            History
-            <select value={shownId ?? ""} onChange={(e) => setChosen(e.target.value)}>
-              {card.generationIds.map((id, i) => (
-                <option key={id} value={id}>
-                  {labels[i]}
-                  {id === latest ? " (latest)" : ""}
-                </option>
-              ))}
-            </select>
-          </label>
+          <div className="history">
+            <button
+              type="button"
+              aria-expanded={historyOpen}
+              aria-controls={`history-${card.id}`}
+              onClick={() => setHistoryOpen((o) => !o)}
+              title="Every generation on this card"
+            >
+              <History className="icon" aria-hidden="true" />
+              History · #{Math.max(1, card.generationIds.indexOf(shownId ?? "") + 1)} of {card.generationIds.length}
+            </button>
+            {historyOpen && (
+              <ul id={`history-${card.id}`} className="history-list" aria-label="Generations on this card">
+                {card.generationIds
+                  .map((id, i) => ({ id, i }))
+                  .reverse()
+                  .map(({ id, i }) => {
+                    const thumb = historyThumbnail(history.find((h) => h.id === id));
+                    return (
+                      <li key={id}>
+                        <button
+                          type="button"
+                          aria-current={id === shownId ? "true" : undefined}
+                          onClick={() => {
+                            setChosen(id);
+                            setHistoryOpen(false);
+                          }}
+                        >
+                          {thumb ? <img src={thumb} alt="" /> : <span className="history-thumb-empty" />}
+                          <span>
+                            {labels[i]}
+                            {id === latest ? " (latest)" : ""}
+                          </span>
+                        </button>
+                      </li>
+                    );
+                  })}
+              </ul>
+            )}
+          </div>
         )}
         {running && prog && (
           <span className="gen-status" role="status">

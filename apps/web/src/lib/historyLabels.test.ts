@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type HistoryEntry, historyLabels } from "./historyLabels.ts";
+import { type HistoryEntry, historyLabels, historyThumbnail } from "./historyLabels.ts";
 
 const gen = (id: string, over: Partial<HistoryEntry> = {}): HistoryEntry => ({
   id,
@@ -35,5 +35,15 @@ describe("historyLabels", () => {
     expect(historyLabels(["g"], [gen("g", { keepRows: 4, sourceCandidateId: "elsewhere" })])).toEqual([
       "#1 · remix (top 4 rows kept) · 4 images · seed 7",
     ]);
+  });
+});
+
+describe("historyThumbnail", () => {
+  it("is the CLIP #1's image, else the first image there is, else none", () => {
+    const c = (id: string, rank: number | null, imageUrl: string | null) => ({ id, index: 0, rank, imageUrl });
+    expect(historyThumbnail(gen("g", { candidates: [c("a", 2, "/a.png"), c("b", 1, "/b.png")] }))).toBe("/b.png");
+    expect(historyThumbnail(gen("g", { candidates: [c("a", null, null), c("b", null, "/b.png")] }))).toBe("/b.png");
+    expect(historyThumbnail(gen("g"))).toBeNull();
+    expect(historyThumbnail(undefined)).toBeNull();
   });
 });

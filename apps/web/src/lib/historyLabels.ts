@@ -6,7 +6,14 @@ export interface HistoryEntry {
   keepRows: number | null;
   sourceCandidateId: string | null;
   status: string;
-  candidates: { id: string; index: number; rank: number | null }[];
+  candidates: { id: string; index: number; rank: number | null; imageUrl?: string | null }[];
+}
+
+/** The picture that stands for a generation in the history: its CLIP #1, else its first finished image. */
+export function historyThumbnail(e: HistoryEntry | undefined): string | null {
+  if (!e) return null;
+  const ranked = e.candidates.find((c) => c.rank === 1 && c.imageUrl);
+  return ranked?.imageUrl ?? e.candidates.find((c) => c.imageUrl)?.imageUrl ?? null;
 }
 
 /**
