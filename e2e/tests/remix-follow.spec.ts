@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { expect, type Page, test } from "@playwright/test";
+import { unzipSync } from "fflate";
 import { createBoard, graphql, newUser, openLink, prompt, screenshot, shareLink } from "./helpers.ts";
 
 /** The board camera as written on the transformed layer: `scale(z) translate(-x px, -y px)`. */
@@ -208,6 +209,16 @@ test("keyboard moves, follow a collaborator, then open a candidate: download, re
   for (const c of variation!.candidates) expect(c.tokens!.slice(0, keepRows * gridCols)).toEqual(kept);
   await expect(b.page.locator("li.tile.done")).toHaveCount(2, { timeout: 30_000 });
   await screenshot(b.page, "remix-04-variations");
+
+  // Export: the board as a ZIP — every image at the model's size and ×4, the JSON, the contact sheet.
+  const exported = a.page.waitForEvent("download");
+  await a.page.getByRole("link", { name: "Export" }).click();
+  const zip = unzipSync(readFileSync(await (await exported).path()));
+  const doc = JSON.parse(new TextDecoder().decode(zip["tessera.json"]));
+  expect(doc.generations).toHaveLength(3);
+  expect(Object.keys(zip).filter((n) => /rank-\d\.png$/.test(n))).toHaveLength(6);
+  expect(Object.keys(zip).filter((n) => /-x4\.png$/.test(n))).toHaveLength(6);
+  expect(zip["contact-sheet.png"]).toBeDefined();
 
   for (const u of [a, b]) await u.context.close();
 });

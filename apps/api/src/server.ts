@@ -23,6 +23,7 @@ import { toFormattedError } from "./graphql/errors.ts";
 import { httpContext, sessionPlugin } from "./graphql/http-session.ts";
 import { buildSchema } from "./graphql/schema.ts";
 import { createGraphqlWs } from "./graphql/ws.ts";
+import { matchExportPath, serveBoardExport } from "./http/board-export.ts";
 import { clientAddress, reachedOverTls } from "./http/client-address.ts";
 import { handleGraphqlHttp } from "./http/graphql-http.ts";
 import { matchImagePath, serveConceptSprites, serveImage } from "./http/images.ts";
@@ -193,6 +194,11 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     if (path === CONCEPT_SPRITES_PATH) {
       await serveConceptSprites(req, res, engine);
       return "model";
+    }
+    const exportBoard = matchExportPath(path);
+    if (exportBoard && (req.method === "GET" || req.method === "HEAD")) {
+      await serveBoardExport(req, res, exportBoard, url.searchParams.get("card"), { prisma: db.prisma, auth, engine });
+      return "export";
     }
     const imageId = matchImagePath(path);
     if (imageId) {

@@ -29,6 +29,8 @@ export const LIMITS = {
   queryMaxDepth: 10,
   queryMaxAliases: 20,
   queryMaxTokens: 2000,
+  /** Candidates one export (a card or a whole board as a ZIP) may hold; past it the export is refused. */
+  exportMaxCandidates: 2000,
   /** Generations one user may start per minute. */
   generationsPerMinute: 20,
   /**

@@ -16,7 +16,7 @@ interface Props {
  * and other cards' edits don't re-render it.
  */
 export const CardView = memo(function CardView({ card, selected, onSelect }: Props) {
-  const { sync, canEdit, zoom } = useBoard();
+  const { sync, canEdit, zoom, info } = useBoard();
   const [menu, setMenu] = useState(false);
 
   const select = (e: React.PointerEvent) => {
@@ -129,6 +129,16 @@ export const CardView = memo(function CardView({ card, selected, onSelect }: Pro
           >
             Duplicate
           </button>
+          {card.kind === "prompt" && card.generationIds.length > 0 && (
+            <a
+              className="button"
+              role="menuitem"
+              href={`/export/${encodeURIComponent(info.boardId)}.zip?card=${encodeURIComponent(card.id)}`}
+              download
+            >
+              Export this card
+            </a>
+          )}
           <button
             type="button"
             role="menuitem"

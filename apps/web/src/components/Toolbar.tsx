@@ -1,5 +1,5 @@
 import type { CardKind } from "@tessera/shared";
-import { CircleHelp, Menu, Minus, Plus, Redo2, Undo2 } from "lucide-react";
+import { CircleHelp, Download, Menu, Minus, Plus, Redo2, Undo2 } from "lucide-react";
 import { type RefObject, useState } from "react";
 import type { ConnectionState } from "../lib/boardSync.ts";
 import type { SharedViewport } from "../lib/camera.ts";
@@ -95,6 +95,15 @@ export function Toolbar(p: Props) {
           </button>
         )}
         {info.role === "OWNER" && <ShareButton />}
+        <a
+          className="button"
+          href={`/export/${encodeURIComponent(info.boardId)}.zip`}
+          download
+          title="Every finished image (128 px and ×4), prompts, seeds, scores and votes as a ZIP"
+        >
+          <Download className="icon" aria-hidden="true" />
+          Export
+        </a>
         <button
           type="button"
           aria-pressed={p.finalOnly}
