@@ -72,11 +72,14 @@ class Bundle:
             cache.update(out[1:], T)
         return out[0][:, 0]
 
-    def sample(self, texts: list[str], n: int, g: float, rng: np.random.Generator, temperature=1.0, top_k=64):
-        """-> codes (len(texts)*n, 256). Rows: n conditional per prompt, then (if g != 1) as many unconditional."""
+    def sample(self, texts: list[str], n: int, g: float, rng: np.random.Generator, temperature=1.0, top_k=64,
+               negatives: list[str] | None = None):
+        """-> codes (len(texts)*n, 256). Rows: n conditional per prompt, then (if g != 1) as many guidance rows,
+        conditioned on the empty caption or, as the runner does with a negative prompt, on `negatives[i]`."""
         cond = np.repeat(np.array(tk.encode_batch(self.tok, texts), np.int64), n, 0)
         P = len(cond)
-        ids = np.concatenate([cond, np.repeat(np.array([tk.encode(self.tok, "")]), P, 0)]) if g != 1 else cond
+        other = tk.encode_batch(self.tok, negatives) if negatives else [tk.encode(self.tok, "")] * len(texts)
+        ids = np.concatenate([cond, np.repeat(np.array(other, np.int64), n, 0)]) if g != 1 else cond
         B, T = ids.shape
         cache = KvCache(B, self.n_layers, self.kvh, self.hd, self.static_len)
         logits = self.step(ids, np.tile(np.arange(T), (B, 1)), cache)

@@ -49,12 +49,14 @@ export function buildJob(
     guidanceScale: p.guidanceScale ?? d.guidanceScale,
   };
   const { ids, unknownWords } = encoder.encode(request.prompt);
+  const negativeIds = p.negativePrompt ? encoder.encode(p.negativePrompt).ids : undefined;
   const spec: JobSpec = {
     id,
     n: request.n,
     seed: request.seed,
     textIds: ids,
-    uncondIds: encoder.unconditional(),
+    uncondIds: negativeIds ?? encoder.unconditional(),
+    ...(negativeIds ? { negativeIds } : {}),
     settings,
     guided: settings.guidanceScale !== 0 && settings.guidanceScale !== 1,
     keepTokens,

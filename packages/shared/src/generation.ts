@@ -21,7 +21,20 @@ export const promptSchema = z
       .max(LIMITS.promptMaxChars, `Prompts are limited to ${LIMITS.promptMaxChars} characters.`),
   );
 
+/**
+ * "Without …": what the picture should not have. It replaces the empty caption as the condition of the
+ * guidance stream (so sampling is pushed away from it) and CLIP's ranking subtracts each image's similarity to
+ * it. Empty means none.
+ */
+export const negativePromptSchema = z
+  .string({ error: "negativePrompt must be text" })
+  .refine(isWellFormedText, BROKEN_TEXT_MESSAGE)
+  .transform((s) => s.normalize("NFC").trim())
+  .pipe(z.string().max(LIMITS.promptMaxChars, `"Without" is limited to ${LIMITS.promptMaxChars} characters.`))
+  .transform((s) => (s === "" ? undefined : s));
+
 export const samplingParamsSchema = z.object({
+  negativePrompt: negativePromptSchema.optional(),
   temperature: finite("temperature")
     .pipe(z.number().gt(0, "temperature must be above 0").max(LIMITS.temperatureMax))
     .optional(),

@@ -23,7 +23,13 @@ export interface StartInput {
   cardId: string;
   prompt: string;
   n: number;
-  params?: { temperature?: number | null; topK?: number | null; topP?: number | null; guidanceScale?: number | null };
+  params?: {
+    temperature?: number | null;
+    topK?: number | null;
+    topP?: number | null;
+    guidanceScale?: number | null;
+    negativePrompt?: string | null;
+  };
   seed?: number | null;
   source?: { candidateId: string; tokens: number[]; keepRows: number };
 }

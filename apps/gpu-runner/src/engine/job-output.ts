@@ -14,6 +14,22 @@ export async function emitPreviews(bundle: Bundle, job: Job, emit: Emit): Promis
   for (const [c, png] of pngs.entries()) emit(job.spec.id, { type: "preview", candidate: c, rowsDone, png });
 }
 
+/**
+ * Ranks by CLIP similarity to the prompt minus similarity to the negative prompt, when there is one; each
+ * candidate's reported score stays its similarity to the prompt (what the card shows).
+ */
+async function rankWithNegative(
+  bundle: Bundle,
+  job: Job,
+  images: Awaited<ReturnType<typeof decodeGrids>>,
+  scores: number[],
+): Promise<ReturnType<typeof rankScores>> {
+  const neg = job.spec.negativeIds;
+  if (!neg) return rankScores(scores);
+  const against = await clipScores(bundle.clipText, bundle.clipVision, bundle.manifest, neg, images);
+  return rankScores(scores.map((s, c) => s - against[c]!)).map((r) => ({ ...r, score: scores[r.candidate]! }));
+}
+
 /** Final PNGs, the CLIP ranking and timings for a completed job. Errors here fail only this job. */
 export async function finishJob(bundle: Bundle, job: Job, emit: Emit): Promise<void> {
   const m = bundle.manifest;
@@ -26,7 +42,7 @@ export async function finishJob(bundle: Bundle, job: Job, emit: Emit): Promise<v
     }
     const rankStart = performance.now();
     const scores = await clipScores(bundle.clipText, bundle.clipVision, m, job.spec.textIds, images);
-    emit(job.spec.id, { type: "ranking", ranking: rankScores(scores) });
+    emit(job.spec.id, { type: "ranking", ranking: await rankWithNegative(bundle, job, images, scores) });
     emit(job.spec.id, { type: "finished", timings: job.timings(performance.now() - rankStart) });
   } catch (e) {
     emit(job.spec.id, { type: "failed", code: "GENERATION_FAILED", message: (e as Error).message });

@@ -9,8 +9,10 @@ export interface JobSpec {
   seed: number;
   /** Framed caption ids (textLength). */
   textIds: number[];
-  /** The empty caption, used by the unconditional rows. */
+  /** The guidance stream's caption: empty, or the negative prompt ("without …") when one was given. */
   uncondIds: number[];
+  /** The negative prompt's caption ids, when one was given: CLIP's ranking subtracts similarity to it. */
+  negativeIds?: number[];
   settings: SamplingSettings;
   /** Run unconditional rows for classifier-free guidance (false for guidanceScale 0 or 1). */
   guided: boolean;

@@ -7,6 +7,8 @@ export interface GenerateParams {
   guidanceScale: number;
   temperature: number;
   seed: number | null;
+  /** "Without …": empty for none. */
+  negativePrompt: string;
 }
 
 /** Number of candidates, guidance, temperature and an optional seed; bounded by the API's limits. */
@@ -17,10 +19,17 @@ export function GeneratePopover({ onSubmit, onClose }: { onSubmit(p: GeneratePar
   const [guidance, setGuidance] = useState(d.guidanceScale);
   const [temperature, setTemperature] = useState(d.temperature);
   const [seed, setSeed] = useState("");
+  const [without, setWithout] = useState("");
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const s = seed.trim() === "" ? null : Math.trunc(Number(seed));
-    onSubmit({ n, guidanceScale: guidance, temperature, seed: s !== null && Number.isFinite(s) ? s : null });
+    onSubmit({
+      n,
+      guidanceScale: guidance,
+      temperature,
+      seed: s !== null && Number.isFinite(s) ? s : null,
+      negativePrompt: without.trim(),
+    });
   };
   return (
     <form
@@ -69,6 +78,15 @@ export function GeneratePopover({ onSubmit, onClose }: { onSubmit(p: GeneratePar
           value={seed}
           max={LIMITS.seedMax}
           onChange={(e) => setSeed(e.target.value.replace(/\D/g, ""))}
+        />
+      </label>
+      <label title="Steers the images away from this (with guidance above 1) and ranks images that show it lower">
+        Without
+        <input
+          placeholder="e.g. red, a cat"
+          value={without}
+          maxLength={Math.min(LIMITS.promptMaxChars, info.limits.promptMaxChars)}
+          onChange={(e) => setWithout(e.target.value)}
         />
       </label>
       <div className="popover-actions">

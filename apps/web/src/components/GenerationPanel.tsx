@@ -60,8 +60,9 @@ export function GenerationPanel({ card }: { card: Card }) {
     if (starting) return;
     setStarting(true);
     try {
-      const params: Record<string, number> = { guidanceScale: p.guidanceScale, temperature: p.temperature };
+      const params: Record<string, number | string> = { guidanceScale: p.guidanceScale, temperature: p.temperature };
       if (p.seed !== null) params.seed = p.seed;
+      if (p.negativePrompt) params.negativePrompt = p.negativePrompt;
       const r = await gql<{ startGeneration: { id: string } }>(M_START, {
         boardId: info.boardId,
         cardId: card.id,

@@ -194,6 +194,8 @@ export type GenerationEventKind =
 export type GenerationParams = {
   __typename?: 'GenerationParams';
   guidanceScale: Scalars['Float']['output'];
+  /** What the images should not show ("without …"); null when none was given. */
+  negativePrompt: Maybe<Scalars['String']['output']>;
   temperature: Scalars['Float']['output'];
   topK: Scalars['Int']['output'];
   topP: Scalars['Float']['output'];
@@ -201,6 +203,11 @@ export type GenerationParams = {
 
 export type GenerationParamsInput = {
   guidanceScale?: InputMaybe<Scalars['Float']['input']>;
+  /**
+   * What the images should not show: steers the guidance stream away from it and lowers CLIP's rank of images
+   * that match it (needs guidance other than 0 or 1 to steer sampling). Empty means none.
+   */
+  negativePrompt?: InputMaybe<Scalars['String']['input']>;
   /** Omitted: a random seed is chosen and recorded. */
   seed?: InputMaybe<Scalars['Int']['input']>;
   temperature?: InputMaybe<Scalars['Float']['input']>;
@@ -705,6 +712,7 @@ export type GenerationEventResolvers<ContextType = unknown, ParentType extends R
 
 export type GenerationParamsResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['GenerationParams'] = ResolversParentTypes['GenerationParams']> = ResolversObject<{
   guidanceScale?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  negativePrompt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   temperature?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   topK?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   topP?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
