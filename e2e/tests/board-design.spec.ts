@@ -1,6 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, type Locator, type Page, test } from "@playwright/test";
-import { createBoard, newUser, prompt, screenshot } from "./helpers.ts";
+import { createBoard, generate, newUser, openGallery, prompt, screenshot } from "./helpers.ts";
 
 // Issue 16's checks: where new cards go, Fit with a tall card, the ranking reorder, the gallery, phones,
 // keyboard-only use and automated accessibility (axe) on the screens a team sees.
@@ -87,9 +87,7 @@ test("new cards appear in view; ranking reorders without overlap; Fit shows a 16
     };
     requestAnimationFrame(tick);
   });
-  await card.getByRole("button", { name: "Generate", exact: true }).click();
-  await a.page.getByLabel("Candidates").fill("16");
-  await a.page.getByRole("button", { name: "Generate 16" }).click();
+  await generate(a.page, card, 16);
   await expect(card.locator("li.tile.done")).toHaveCount(16, { timeout: 120_000 });
   await expect(card.locator(".rank", { hasText: /^#1(?!\d)/ })).toBeVisible({ timeout: 30_000 });
   await a.page.waitForTimeout(800); // the reorder animation (350 ms) has run its course
@@ -111,13 +109,7 @@ test("new cards appear in view; ranking reorders without overlap; Fit shows a 16
   await screenshot(a.page, "design-03-board");
 
   // The gallery: the first candidate large, arrows step through the others, V votes, Escape closes.
-  await card
-    .locator("li.tile")
-    .first()
-    .getByRole("button", { name: /Open candidate/ })
-    .click();
-  const gallery = a.page.getByRole("dialog", { name: /^Gallery:/ });
-  await expect(gallery).toBeVisible();
+  const gallery = await openGallery(a.page, card);
   const caption = gallery.locator(".candidate-caption");
   await expect(caption).toContainText("#1 of 16");
   await a.page.keyboard.press("ArrowRight");
@@ -182,17 +174,9 @@ test("phone: the toolbar folds into a menu with every action reachable; the boar
   await screenshot(a.page, "design-06-phone-board");
 
   // The gallery on a phone: one column, the image within the screen, the vote reachable.
-  await a.page.locator(".card").first().getByRole("button", { name: "Generate", exact: true }).click();
-  await a.page.getByLabel("Candidates").fill("2");
-  await a.page.getByRole("button", { name: "Generate 2" }).click();
+  await generate(a.page, a.page.locator(".card").first(), 2);
   await expect(a.page.locator("li.tile.done")).toHaveCount(2, { timeout: 60_000 });
-  await a.page
-    .locator("li.tile")
-    .first()
-    .getByRole("button", { name: /Open candidate/ })
-    .click();
-  const gallery = a.page.getByRole("dialog", { name: /^Gallery:/ });
-  await expect(gallery).toBeVisible();
+  const gallery = await openGallery(a.page, a.page);
   expect(await inScreen(gallery.locator(".candidate-large img"))).toBe(true);
   await gallery.getByRole("button", { name: /Vote for/ }).scrollIntoViewIfNeeded();
   expect(await inScreen(gallery.getByRole("button", { name: /Vote for/ }))).toBe(true);
@@ -248,9 +232,7 @@ test("final images only: no partial pictures while it renders; the choice is rem
       if (img) w.partial++;
     }).observe(document.body, { subtree: true, childList: true, attributes: true });
   });
-  await a.page.getByRole("button", { name: "Generate", exact: true }).click();
-  await a.page.getByLabel("Candidates").fill("4");
-  await a.page.getByRole("button", { name: "Generate 4" }).click();
+  await generate(a.page, a.page, 4);
   await expect(a.page.locator("li.tile.done img")).toHaveCount(4, { timeout: 60_000 });
   expect(await a.page.evaluate(() => (window as unknown as { partial: number }).partial)).toBe(0);
   await a.page.reload();

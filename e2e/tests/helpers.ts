@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type Browser, type BrowserContext, expect, type Page } from "@playwright/test";
+import { type Browser, type BrowserContext, expect, type Locator, type Page } from "@playwright/test";
 import { ARTIFACTS } from "../stack.ts";
 
 /**
@@ -74,4 +74,23 @@ export async function graphql<T>(page: Page, query: string, variables: Record<st
   const body = (await res.json()) as { data?: T; errors?: { message: string }[] };
   if (body.errors?.length || !body.data) throw new Error(`GraphQL failed: ${JSON.stringify(body.errors)}`);
   return body.data;
+}
+
+/** Starts a generation of `n` on the prompt card in `scope` (a card, or the page when it holds one). */
+export async function generate(page: Page, scope: Locator | Page, n: number): Promise<void> {
+  await scope.getByRole("button", { name: "Generate", exact: true }).click();
+  await page.getByLabel("Candidates").fill(String(n));
+  await page.getByRole("button", { name: `Generate ${n}` }).click();
+}
+
+/** Opens the first candidate in `scope` in the gallery, and returns the gallery. */
+export async function openGallery(page: Page, scope: Locator | Page): Promise<Locator> {
+  await scope
+    .locator("li.tile")
+    .first()
+    .getByRole("button", { name: /Open candidate/ })
+    .click();
+  const gallery = page.getByRole("dialog", { name: /^Gallery:/ });
+  await expect(gallery).toBeVisible();
+  return gallery;
 }

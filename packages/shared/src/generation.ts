@@ -10,26 +10,26 @@ import { BROKEN_TEXT_MESSAGE, isWellFormedText } from "./text.ts";
 const finite = (what: string) =>
   z.number({ error: `${what} must be a number` }).refine(Number.isFinite, `${what} must be a finite number`);
 
-export const promptSchema = z
-  .string({ error: "prompt must be text" })
-  .refine(isWellFormedText, BROKEN_TEXT_MESSAGE)
-  .transform((s) => s.normalize("NFC").trim())
-  .pipe(
-    z
-      .string()
-      .min(1, "Write a prompt first: it is empty.")
-      .max(LIMITS.promptMaxChars, `Prompts are limited to ${LIMITS.promptMaxChars} characters.`),
-  );
+/** Text a person typed: whole characters only (no lone surrogates), NFC, trimmed. */
+const typedText = (what: string) =>
+  z
+    .string({ error: `${what} must be text` })
+    .refine(isWellFormedText, BROKEN_TEXT_MESSAGE)
+    .transform((s) => s.normalize("NFC").trim());
+
+export const promptSchema = typedText("prompt").pipe(
+  z
+    .string()
+    .min(1, "Write a prompt first: it is empty.")
+    .max(LIMITS.promptMaxChars, `Prompts are limited to ${LIMITS.promptMaxChars} characters.`),
+);
 
 /**
  * "Without …": what the picture should not have. It replaces the empty caption as the condition of the
  * guidance stream (so sampling is pushed away from it) and CLIP's ranking subtracts each image's similarity to
  * it. Empty means none.
  */
-export const negativePromptSchema = z
-  .string({ error: "negativePrompt must be text" })
-  .refine(isWellFormedText, BROKEN_TEXT_MESSAGE)
-  .transform((s) => s.normalize("NFC").trim())
+export const negativePromptSchema = typedText("negativePrompt")
   .pipe(z.string().max(LIMITS.promptMaxChars, `"Without" is limited to ${LIMITS.promptMaxChars} characters.`))
   .transform((s) => (s === "" ? undefined : s));
 

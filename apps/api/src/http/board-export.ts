@@ -5,6 +5,7 @@ import type { Auth } from "../auth/index.ts";
 import type { PrismaClient } from "../db/index.ts";
 import { contactSheet, upscalePng } from "../export/pictures.ts";
 import type { GenerationEngine } from "../generation/engine.ts";
+import { plainText } from "./plain-text.ts";
 
 /** `/export/<boardId>.zip` (the whole board) or `…?card=<cardId>` (one card). */
 export function matchExportPath(path: string): string | null {
@@ -12,10 +13,6 @@ export function matchExportPath(path: string): string | null {
 }
 
 const UPSCALE = 4;
-
-function plain(res: ServerResponse, status: number, text: string) {
-  res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" }).end(text);
-}
 
 /**
  * A board's (or one card's) finished work as a ZIP, streamed as it is read: every candidate's PNG at the
@@ -32,16 +29,17 @@ export async function serveBoardExport(
   deps: { prisma: PrismaClient; auth: Auth; engine: GenerationEngine | null },
 ): Promise<void> {
   const session = await deps.auth.sessionFromHeaders(req.headers);
-  if (!session) return plain(res, 401, "Sign in first.");
-  if (cardId !== null && !/^[A-Za-z0-9_-]{1,64}$/.test(cardId)) return plain(res, 400, "That card id is not valid.");
+  if (!session) return plainText(res, 401, "Sign in first.");
+  if (cardId !== null && !/^[A-Za-z0-9_-]{1,64}$/.test(cardId))
+    return plainText(res, 400, "That card id is not valid.");
   // Same answer for "missing" and "not yours", so board ids can't be probed.
-  if (!(await deps.auth.boardRole(session.userId, boardId))) return plain(res, 404, "Not found.");
+  if (!(await deps.auth.boardRole(session.userId, boardId))) return plainText(res, 404, "Not found.");
   const board = await deps.prisma.board.findUnique({ where: { id: boardId }, select: { name: true } });
-  if (!board) return plain(res, 404, "Not found.");
+  if (!board) return plainText(res, 404, "Not found.");
   const where = { boardId, status: "FINISHED" as const, ...(cardId ? { cardId } : {}) };
   const count = await deps.prisma.candidate.count({ where: { generation: where } });
   if (count > LIMITS.exportMaxCandidates)
-    return plain(
+    return plainText(
       res,
       413,
       `This holds ${count} images; an export takes at most ${LIMITS.exportMaxCandidates}. Export one card at a time.`,

@@ -7,15 +7,12 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Auth } from "../auth/index.ts";
 import type { PrismaClient } from "../db/index.ts";
 import type { GenerationEngine } from "../generation/engine.ts";
+import { plainText } from "./plain-text.ts";
 
 const PATH = /^\/images\/([A-Za-z0-9_-]{1,64})\.png$/;
 
 export function matchImagePath(pathname: string): string | null {
   return PATH.exec(pathname)?.[1] ?? null;
-}
-
-function plain(res: ServerResponse, status: number, text: string) {
-  res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" }).end(text);
 }
 
 export async function serveImage(
@@ -25,13 +22,14 @@ export async function serveImage(
   deps: { prisma: PrismaClient; auth: Auth; engine: GenerationEngine | null },
 ): Promise<void> {
   const session = await deps.auth.sessionFromHeaders(req.headers);
-  if (!session) return plain(res, 401, "Sign in first.");
+  if (!session) return plainText(res, 401, "Sign in first.");
   const c = await deps.prisma.candidate.findUnique({
     where: { id: candidateId },
     select: { id: true, tokens: true, png: true, generation: { select: { boardId: true } } },
   });
   // Same answer for "missing" and "not yours", so ids can't be probed.
-  if (!c || !(await deps.auth.boardRole(session.userId, c.generation.boardId))) return plain(res, 404, "Not found.");
+  if (!c || !(await deps.auth.boardRole(session.userId, c.generation.boardId)))
+    return plainText(res, 404, "Not found.");
   const etag = `"${c.id}"`;
   const headers = { "content-type": "image/png", "cache-control": "private, max-age=31536000, immutable", etag };
   if (req.headers["if-none-match"] === etag) {
@@ -40,7 +38,7 @@ export async function serveImage(
   }
   let png = c.png;
   if (!png) {
-    if (!deps.engine) return plain(res, 503, "The image engine is not available right now.");
+    if (!deps.engine) return plainText(res, 503, "The image engine is not available right now.");
     png = Buffer.from(await deps.engine.renderPng(c.tokens));
     await deps.prisma.candidate.update({ where: { id: c.id }, data: { png } });
   }
@@ -58,7 +56,7 @@ export async function serveConceptSprites(
   engine: GenerationEngine | null,
 ): Promise<void> {
   const png = engine ? await engine.conceptSprites().catch(() => null) : null;
-  if (!png) return plain(res, 404, "This model ships no concept pictures.");
+  if (!png) return plainText(res, 404, "This model ships no concept pictures.");
   res.writeHead(200, {
     "content-type": "image/png",
     "content-length": png.byteLength,

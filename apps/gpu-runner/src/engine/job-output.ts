@@ -1,6 +1,7 @@
+import type { CandidateRanking } from "@tessera/shared";
 import type { Bundle } from "../bundle/load-bundle.ts";
 import { clipScores, rankScores } from "../render/clip-ranker.ts";
-import { decodeGrids, encodePng, toRgb8, withFiller } from "../render/images.ts";
+import { type DecodedImages, decodeGrids, encodePng, toRgb8, withFiller } from "../render/images.ts";
 import type { Emit, Job } from "./job.ts";
 
 /** Decodes every candidate's partial grid (filler code where nothing is generated yet) to a PNG preview. */
@@ -15,19 +16,16 @@ export async function emitPreviews(bundle: Bundle, job: Job, emit: Emit): Promis
 }
 
 /**
- * Ranks by CLIP similarity to the prompt minus similarity to the negative prompt, when there is one; each
- * candidate's reported score stays its similarity to the prompt (what the card shows).
+ * Ranks by CLIP similarity to the prompt minus similarity to the negative prompt, when there is one (both
+ * captions against one pass of the vision model); each candidate's reported score stays its similarity to the
+ * prompt (what the card shows).
  */
-async function rankWithNegative(
-  bundle: Bundle,
-  job: Job,
-  images: Awaited<ReturnType<typeof decodeGrids>>,
-  scores: number[],
-): Promise<ReturnType<typeof rankScores>> {
+async function rank(bundle: Bundle, job: Job, images: DecodedImages): Promise<CandidateRanking[]> {
   const neg = job.spec.negativeIds;
-  if (!neg) return rankScores(scores);
-  const against = await clipScores(bundle.clipText, bundle.clipVision, bundle.manifest, neg, images);
-  return rankScores(scores.map((s, c) => s - against[c]!)).map((r) => ({ ...r, score: scores[r.candidate]! }));
+  const captions = neg ? [job.spec.textIds, neg] : [job.spec.textIds];
+  const [scores, against] = await clipScores(bundle.clipText, bundle.clipVision, bundle.manifest, captions, images);
+  if (!against) return rankScores(scores!);
+  return rankScores(scores!.map((s, c) => s - against[c]!)).map((r) => ({ ...r, score: scores![r.candidate]! }));
 }
 
 /** Final PNGs, the CLIP ranking and timings for a completed job. Errors here fail only this job. */
@@ -41,8 +39,7 @@ export async function finishJob(bundle: Bundle, job: Job, emit: Emit): Promise<v
       emit(job.spec.id, { type: "candidateFinished", candidate: c, tokens: Array.from(job.tokens[c]!), png });
     }
     const rankStart = performance.now();
-    const scores = await clipScores(bundle.clipText, bundle.clipVision, m, job.spec.textIds, images);
-    emit(job.spec.id, { type: "ranking", ranking: await rankWithNegative(bundle, job, images, scores) });
+    emit(job.spec.id, { type: "ranking", ranking: await rank(bundle, job, images) });
     emit(job.spec.id, { type: "finished", timings: job.timings(performance.now() - rankStart) });
   } catch (e) {
     emit(job.spec.id, { type: "failed", code: "GENERATION_FAILED", message: (e as Error).message });

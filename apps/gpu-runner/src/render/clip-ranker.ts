@@ -3,24 +3,31 @@ import ort from "onnxruntime-node";
 import type { DecodedImages } from "./images.ts";
 
 /**
- * CLIP scores: cosine similarity between the prompt's text embedding and each image's embedding, both
- * L2-normalised. Pixels go in as (x − mean) / std per channel, as the lab trained CLIP.
+ * CLIP scores: cosine similarity between each caption's text embedding and each image's embedding, both
+ * L2-normalised; `scores[t][i]` for caption t, image i. The images go through the vision model once, however
+ * many captions (a prompt and its negative). Pixels go in as (x − mean) / std per channel, as the lab trained
+ * CLIP.
  */
 export async function clipScores(
   textSession: ort.InferenceSession,
   visionSession: ort.InferenceSession,
   m: BundleManifest,
-  textIds: number[],
+  captions: number[][],
   images: DecodedImages,
-): Promise<number[]> {
+): Promise<number[][]> {
   const T = m.clip.textLength;
-  const ids = BigInt64Array.from(textIds.slice(0, T), (x) => BigInt(x));
-  const mask = BigInt64Array.from(textIds.slice(0, T), (x) => (x === m.text.specialTokens.pad ? 0n : 1n));
-  const text = await textSession.run({
-    input_ids: new ort.Tensor("int64", ids, [1, T]),
-    attention_mask: new ort.Tensor("int64", mask, [1, T]),
-  });
-  const textEmbed = normalise(text.text_embeds!.data as Float32Array, 0, m.clip.embedDim);
+  // One caption per run, as the scores were always computed: batching captions changes the text model's
+  // floating-point results slightly. The vision model, the costly part, runs once.
+  const textEmbeds = [];
+  for (const caption of captions) {
+    const ids = BigInt64Array.from(caption.slice(0, T), (x) => BigInt(x));
+    const mask = BigInt64Array.from(caption.slice(0, T), (x) => (x === m.text.specialTokens.pad ? 0n : 1n));
+    const text = await textSession.run({
+      input_ids: new ort.Tensor("int64", ids, [1, T]),
+      attention_mask: new ort.Tensor("int64", mask, [1, T]),
+    });
+    textEmbeds.push(normalise(text.text_embeds!.data as Float32Array, 0, m.clip.embedDim));
+  }
   if (m.clip.imageSize !== images.size) {
     throw new Error(`CLIP expects ${m.clip.imageSize}px images but the decoder makes ${images.size}px`);
   }
@@ -38,14 +45,16 @@ export async function clipScores(
     pixel_values: new ort.Tensor("float32", pixels, [images.count, 3, images.size, images.size]),
   });
   const embeds = vision.image_embeds!.data as Float32Array;
-  const scores: number[] = [];
-  for (let i = 0; i < images.count; i++) {
-    const v = normalise(embeds, i * m.clip.embedDim, m.clip.embedDim);
-    let dot = 0;
-    for (let d = 0; d < v.length; d++) dot += v[d]! * textEmbed[d]!;
-    scores.push(dot);
-  }
-  return scores;
+  const imageEmbeds = Array.from({ length: images.count }, (_, i) =>
+    normalise(embeds, i * m.clip.embedDim, m.clip.embedDim),
+  );
+  return textEmbeds.map((t) =>
+    imageEmbeds.map((v) => {
+      let dot = 0;
+      for (let d = 0; d < v.length; d++) dot += v[d]! * t[d]!;
+      return dot;
+    }),
+  );
 }
 
 function normalise(data: Float32Array, offset: number, dim: number): Float64Array {

@@ -78,7 +78,6 @@ export function CandidateModal({
     return () => window.removeEventListener("keydown", onKey);
   }, []);
 
-  const label = candidateName;
   // Portalled to <body>: inside the transformed board layer, `position: fixed` would follow the camera.
   return createPortal(
     <div
@@ -112,7 +111,7 @@ export function CandidateModal({
               </button>
             </>
           )}
-          {tile.image && <img src={tile.image} alt={`${gen.prompt} — ${label(tile)}`} />}
+          {tile.image && <img src={tile.image} alt={`${gen.prompt} — ${candidateName(tile)}`} />}
           {canEdit && tile.finished && (
             <div className="keep-line" style={{ top: `${(keepRows / gen.gridRows) * 100}%` }} aria-hidden="true" />
           )}
@@ -124,7 +123,7 @@ export function CandidateModal({
                 <button
                   type="button"
                   aria-current={t.index === tile.index ? "true" : undefined}
-                  aria-label={`Show ${label(t)}`}
+                  aria-label={`Show ${candidateName(t)}`}
                   onClick={() => setCurrent(t.index)}
                 >
                   <img src={t.image!} alt="" draggable={false} />
@@ -152,7 +151,7 @@ export function CandidateModal({
                 onClick={() => onVote(tile)}
               >
                 <ArrowBigUp className="icon" aria-hidden="true" />
-                Vote<span className="sr-only"> for {label(tile)}</span>
+                Vote<span className="sr-only"> for {candidateName(tile)}</span>
               </button>
             )}
             {tile.candidateId && (

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useBoard } from "./boardContext.ts";
+import { useEscape } from "./useEscape.ts";
 
 /** Only our own API's sprite sheet may go into CSS `url()`: a relative path of safe characters. */
 const SAFE_URL = /^\/[A-Za-z0-9/_.-]+(\?[A-Za-z0-9=@._%-]*)?$/;
@@ -17,13 +18,7 @@ export function ConceptBrowser({ onPick, onClose }: { onPick: ((label: string) =
   const [group, setGroup] = useState<string | null>(null);
   const input = useRef<HTMLInputElement>(null);
   useEffect(() => input.current?.focus(), []);
-  useEffect(() => {
-    const key = (e: KeyboardEvent) => {
-      if (e.key === "Escape") onClose();
-    };
-    window.addEventListener("keydown", key);
-    return () => window.removeEventListener("keydown", key);
-  }, [onClose]);
+  useEscape(onClose);
 
   const groups = useMemo(() => [...new Set(m.concepts.map((c) => c.group))], [m.concepts]);
   const shown = useMemo(() => {

@@ -4,10 +4,11 @@ import { useEffect, useState } from "react";
 import { GENERATION_ORIGIN, progress } from "../lib/generationState.ts";
 import { friendlyError, gql } from "../lib/gql.ts";
 import { type HistoryEntry, historyLabels, historyThumbnail } from "../lib/historyLabels.ts";
-import { M_CANCEL, M_START, Q_CARD_HISTORY_LABELS } from "../lib/queries.ts";
+import { M_CANCEL, M_START, Q_CARD_HISTORY } from "../lib/queries.ts";
 import { useBoard } from "./boardContext.ts";
 import { CandidateGrid } from "./CandidateGrid.tsx";
 import { type GenerateParams, GeneratePopover } from "./GeneratePopover.tsx";
+import { useEscape } from "./useEscape.ts";
 import { useGeneration } from "./useGeneration.ts";
 
 /** A prompt card's generate button, its latest (or chosen) generation's tiles, and its history. */
@@ -27,7 +28,7 @@ export function GenerationPanel({ card }: { card: Card }) {
   useEffect(() => {
     if (!historyKey) return;
     let live = true;
-    gql<{ generations: HistoryEntry[] }>(Q_CARD_HISTORY_LABELS, { boardId: info.boardId, cardId: card.id })
+    gql<{ generations: HistoryEntry[] }>(Q_CARD_HISTORY, { boardId: info.boardId, cardId: card.id })
       .then((r) => live && setHistory(r.generations))
       .catch(() => {}); // the picker falls back to plain numbers
     return () => {
@@ -36,12 +37,7 @@ export function GenerationPanel({ card }: { card: Card }) {
   }, [historyKey]);
   const labels = historyLabels(card.generationIds, history);
   const [historyOpen, setHistoryOpen] = useState(false);
-  useEffect(() => {
-    if (!historyOpen) return;
-    const key = (e: KeyboardEvent) => e.key === "Escape" && setHistoryOpen(false);
-    window.addEventListener("keydown", key);
-    return () => window.removeEventListener("keydown", key);
-  }, [historyOpen]);
+  useEscape(() => setHistoryOpen(false), historyOpen);
   const [now, setNow] = useState(() => Date.now());
   const running = gen?.status === "RUNNING" || gen?.status === "QUEUED";
 

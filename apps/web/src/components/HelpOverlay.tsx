@@ -1,15 +1,9 @@
-import { useEffect, useRef } from "react";
+import { useEscape } from "./useEscape.ts";
 import { SHORTCUTS } from "./useShortcuts.ts";
 
 export function HelpOverlay({ onClose }: { onClose: () => void }) {
   // Esc closes it wherever focus is (the board's own Esc ignores keys aimed at a dialog).
-  const close = useRef(onClose);
-  close.current = onClose;
-  useEffect(() => {
-    const key = (e: KeyboardEvent) => e.key === "Escape" && close.current();
-    window.addEventListener("keydown", key);
-    return () => window.removeEventListener("keydown", key);
-  }, []);
+  useEscape(onClose);
   return (
     <div className="overlay" role="dialog" aria-modal="true" aria-label="Keyboard shortcuts">
       <div className="dialog">
