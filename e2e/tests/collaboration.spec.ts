@@ -9,6 +9,10 @@ test("two users share a board: typing merges, generation streams live, votes syn
   const b = await newUser(browser, "Bob");
   await createBoard(a.page, "E2E board");
   const editorLink = await shareLink(a.page, "editor");
+  // B's tiles can paint tokens once B has the model's token patches (what each code looks like).
+  const bPatches = b.page.waitForResponse((r) => r.request().postData()?.includes("TokenPatches") ?? false, {
+    timeout: 60_000,
+  });
   await openLink(b.page, editorLink);
 
   // A creates a card and types; B sees the text.
@@ -46,6 +50,7 @@ test("two users share a board: typing merges, generation streams live, votes syn
     }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-tokens"] });
   });
 
+  await bPatches;
   // A generates; both pages show partially rendered tiles before the generation finishes.
   await a.page.getByRole("button", { name: "Generate", exact: true }).click();
   await a.page.getByLabel("Candidates").fill("4");

@@ -97,6 +97,11 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
         executionProviders: config.TESSERA_EP.split(",").map((s) => s.trim()),
         threads: config.TESSERA_THREADS,
       });
+      // What each code looks like (the token mosaic) takes ~3 s for the sticker model's 1024 codes, in slices
+      // that give way to generations. Started now, in the background, it is ready before the first board
+      // asks; computed on that first request instead, the first generation streamed without it.
+      const warming = engine;
+      void warming.tokenPatches().catch((err) => logger.warn({ err }, "token patches could not be computed"));
     } catch (err) {
       // The board still works without a model; generation mutations answer RUNNER_UNAVAILABLE.
       logger.error({ err, modelDir: config.TESSERA_MODEL_DIR }, "runner unavailable");
