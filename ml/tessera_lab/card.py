@@ -94,7 +94,7 @@ written by `ml/tessera_lab/evaluate.py` from the shipped ONNX files (`npm run tr
 | prior | {pc['layers']} layers, d_model {pc['d_model']}, {pc['heads']} heads / {pc['kv_heads']} KV heads (GQA), text {state['cfg'].get('text_len', 40)} + image 256 tokens, 2-D image positions, loss on image tokens only, caption dropout {pc['caption_dropout']} | {st['prior']['params']:,} |
 | CLIP | text: {cc['text_layers']}-layer transformer d {cc['d_text']}; image: 7-conv CNN (width {cc['image_width']}), flattened 4×4 map; shared dim {cc['embed_dim']}; batches of scenes and their one-change twins (concept, tint, position, size, count, relation, background; either language); a third of the images through the VQ | {st['clip']['params']:,} |
 
-## Training (2 CPU threads, bf16 autocast, torch {state.get('torch', '2.13.0')}, seed {cfg['seed']}; budgets in steps)
+## Training (2 CPU threads, {'fp32' if cfg.get('bf16') is False else 'bf16 autocast'}, torch {state.get('torch', '2.13.0')}, seed {cfg['seed']}; budgets in steps)
 | stage | steps × batch | final loss | wall time (s) |
 |---|---|---|---|
 | tokenizer | {cfg['tokenizer_captions']:,} captions | | {times.get('tokenizer', '')} |

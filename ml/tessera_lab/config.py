@@ -62,7 +62,7 @@ class LabConfig:
     smoke: bool = False
     threads: int = 2
     checkpoint_every: int = 250
-    bf16: bool = True
+    bf16: bool | None = None  # None: bf16 autocast where the CPU has native bf16 (AMX / AVX512-BF16), else fp32
     vq: VQConfig = field(default_factory=VQConfig)
     prior: PriorConfig = field(default_factory=PriorConfig)
     clip: ClipConfig = field(default_factory=ClipConfig)

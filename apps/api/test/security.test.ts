@@ -5,7 +5,17 @@
  */
 import { connect as netConnect } from "node:net";
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from "@hocuspocus/provider";
-import { cardsMap, cardText, createCard, LIMITS } from "@tessera/shared";
+import {
+  cardsMap,
+  cardText,
+  createCard,
+  LIMITS,
+  listPresets,
+  presetsMap,
+  readCard,
+  restoreOnCard,
+  savePreset,
+} from "@tessera/shared";
 import * as encoding from "lib0/encoding";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -171,6 +181,71 @@ describe("a malicious editor can't brick a board", () => {
     await waitFor(() => attacker.closes.includes(4422), 10_000, "4422");
     expect(await storedUpdates()).toBe(before);
     attacker.destroy();
+  });
+});
+
+describe("presets and card settings (issue 18 item 3) are board state the server checks", () => {
+  const settings = { n: 2, guidanceScale: 4, temperature: 0.8, seed: 1234, negativePrompt: "red" };
+  it("an editor's preset and restored settings reach everyone live and survive the room closing", async () => {
+    const o = provider(owner.c.cookie);
+    const e = provider(editor.c.cookie);
+    await Promise.all([synced(o), synced(e)]);
+    createCard(e.doc, { id: "preset-card", kind: "prompt", x: 0, y: 0, text: "a cat" });
+    savePreset(e.doc, { name: "Blue bananas", prompt: "a blue banana", settings, createdBy: "eve" });
+    restoreOnCard(e.doc, "preset-card", { prompt: "a blue banana", settings });
+    await acked(e);
+    await waitFor(() => listPresets(o.doc).length === 1, 10_000, "preset reaches the owner");
+    await waitFor(() => readCard(o.doc, "preset-card")?.settings?.seed === 1234, 10_000, "settings reach the owner");
+    expect(listPresets(o.doc)[0]).toMatchObject({ name: "Blue bananas", prompt: "a blue banana", settings });
+    expect(readCard(o.doc, "preset-card")).toMatchObject({ text: "a blue banana", settings });
+    // The viewer's copy takes a preset locally; the server drops it and nobody else sees it.
+    const v = provider(viewer.c.cookie);
+    await synced(v);
+    savePreset(v.doc, { name: "From a viewer", prompt: "x", settings });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(listPresets(o.doc).map((p) => p.name)).toEqual(["Blue bananas"]);
+    for (const x of [o, e, v]) x.destroy();
+    // Everyone left: the room is compacted and closed; a new visitor loads the stored state.
+    await new Promise((r) => setTimeout(r, 500));
+    const later = provider(owner.c.cookie);
+    await synced(later);
+    await waitFor(() => listPresets(later.doc).length === 1, 10_000, "stored preset");
+    expect(readCard(later.doc, "preset-card")?.settings).toEqual(settings);
+    later.destroy();
+  });
+
+  it("a preset or card settings outside the model: connection closed (4422), nothing applied or stored", async () => {
+    for (const attack of [
+      (d: Y.Doc) =>
+        presetsMap(d).set("evil", { name: "x", prompt: "y", settings: { n: 99 }, createdBy: null, createdAt: 0 }),
+      (d: Y.Doc) =>
+        cardsMap(d)
+          .get("preset-card")!
+          .set("settings", { ...settings, temperature: -1 }),
+      (d: Y.Doc) => {
+        for (let i = 0; i < LIMITS.presetsPerBoardMax + 10; i++)
+          presetsMap(d).set(`flood-${i}`, { name: `p${i}`, prompt: "", settings, createdBy: null, createdAt: 0 });
+      },
+    ]) {
+      const o = provider(owner.c.cookie);
+      const attacker = provider(editor.c.cookie);
+      await Promise.all([synced(o), synced(attacker)]);
+      const copy = new Y.Doc();
+      Y.applyUpdate(copy, Y.encodeStateAsUpdate(attacker.doc));
+      let bad: Uint8Array | null = null;
+      copy.on("update", (u: Uint8Array) => {
+        bad = u;
+      });
+      copy.transact(() => attack(copy));
+      const before = await storedUpdates();
+      attacker.raw().send(syncUpdateMessage(bad!));
+      await waitFor(() => attacker.closes.includes(4422), 10_000, "4422");
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await storedUpdates()).toBe(before);
+      expect(listPresets(o.doc).map((p) => p.name)).toEqual(["Blue bananas"]);
+      expect(readCard(o.doc, "preset-card")?.settings).toEqual(settings);
+      for (const x of [o, attacker]) x.destroy();
+    }
   });
 });
 

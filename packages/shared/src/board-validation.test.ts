@@ -1,6 +1,20 @@
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { addGeneration, cardsMap, cardText, createCard, deleteCard, duplicateCard, updateCard } from "./board.ts";
+import {
+  addGeneration,
+  cardsMap,
+  cardText,
+  createCard,
+  deleteCard,
+  deletePreset,
+  duplicateCard,
+  presetsMap,
+  readCard,
+  restoreOnCard,
+  savePreset,
+  setCardSettings,
+  updateCard,
+} from "./board.ts";
 import { BOARD_HARD_LIMITS, checkBoardUpdate } from "./board-validation.ts";
 import { isWellFormedText } from "./text.ts";
 
@@ -101,6 +115,84 @@ describe("checkBoardUpdate accepts what the app does", () => {
     });
     cardText(offline, id).insert(5, " world");
     expect(checkBoardUpdate(server, update!)).toEqual({ ok: true });
+  });
+});
+
+const SETTINGS = { n: 4, guidanceScale: 3, temperature: 0.9, seed: 42, negativePrompt: "red" };
+
+describe("card settings and presets", () => {
+  it("settings, a restore and presets pass the server's check and reach it whole", () => {
+    const { server, client, results } = pair();
+    const id = createCard(client, { kind: "prompt", x: 0, y: 0, text: "a cat" });
+    setCardSettings(client, id, SETTINGS);
+    restoreOnCard(client, id, { prompt: "two apples", settings: { ...SETTINGS, seed: null, negativePrompt: "" } });
+    const p = savePreset(client, { name: " Apples ", prompt: "two apples", settings: SETTINGS, createdBy: "u1" });
+    const copy = duplicateCard(client, id);
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(readCard(server, id)).toMatchObject({ text: "two apples", settings: { seed: null, negativePrompt: "" } });
+    expect(readCard(server, copy)?.settings).toEqual({ ...SETTINGS, seed: null, negativePrompt: "" });
+    expect(presetsMap(server).get(p)).toMatchObject({ name: "Apples", prompt: "two apples", settings: SETTINGS });
+    deletePreset(client, p);
+    expect(results.at(-1)).toEqual({ ok: true });
+    expect(presetsMap(server).size).toBe(0);
+  });
+
+  it("refuses settings and presets outside the model, and more presets than a board keeps", () => {
+    const bad = [
+      { ...SETTINGS, n: 17 },
+      { ...SETTINGS, temperature: 0 },
+      { ...SETTINGS, seed: -1 },
+      { ...SETTINGS, negativePrompt: "x".repeat(301) },
+      { ...SETTINGS, extra: "<script>" },
+      "n=4",
+    ];
+    for (const value of bad) {
+      const { client, last } = pair();
+      const id = createCard(client, { kind: "prompt", x: 0, y: 0 });
+      cardsMap(client).get(id)!.set("settings", value);
+      expect(last(), JSON.stringify(value)).toEqual({
+        ok: false,
+        reason: "a card's settings has a value outside the board model",
+      });
+    }
+    const preset = { name: "ok", prompt: "a cat", settings: SETTINGS, createdBy: null, createdAt: 1 };
+    for (const value of [
+      { ...preset, name: "" },
+      { ...preset, name: "x".repeat(61) },
+      { ...preset, settings: {} },
+      5,
+    ]) {
+      const { server, client, last } = pair();
+      presetsMap(client).set("p1", value);
+      expect(last(), JSON.stringify(value)).toEqual({
+        ok: false,
+        reason: "preset p1 has a value outside the board model",
+      });
+      expect(presetsMap(server).size).toBe(0);
+    }
+    const nested = pair();
+    presetsMap(nested.client).set("p1", new Y.Map());
+    expect(nested.last().ok).toBe(false);
+
+    const { server, client, last } = pair();
+    client.transact(() => {
+      for (let i = 0; i < BOARD_HARD_LIMITS.presets; i++) presetsMap(client).set(`p${i}`, preset);
+    });
+    expect(last()).toEqual({ ok: true });
+    presetsMap(client).set("one-too-many", preset);
+    expect(last()).toEqual({ ok: false, reason: "a board keeps at most 50 presets" });
+    expect(presetsMap(server).size).toBe(BOARD_HARD_LIMITS.presets);
+    // Replacing an existing preset is not a new one.
+    presetsMap(client).set("p0", { ...preset, name: "renamed" });
+    expect(last()).toEqual({ ok: true });
+  });
+
+  it("savePreset stops at the limit with a readable message", () => {
+    const doc = new Y.Doc();
+    for (let i = 0; i < 50; i++) savePreset(doc, { name: `p${i}`, prompt: "a cat", settings: SETTINGS });
+    expect(() => savePreset(doc, { name: "one more", prompt: "a cat", settings: SETTINGS })).toThrow(
+      "A board keeps at most 50 presets: delete one first.",
+    );
   });
 });
 

@@ -1,5 +1,6 @@
 import * as Y from "yjs";
-import { CARD_COLORS, CARD_KINDS, CARD_SIZE, cardsMap } from "./board.ts";
+import { CARD_COLORS, CARD_KINDS, CARD_SIZE, cardsMap, presetsMap } from "./board.ts";
+import { cardSettingsSchema, presetSchema } from "./card-settings.ts";
 import { LIMITS } from "./limits.ts";
 import { isWellFormedText } from "./text.ts";
 
@@ -24,6 +25,7 @@ export const BOARD_HARD_LIMITS = {
   cards: LIMITS.cardsPerBoardMax + 20,
   textChars: 2 * LIMITS.noteMaxChars,
   generationsPerCard: 10_000,
+  presets: LIMITS.presetsPerBoardMax + 5,
 } as const;
 
 const COORD = 1_000_000;
@@ -52,11 +54,16 @@ const CARD_FIELDS: Record<string, FieldRule> = {
   pickCandidateId: { check: (v) => v === null || isId(v) },
   createdBy: { check: (v) => v === null || isId(v) },
   createdAt: { check: (v) => typeof v === "number" && Number.isFinite(v) && v >= 0 },
+  settings: { check: (v) => cardSettingsSchema.safeParse(v).success },
 };
 
-/** Where an item lives: in the cards map (under a card id), in a card (under a field), in a card's text or list. */
+/**
+ * Where an item lives: in the cards map (under a card id), in a card (under a field), in a card's text or
+ * list, or in the presets map (under a preset id).
+ */
 type Container =
   | { kind: "cards" }
+  | { kind: "presets" }
   | { kind: "card"; holder: string }
   | { kind: "text"; holder: string; live: Y.Text | null }
   | { kind: "generations"; holder: string; live: Y.Array<unknown> | null }
@@ -77,6 +84,7 @@ export function checkBoardUpdate(doc: Y.Doc, update: Uint8Array): BoardUpdateChe
     return { ok: false, reason: "malformed update" };
   }
   const cards = cardsMap(doc);
+  const presets = presetsMap(doc);
   const byClient = new Map<number, Y.Item[]>();
   for (const s of decoded.structs) {
     if (!(s instanceof Y.Item)) continue;
@@ -139,16 +147,23 @@ export function checkBoardUpdate(doc: Y.Doc, update: Uint8Array): BoardUpdateChe
     const parent = item.parent as unknown;
     if (parent instanceof Y.AbstractType) {
       const holder = parent._item;
-      const container =
+      const container: Container =
         parent === (cards as unknown as Y.AbstractType<unknown>)
-          ? ({ kind: "cards" } as const)
-          : holder
-            ? containerHeldBy(holder, depth)
-            : invalid("writes to a document root other than cards");
+          ? { kind: "cards" }
+          : parent === (presets as unknown as Y.AbstractType<unknown>)
+            ? { kind: "presets" }
+            : holder
+              ? containerHeldBy(holder, depth)
+              : invalid("writes to a document root other than cards and presets");
       place = { container, key: item.parentSub };
     } else if (typeof parent === "string") {
       place = {
-        container: parent === "cards" ? { kind: "cards" } : invalid(`writes to the unknown root "${parent}"`),
+        container:
+          parent === "cards"
+            ? { kind: "cards" }
+            : parent === "presets"
+              ? { kind: "presets" }
+              : invalid(`writes to the unknown root "${parent}"`),
         key: item.parentSub,
       };
     } else if (parent instanceof Y.ID) {
@@ -170,6 +185,8 @@ export function checkBoardUpdate(doc: Y.Doc, update: Uint8Array): BoardUpdateChe
 
   let newCards = 0;
   const seenNewCards = new Set<string>();
+  let newPresets = 0;
+  const seenNewPresets = new Set<string>();
   const textGrowth = new Map<string, { live: Y.Text | null; chars: number }>();
   const listGrowth = new Map<string, { live: Y.Array<unknown> | null; items: number }>();
 
@@ -193,6 +210,21 @@ export function checkBoardUpdate(doc: Y.Doc, update: Uint8Array): BoardUpdateChe
           if (!cards.has(key) && !seenNewCards.has(key)) {
             seenNewCards.add(key);
             newCards++;
+          }
+          break;
+        }
+        case "presets": {
+          if (key === null || !CARD_ID.test(key))
+            return { ok: false, reason: "a preset id must be 1-64 letters, digits, _ or -" };
+          if (
+            !(content instanceof Y.ContentAny) ||
+            content.arr.length !== 1 ||
+            !presetSchema.safeParse(content.arr[0]).success
+          )
+            return { ok: false, reason: `preset ${key} has a value outside the board model` };
+          if (!presets.has(key) && !seenNewPresets.has(key)) {
+            seenNewPresets.add(key);
+            newPresets++;
           }
           break;
         }
@@ -229,6 +261,9 @@ export function checkBoardUpdate(doc: Y.Doc, update: Uint8Array): BoardUpdateChe
   }
   if (newCards > 0 && cards.size + newCards > BOARD_HARD_LIMITS.cards) {
     return { ok: false, reason: `a board holds at most ${LIMITS.cardsPerBoardMax} cards` };
+  }
+  if (newPresets > 0 && presets.size + newPresets > BOARD_HARD_LIMITS.presets) {
+    return { ok: false, reason: `a board keeps at most ${LIMITS.presetsPerBoardMax} presets` };
   }
   const deleted = deletedTextChars(doc, decoded.ds);
   for (const g of textGrowth.values()) {

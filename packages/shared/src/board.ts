@@ -1,10 +1,12 @@
 import * as Y from "yjs";
 import { z } from "zod";
+import { type CardSettings, cardSettingsSchema, type Preset, presetSchema } from "./card-settings.ts";
 import { LIMITS } from "./limits.ts";
 
 /**
  * The Yjs board document: the only code that knows its keys. A board is a map of cards; each card is a
- * Y.Map whose prompt text is a Y.Text, so concurrent typing merges character by character.
+ * Y.Map whose prompt text is a Y.Text, so concurrent typing merges character by character. Beside the cards,
+ * a map of saved prompt presets (plain JSON values, see card-settings.ts).
  */
 
 export const CARD_KINDS = ["prompt", "note"] as const;
@@ -55,6 +57,7 @@ export const newCardSchema = cardGeometrySchema.partial({ w: true, h: true }).ex
   color: z.enum(CARD_COLORS).optional(),
   text: z.string().max(LIMITS.noteMaxChars).optional(),
   createdBy: z.string().max(64).optional(),
+  settings: cardSettingsSchema.optional(),
 });
 
 export type CardPatch = z.infer<typeof cardPatchSchema>;
@@ -74,9 +77,12 @@ export interface Card {
   pickCandidateId: string | null;
   createdBy: string | null;
   createdAt: number;
+  /** How this prompt card generates (the Generate settings it last used or was given); null: the model's defaults. */
+  settings: CardSettings | null;
 }
 
 const CARDS = "cards";
+const PRESETS = "presets";
 const K = {
   id: "id",
   kind: "kind",
@@ -90,12 +96,17 @@ const K = {
   pick: "pickCandidateId",
   createdBy: "createdBy",
   createdAt: "createdAt",
+  settings: "settings",
 } as const;
 
 type CardMap = Y.Map<unknown>;
 
 export function cardsMap(doc: Y.Doc): Y.Map<CardMap> {
   return doc.getMap<CardMap>(CARDS);
+}
+
+export function presetsMap(doc: Y.Doc): Y.Map<unknown> {
+  return doc.getMap<unknown>(PRESETS);
 }
 
 function newId(): string {
@@ -129,6 +140,7 @@ export function createCard(doc: Y.Doc, input: NewCard, origin?: unknown): string
     card.set(K.pick, null);
     card.set(K.createdBy, c.createdBy ?? null);
     card.set(K.createdAt, Date.now());
+    if (c.settings) card.set(K.settings, c.settings);
     cardsMap(doc).set(id, card);
   }, origin);
   return id;
@@ -154,7 +166,16 @@ export function duplicateCard(doc: Y.Doc, id: string, origin?: unknown, offset =
   if (!src) throw new Error(`Card ${id} is not on this board`);
   return createCard(
     doc,
-    { kind: src.kind, x: src.x + offset, y: src.y + offset, w: src.w, h: src.h, color: src.color, text: src.text },
+    {
+      kind: src.kind,
+      x: src.x + offset,
+      y: src.y + offset,
+      w: src.w,
+      h: src.h,
+      color: src.color,
+      text: src.text,
+      ...(src.settings ? { settings: src.settings } : {}),
+    },
     origin,
   );
 }
@@ -190,6 +211,7 @@ export function readCard(doc: Y.Doc, id: string): Card | null {
   const gens = card.get(K.generations);
   const pick = card.get(K.pick);
   const createdBy = card.get(K.createdBy);
+  const settings = cardSettingsSchema.safeParse(card.get(K.settings));
   return {
     id,
     kind: oneOf(card.get(K.kind), CARD_KINDS, "note"),
@@ -203,6 +225,7 @@ export function readCard(doc: Y.Doc, id: string): Card | null {
     pickCandidateId: typeof pick === "string" ? pick : null,
     createdBy: typeof createdBy === "string" ? createdBy : null,
     createdAt: num(card.get(K.createdAt), 0),
+    settings: settings.success ? settings.data : null,
   };
 }
 
@@ -238,7 +261,74 @@ export function observeCards(doc: Y.Doc, fn: (changedIds: Set<string>, tx: Y.Tra
   return () => map.unobserveDeep(handler);
 }
 
+/** Stores the Generate settings a prompt card uses from now on. */
+export function setCardSettings(doc: Y.Doc, id: string, settings: CardSettings, origin?: unknown): void {
+  const value = cardSettingsSchema.parse(settings);
+  const card = requireCard(doc, id);
+  doc.transact(() => card.set(K.settings, value), origin);
+}
+
+/**
+ * Puts a prompt and its settings on a card as one change (one undo step for the person who did it): from
+ * the board's prompt history or a preset.
+ */
+export function restoreOnCard(
+  doc: Y.Doc,
+  id: string,
+  input: { prompt: string; settings: CardSettings },
+  origin?: unknown,
+): void {
+  const value = cardSettingsSchema.parse(input.settings);
+  const prompt = z.string().max(LIMITS.promptMaxChars).parse(input.prompt);
+  const card = requireCard(doc, id);
+  const text = cardText(doc, id);
+  doc.transact(() => {
+    if (text.toString() !== prompt) {
+      text.delete(0, text.length);
+      text.insert(0, prompt);
+    }
+    card.set(K.settings, value);
+  }, origin);
+}
+
+/** Saves a named preset for everyone on the board; returns its id. */
+export function savePreset(
+  doc: Y.Doc,
+  input: { name: string; prompt: string; settings: CardSettings; createdBy?: string | null },
+  origin?: unknown,
+): string {
+  const value = presetSchema.parse({ ...input, createdBy: input.createdBy ?? null, createdAt: Date.now() });
+  const presets = presetsMap(doc);
+  if (presets.size >= LIMITS.presetsPerBoardMax) {
+    throw new Error(`A board keeps at most ${LIMITS.presetsPerBoardMax} presets: delete one first.`);
+  }
+  const id = newId();
+  doc.transact(() => presets.set(id, value), origin);
+  return id;
+}
+
+export function deletePreset(doc: Y.Doc, id: string, origin?: unknown): void {
+  doc.transact(() => presetsMap(doc).delete(id), origin);
+}
+
+/** The board's presets, oldest first; values outside the model are skipped. */
+export function listPresets(doc: Y.Doc): Preset[] {
+  const out: Preset[] = [];
+  for (const [id, v] of presetsMap(doc).entries()) {
+    const p = presetSchema.safeParse(v);
+    if (p.success) out.push({ ...p.data, id });
+  }
+  return out.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+}
+
+export function observePresets(doc: Y.Doc, fn: () => void): () => void {
+  const map = presetsMap(doc);
+  const handler = () => fn();
+  map.observe(handler);
+  return () => map.unobserve(handler);
+}
+
 /** The types a per-user Y.UndoManager should track on a board. */
 export function undoScope(doc: Y.Doc): Y.AbstractType<unknown>[] {
-  return [cardsMap(doc) as unknown as Y.AbstractType<unknown>];
+  return [cardsMap(doc) as unknown as Y.AbstractType<unknown>, presetsMap(doc) as unknown as Y.AbstractType<unknown>];
 }

@@ -19,6 +19,9 @@ export const LIMITS = {
   /** Cards on one board; text of a note card. */
   cardsPerBoardMax: 2000,
   noteMaxChars: 2000,
+  /** Saved prompt presets on one board, and the length of a preset's name. */
+  presetsPerBoardMax: 50,
+  presetNameMaxChars: 60,
   /** Bytes of one HTTP GraphQL request body and one WebSocket frame. */
   httpBodyMaxBytes: 256 * 1024,
   wsFrameMaxBytes: 1024 * 1024,

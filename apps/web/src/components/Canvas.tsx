@@ -11,6 +11,7 @@ import {
   deleteCard,
   duplicateCard,
   readCard,
+  restoreOnCard,
   updateCard,
 } from "@tessera/shared";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
@@ -37,6 +38,7 @@ import { CardView } from "./CardView.tsx";
 import { ConceptBrowser } from "./ConceptBrowser.tsx";
 import { HelpOverlay } from "./HelpOverlay.tsx";
 import { Presence, type PresenceHandle } from "./Presence.tsx";
+import { type PromptChoice, PromptLibrary } from "./PromptLibrary.tsx";
 import { Toolbar } from "./Toolbar.tsx";
 import { useCards } from "./useCards.ts";
 import { useShortcuts } from "./useShortcuts.ts";
@@ -55,6 +57,7 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [help, setHelp] = useState(false);
   const [knows, setKnows] = useState(false);
+  const [library, setLibrary] = useState(false);
   const [conn, setConn] = useState<ConnectionState>("connecting");
   const [toastMsg, setToast] = useState<string | null>(null);
   const voteListeners = useRef(new Set<(id: string, votes: number) => void>());
@@ -281,6 +284,40 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
       setToast(e instanceof Error ? e.message : "Could not add a card");
     }
   };
+  /** The selected prompt card when exactly one is selected: where "use this prompt" goes. */
+  const onlyPromptCard = (): Card | null => {
+    const only = selected.size === 1 ? cards.get([...selected][0]!) : undefined;
+    return only?.kind === "prompt" ? only : null;
+  };
+  /** A preset or a prompt from the board's history: onto the selected prompt card, else a new card in view. */
+  const applyPrompt = (choice: PromptChoice) => {
+    setLibrary(false);
+    const target = onlyPromptCard();
+    try {
+      if (target) {
+        sync.step(() => restoreOnCard(sync.doc, target.id, choice, sync.origin));
+        return;
+      }
+      const spot = freeSpot("prompt");
+      const id = sync.step(() =>
+        createCard(
+          sync.doc,
+          {
+            kind: "prompt",
+            x: spot.x,
+            y: spot.y,
+            text: choice.prompt,
+            settings: choice.settings,
+            createdBy: info.me.id,
+          },
+          sync.origin,
+        ),
+      );
+      setSelected(new Set([id]));
+    } catch (e) {
+      setToast(e instanceof Error ? e.message : "Could not use that prompt");
+    }
+  };
   const zoomBy = (f: number) => {
     const vp = viewportRef.current;
     userCamera(zoomAt(cam.current, (vp?.clientWidth ?? 0) / 2, (vp?.clientHeight ?? 0) / 2, f));
@@ -375,6 +412,7 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
     zoomOut: () => zoomBy(1 / 1.2),
     fit,
     help: () => setHelp((h) => !h),
+    prompts: () => setLibrary(true),
   });
 
   // Pointer: drag on empty space (or anywhere with space held) pans; shift-drag on empty space selects.
@@ -542,6 +580,7 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
           onFit={fit}
           onHelp={() => setHelp(true)}
           onKnows={() => setKnows(true)}
+          onPrompts={() => setLibrary(true)}
           finalOnly={finalOnly}
           onFinalOnly={toggleFinalOnly}
           onUndo={() => undoRedo("undo")}
@@ -585,6 +624,7 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
         </div>
         {help && <HelpOverlay onClose={() => setHelp(false)} />}
         {knows && <ConceptBrowser onPick={canEdit ? insertConcept : null} onClose={() => setKnows(false)} />}
+        {library && <PromptLibrary target={onlyPromptCard()} onUse={applyPrompt} onClose={() => setLibrary(false)} />}
         {toastMsg && (
           <div role="alert" className="toast">
             {toastMsg}

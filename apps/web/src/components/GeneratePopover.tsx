@@ -1,28 +1,36 @@
-import { LIMITS } from "@tessera/shared";
+import { type CardSettings, LIMITS } from "@tessera/shared";
+import { RotateCcw } from "lucide-react";
 import { type FormEvent, useState } from "react";
 import { useBoard } from "./boardContext.ts";
 
-export interface GenerateParams {
-  n: number;
-  guidanceScale: number;
-  temperature: number;
-  seed: number | null;
-  /** "Without …": empty for none. */
-  negativePrompt: string;
-}
+/** The settings of one generation: what a prompt card stores (`Card.settings`). */
+export type GenerateParams = CardSettings;
 
-/** Number of candidates, guidance, temperature and an optional seed; bounded by the API's limits. */
-export function GeneratePopover({ onSubmit, onClose }: { onSubmit(p: GenerateParams): void; onClose(): void }) {
+/**
+ * Number of candidates, guidance, temperature, an optional seed and "without"; bounded by the API's limits.
+ * Starts from the card's own settings (its last run, or a preset / history entry put on it).
+ */
+export function GeneratePopover({
+  initial,
+  onSubmit,
+  onClose,
+}: {
+  initial: GenerateParams;
+  onSubmit(p: GenerateParams): void;
+  onClose(): void;
+}) {
   const { info } = useBoard();
   const d = info.model.defaults;
-  const [n, setN] = useState(d.n);
-  const [guidance, setGuidance] = useState(d.guidanceScale);
-  const [temperature, setTemperature] = useState(d.temperature);
-  const [seed, setSeed] = useState("");
-  const [without, setWithout] = useState("");
+  const [n, setN] = useState(initial.n);
+  const [guidance, setGuidance] = useState(initial.guidanceScale);
+  const [temperature, setTemperature] = useState(initial.temperature);
+  const [seed, setSeed] = useState(initial.seed === null ? "" : String(initial.seed));
+  const [without, setWithout] = useState(initial.negativePrompt);
+  const isDefault =
+    n === d.n && guidance === d.guidanceScale && temperature === d.temperature && seed === "" && without.trim() === "";
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const s = seed.trim() === "" ? null : Math.trunc(Number(seed));
+    const s = seed.trim() === "" ? null : Math.min(LIMITS.seedMax, Math.trunc(Number(seed)));
     onSubmit({
       n,
       guidanceScale: guidance,
@@ -90,6 +98,23 @@ export function GeneratePopover({ onSubmit, onClose }: { onSubmit(p: GeneratePar
         />
       </label>
       <div className="popover-actions">
+        {!isDefault && (
+          <button
+            type="button"
+            className="reset-settings"
+            aria-label="Reset to the model's defaults"
+            title="Reset to the model's defaults"
+            onClick={() => {
+              setN(d.n);
+              setGuidance(d.guidanceScale);
+              setTemperature(d.temperature);
+              setSeed("");
+              setWithout("");
+            }}
+          >
+            <RotateCcw className="icon" aria-hidden="true" />
+          </button>
+        )}
         <button type="button" onClick={onClose}>
           Close
         </button>

@@ -1,4 +1,4 @@
-import { addGeneration, type Card } from "@tessera/shared";
+import { addGeneration, type Card, describeSettings, setCardSettings } from "@tessera/shared";
 import { History } from "lucide-react";
 import { useEffect, useState } from "react";
 import { GENERATION_ORIGIN, progress } from "../lib/generationState.ts";
@@ -49,12 +49,28 @@ export function GenerationPanel({ card }: { card: Card }) {
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new generation on the card brings the view back to the latest
   useEffect(() => setChosen(null), [latest]);
 
+  const d = info.model.defaults;
+  const settings: GenerateParams = card.settings ?? {
+    n: d.n,
+    guidanceScale: d.guidanceScale,
+    temperature: d.temperature,
+    seed: null,
+    negativePrompt: "",
+  };
   const start = async (p: GenerateParams) => {
     setOpen(false);
     const prompt = card.text.trim();
     if (!prompt) return toast("Write a prompt first.");
     if (starting) return;
     setStarting(true);
+    // The card remembers its settings for everyone (the next Generate, a preset): not an undo step of its own.
+    if (JSON.stringify(p) !== JSON.stringify(settings)) {
+      try {
+        setCardSettings(sync.doc, card.id, p, GENERATION_ORIGIN);
+      } catch {
+        // Settings out of range are refused by the API below with a readable message.
+      }
+    }
     try {
       const params: Record<string, number | string> = { guidanceScale: p.guidanceScale, temperature: p.temperature };
       if (p.seed !== null) params.seed = p.seed;
@@ -164,7 +180,12 @@ export function GenerationPanel({ card }: { card: Card }) {
         )}
         {gen?.status === "CANCELLED" && <span className="gen-status">Cancelled</span>}
       </div>
-      {open && <GeneratePopover onSubmit={start} onClose={() => setOpen(false)} />}
+      {card.settings && !open && (
+        <p className="card-settings muted" title="This card's Generate settings (change them with Generate)">
+          {describeSettings(card.settings)}
+        </p>
+      )}
+      {open && <GeneratePopover initial={settings} onSubmit={start} onClose={() => setOpen(false)} />}
       {error && (
         <p role="alert" className="gen-error">
           {error}

@@ -1,5 +1,5 @@
 import type { CardKind } from "@tessera/shared";
-import { CircleHelp, Download, Menu, Minus, Plus, Redo2, Undo2 } from "lucide-react";
+import { BookMarked, CircleHelp, Download, Menu, Minus, Plus, Redo2, Undo2 } from "lucide-react";
 import { type RefObject, useState } from "react";
 import type { ConnectionState } from "../lib/boardSync.ts";
 import type { SharedViewport } from "../lib/camera.ts";
@@ -24,6 +24,7 @@ interface Props {
   onFit(): void;
   onHelp(): void;
   onKnows(): void;
+  onPrompts(): void;
   finalOnly: boolean;
   onFinalOnly(): void;
   onUndo(): void;
@@ -88,6 +89,10 @@ export function Toolbar(p: Props) {
         </button>
         <button type="button" onClick={act(p.onFit)}>
           Fit
+        </button>
+        <button type="button" onClick={act(p.onPrompts)} title="Presets and every prompt generated on this board (L)">
+          <BookMarked className="icon" aria-hidden="true" />
+          Prompts
         </button>
         {info.model.concepts.length > 0 && (
           <button type="button" onClick={act(p.onKnows)} title="Everything this model can draw">

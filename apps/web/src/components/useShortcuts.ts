@@ -16,12 +16,14 @@ export interface ShortcutHandlers {
   zoomOut(): void;
   fit(): void;
   help(): void;
+  prompts(): void;
 }
 
 /** The shortcut table shown in the help overlay; keep in sync with the handler below. */
 export const SHORTCUTS: [string, string][] = [
   ["P / double-click", "New prompt card"],
   ["N", "New sticky note"],
+  ["L", "Prompts: presets and the board's prompt history"],
   ["Drag empty space / Space + drag", "Pan"],
   ["Wheel / pinch / + / −", "Zoom"],
   ["Shift + 1", "Fit to content"],
@@ -74,6 +76,7 @@ export function useShortcuts(h: ShortcutHandlers): void {
       if (e.key === "-") return run(ref.current.zoomOut);
       if (k === "p") return run(ref.current.newPrompt);
       if (k === "n") return run(ref.current.newNote);
+      if (k === "l") return run(ref.current.prompts);
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);

@@ -15,6 +15,11 @@ export const Q_TOKEN_PATCHES = `query TokenPatches { model { tokenPatches } }`;
 export const Q_GENERATION = `query Gen($id: ID!) { generation(id: $id) { ${GENERATION_FIELDS} } }`;
 /** What the history picker says of each generation of a card: new or a remix of which candidate, its seed. */
 export const Q_CARD_HISTORY = `query History($boardId: ID!, $cardId: ID!) { generations(boardId: $boardId, cardId: $cardId, limit: 20) { id seed n keepRows sourceCandidateId status candidates { id index rank imageUrl } } }`;
+/** The board's generations with every setting, for the prompt history (lib/promptHistory.ts). */
+export const Q_BOARD_PROMPTS = `query BoardPrompts($id: ID!) { board(id: $id) { generations(limit: 100) {
+  id prompt n seed status createdAt createdBy { displayName } params { guidanceScale temperature negativePrompt }
+  candidates { rank imageUrl }
+} } }`;
 
 export const M_SIGN_OUT_OTHERS = `mutation SignOutOthers { signOutOtherDevices }`;
 export const M_SET_NAME = `mutation SetName($name: String!) { setDisplayName(name: $name) { id displayName } }`;
