@@ -109,7 +109,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   }
   const generations =
     scale?.generations ??
-    (engine ? new GenerationService(db.prisma, engine, activity, logger, 32, generationMetrics) : null);
+    (engine ? new GenerationService(db.prisma, engine, activity, logger, 100, generationMetrics) : null);
   const reaped = generations ? await generations.reapStale() : 0;
   if (reaped) logger.warn({ reaped }, "marked generations interrupted by a restart as failed");
   generations?.startReaper();

@@ -34,6 +34,8 @@ export const LIMITS = {
   queryMaxTokens: 2000,
   /** Candidates one export (a card or a whole board as a ZIP) may hold; past it the export is refused. */
   exportMaxCandidates: 2000,
+  /** Generations one person may have waiting for the model at once (a fair queue still needs a bound). */
+  queuedPerUserMax: 8,
   /** Generations one user may start per minute. */
   generationsPerMinute: 20,
   /**

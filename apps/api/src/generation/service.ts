@@ -5,6 +5,7 @@
  * the database, so `subscribe` after the log is gone replays it from there.
  */
 import { randomInt } from "node:crypto";
+import { EventEmitter, on } from "node:events";
 import { generationRequestSchema, isTesseraError, LIMITS, TesseraError } from "@tessera/shared";
 import type { Logger } from "pino";
 import { newId } from "../auth/index.ts";
@@ -13,6 +14,8 @@ import { isDatabaseUnavailable } from "../db/unavailable.ts";
 import type { BoardActivityBus } from "./board-activity.ts";
 import type { GenerationEngine } from "./engine.ts";
 import { EventLog, type Sequenced } from "./event-log.ts";
+import { FairQueue } from "./fair-queue.ts";
+import { type BoardQueue, Throughput } from "./queue-estimate.ts";
 import { type Limiter, RateLimiter } from "./rate-limit.ts";
 import { finishGeneration, recordAndPublish, type TerminalStatus } from "./record-event.ts";
 import { type GqlGenerationEvent, pngDataUrl } from "./to-gql-event.ts";
@@ -43,12 +46,38 @@ export type GenerationRow = Awaited<ReturnType<PrismaClient["generation"]["creat
 export type EngineRequest = Parameters<GenerationEngine["generate"]>[0];
 
 const LOG_RETENTION_MS = 60_000;
+/** Batch rows the runner steps at once by default (its `maxBatchRows`): the queue dispatches up to this. */
+const ENGINE_ROWS = 64;
+
+/** A stored generation waiting its turn for the model (in-process). */
+interface Waiting {
+  id: string;
+  boardId: string;
+  userId: string;
+  cardId: string;
+  prompt: string;
+  createdBy: string;
+  n: number;
+  rows: number;
+  request: EngineRequest;
+  log: EventLog<GqlGenerationEvent>;
+  abort: AbortController;
+}
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
 
 export class GenerationService {
   private readonly logs = new Map<string, EventLog<GqlGenerationEvent>>();
-  private readonly running = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  private readonly running = new Map<
+    string,
+    { abort: AbortController; done: Promise<void>; rows: number; n: number; boardId: string }
+  >();
+  /** Generations stored and waiting for the model, served fairly across boards and people (fair-queue.ts). */
+  private readonly waiting = new FairQueue<Waiting>();
+  private readonly throughput = new Throughput();
+  /** Each watched board's queue snapshot, emitted as "board:<id>" when anything in the queue moves. */
+  private readonly queueEvents = new EventEmitter().setMaxListeners(0);
+  private queueTimer: NodeJS.Timeout | null = null;
   protected accepting = true;
 
   constructor(
@@ -61,8 +90,9 @@ export class GenerationService {
     protected readonly limiter: Limiter = new RateLimiter(LIMITS.generationsPerMinute, 60_000),
   ) {}
 
+  /** Generations accepted and not finished: running on the model and waiting for it. */
   inFlight(): number {
-    return this.running.size;
+    return this.running.size + this.waiting.size;
   }
 
   /**
@@ -141,6 +171,12 @@ export class GenerationService {
       throw new TesseraError("BAD_USER_INPUT", parsed.error.issues.map((i) => i.message).join("; "));
     }
     if (await this.isFull()) throw new TesseraError("QUEUE_FULL");
+    if (this.waitingFor(input.userId) >= LIMITS.queuedPerUserMax) {
+      throw new TesseraError(
+        "QUEUE_FULL",
+        `You have ${LIMITS.queuedPerUserMax} generations waiting: cancel one or wait for one to start.`,
+      );
+    }
     if (!(await this.limiter.take(input.userId))) throw new TesseraError("RATE_LIMITED");
     const model = this.engine.model();
     const request = parsed.data;
@@ -174,25 +210,135 @@ export class GenerationService {
 
   /** Whether another generation would exceed the in-flight cap (QUEUE_FULL). */
   protected async isFull(): Promise<boolean> {
-    return this.running.size >= this.maxInFlight;
+    return this.inFlight() >= this.maxInFlight;
   }
 
-  /** Runs the stored generation: here, on the in-process engine; scaled out, through the job queue. */
+  /** How many of this person's generations wait for the model here (scaled out: none are held here). */
+  protected waitingFor(userId: string): number {
+    let k = 0;
+    for (const w of this.waiting.order()) if (w.userId === userId) k++;
+    return k;
+  }
+
+  /**
+   * Queues the stored generation for the in-process engine: it waits its fair turn (round-robin across
+   * boards, then people) and runs once the model has batch rows for it. Scaled out, it goes to the job queue.
+   */
   protected async launch(generation: GenerationRow, request: EngineRequest): Promise<void> {
     const log = new EventLog<GqlGenerationEvent>();
     this.logs.set(generation.id, log);
-    const abort = new AbortController();
-    const done = this.run(generation.id, generation.boardId, generation.cardId, request, log, abort.signal).catch((e) =>
-      this.logger.error({ err: e, generationId: generation.id }, "generation run crashed"),
-    );
-    this.running.set(generation.id, { abort, done });
+    const user = await this.prisma.user
+      .findUnique({ where: { id: generation.createdById }, select: { displayName: true } })
+      .catch(() => null);
+    const guidance = request.params?.guidanceScale ?? this.engine.model().defaults.guidanceScale;
+    this.waiting.push({
+      id: generation.id,
+      boardId: generation.boardId,
+      userId: generation.createdById,
+      cardId: generation.cardId,
+      prompt: generation.prompt,
+      createdBy: user?.displayName ?? "Someone",
+      n: generation.n,
+      rows: generation.n * (guidance === 0 || guidance === 1 ? 1 : 2),
+      request,
+      log,
+      abort: new AbortController(),
+    });
+    this.pump();
+    this.queueChanged();
+  }
+
+  /** Starts waiting generations in their fair order while the model has batch rows free. */
+  private pump(): void {
+    for (;;) {
+      const next = this.waiting.order()[0];
+      if (!next) return;
+      let busyRows = 0;
+      for (const r of this.running.values()) busyRows += r.rows;
+      if (this.running.size > 0 && busyRows + next.rows > ENGINE_ROWS) return;
+      this.waiting.shift();
+      if (this.running.size === 0) this.throughput.busy(true);
+      const done = this.run(next.id, next.boardId, next.cardId, next.request, next.log, next.abort.signal).catch((e) =>
+        this.logger.error({ err: e, generationId: next.id }, "generation run crashed"),
+      );
+      this.running.set(next.id, { abort: next.abort, done, rows: next.rows, n: next.n, boardId: next.boardId });
+    }
   }
 
   cancel(generationId: string): boolean {
+    const queued = this.waiting.remove(generationId);
+    if (queued) {
+      queued.log.append({ kind: "CANCELLED" });
+      queued.log.close();
+      setTimeout(() => this.logs.delete(generationId), LOG_RETENTION_MS).unref();
+      this.storeEnd(generationId, "CANCELLED", null).catch((err: unknown) =>
+        this.logger.error({ err, generationId }, "could not store a queued generation's cancel"),
+      );
+      this.activity.publish({
+        boardId: queued.boardId,
+        kind: "GENERATION_FINISHED",
+        generationId,
+        cardId: queued.cardId,
+        status: "CANCELLED",
+      });
+      this.queueChanged();
+      return true;
+    }
     const r = this.running.get(generationId);
     if (!r) return false;
     r.abort.abort();
     return true;
+  }
+
+  /**
+   * This board's place in the server's queue: its waiting generations with their position among all
+   * waiting ones (1 = next) and an estimate of when each starts, from the model's measured throughput.
+   */
+  queueFor(boardId: string, order = this.waiting.order()): BoardQueue {
+    const running = [...this.running.values()];
+    const rate = this.throughput.perMs();
+    // Running generations are taken as half done: their progress is not tracked here.
+    let ahead = running.reduce((k, r) => k + r.n / 2, 0);
+    const entries: BoardQueue["entries"] = [];
+    order.forEach((w, i) => {
+      if (w.boardId === boardId)
+        entries.push({
+          generationId: w.id,
+          cardId: w.cardId,
+          prompt: w.prompt,
+          createdBy: w.createdBy,
+          createdById: w.userId,
+          position: i + 1,
+          etaMs: rate ? Math.round(ahead / rate) : null,
+        });
+      ahead += w.n;
+    });
+    return { boardId, entries, waiting: order.length, running: running.length };
+  }
+
+  /** The board's queue now, then again whenever it moves (coalesced: a slow reader gets the latest). */
+  async *subscribeQueue(boardId: string, signal: AbortSignal): AsyncGenerator<BoardQueue> {
+    yield this.queueFor(boardId);
+    try {
+      for await (const [snapshot] of on(this.queueEvents, `board:${boardId}`, { signal })) yield snapshot as BoardQueue;
+    } catch (e) {
+      if (!signal.aborted) throw e;
+    }
+  }
+
+  /** Tells every board someone watches where it stands in the queue (the server's totals changed too). */
+  protected queueChanged(): void {
+    // Coalesced per tick of 100 ms: a burst of starts and finishes is one update per board.
+    this.queueTimer ??= setTimeout(() => {
+      this.queueTimer = null;
+      const order = this.waiting.order();
+      // Events are named "board:<id>" (`on` also listens for "error", which must never be emitted here).
+      for (const name of this.queueEvents.eventNames()) {
+        if (typeof name === "string" && name.startsWith("board:"))
+          this.queueEvents.emit(name, this.queueFor(name.slice(6), order));
+      }
+    }, 100);
+    this.queueTimer.unref?.();
   }
 
   private async run(
@@ -229,7 +375,12 @@ export class GenerationService {
       await this.storeEnd(id, status, cancelled ? null : failure.message);
     } finally {
       log.close();
+      const r = this.running.get(id);
       this.running.delete(id);
+      if (status === "FINISHED" && r) this.throughput.finished(r.n);
+      if (this.running.size === 0) this.throughput.busy(false);
+      this.pump();
+      this.queueChanged();
       this.metrics.onFinished?.(status, Date.now() - t0);
       this.activity.publish({ boardId, kind: "GENERATION_FINISHED", generationId: id, cardId, status });
       setTimeout(() => this.logs.delete(id), LOG_RETENTION_MS).unref();
@@ -283,15 +434,20 @@ export class GenerationService {
   async shutdown(graceMs: number): Promise<void> {
     this.accepting = false;
     this.stopReaper();
-    const all = () => Promise.all([...this.running.values()].map((r) => r.done));
-    const timedOut = await Promise.race([
-      all().then(() => false),
-      new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref()),
-    ]);
-    if (timedOut) {
-      for (const r of this.running.values()) r.abort.abort();
-      await all();
+    // The queue keeps draining during the grace period: accepted generations are in flight too.
+    const deadline = Date.now() + graceMs;
+    while ((this.running.size > 0 || this.waiting.size > 0) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
     }
+    // What has not started by now never will: each waiting one ends with a reason, then the rest are cancelled.
+    for (let w = this.waiting.shift(); w; w = this.waiting.shift()) {
+      const message = "The server was shutting down before this generation could start. Please generate again.";
+      w.log.append({ kind: "FAILED", errorCode: "RUNNER_UNAVAILABLE", message });
+      w.log.close();
+      await this.storeEnd(w.id, "FAILED", message, 5_000).catch(() => {});
+    }
+    for (const r of this.running.values()) r.abort.abort();
+    await Promise.all([...this.running.values()].map((r) => r.done));
   }
 }
 

@@ -80,6 +80,11 @@ export const generationQueries = {
       take: Math.min(Math.max(args.limit ?? 20, 1), 100),
     });
   },
+  boardQueue: async (_: unknown, args: { boardId: string }, ctx: Context) => {
+    const boardId = parseArg(id, args.boardId);
+    await requireRole(ctx, boardId, "VIEWER");
+    return requireGenerations(ctx).queueFor(boardId);
+  },
   model: (_: unknown, __: unknown, ctx: Context) => {
     if (!ctx.engine) throw new TesseraError("RUNNER_UNAVAILABLE");
     return ctx.engine.model();
@@ -110,6 +115,13 @@ export const generationMutations = {
   },
   cancelGeneration: async (_: unknown, args: { id: string }, ctx: Context) => {
     const g = await generationForCaller(ctx, args.id, "EDITOR");
+    // Each person cancels their own; a board's owner any on it.
+    if (g.createdById !== ctx.session.userId && (await requireRole(ctx, g.boardId, "EDITOR")) !== "OWNER") {
+      throw new TesseraError(
+        "FORBIDDEN",
+        "Only the person who started a generation, or the board's owner, can cancel it.",
+      );
+    }
     requireGenerations(ctx).cancel(g.id);
     return g;
   },
@@ -263,6 +275,17 @@ export const subscriptions = {
         (signal) => service.subscribe(g.id, signal),
         // GenerationEvent's fields read only the event: one execution serves every watcher.
         (e) => sharedPayload(e, () => ({ generationEvents: { generationId: g.id, seq: e.seq, ...e.event } })),
+      );
+    },
+  },
+  boardQueue: {
+    subscribe: async (_: unknown, args: { boardId: string }, ctx: Context) => {
+      const boardId = parseArg(id, args.boardId);
+      await requireRole(ctx, boardId, "VIEWER");
+      const service = requireGenerations(ctx);
+      return withSignal(
+        (signal) => service.subscribeQueue(boardId, signal),
+        (q) => sharedPayload(q, () => ({ boardQueue: q })),
       );
     },
   },

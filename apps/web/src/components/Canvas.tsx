@@ -30,7 +30,8 @@ import { EXAMPLE_PROMPTS } from "../lib/examples.ts";
 import { readFinalOnly, storeFinalOnly } from "../lib/finalOnly.ts";
 import { gql } from "../lib/gql.ts";
 import { subscribe } from "../lib/live.ts";
-import { Q_TOKEN_PATCHES, S_BOARD } from "../lib/queries.ts";
+import { Q_TOKEN_PATCHES, S_BOARD, S_BOARD_QUEUE } from "../lib/queries.ts";
+import { type BoardQueue, QueueStore } from "../lib/queueStore.ts";
 import { decodePatches } from "../lib/tokenMosaic.ts";
 import { BoardContext, type BoardCtx, type BoardInfo } from "./boardContext.ts";
 import { CardErrorBoundary } from "./CardErrorBoundary.tsx";
@@ -61,6 +62,14 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
   const [conn, setConn] = useState<ConnectionState>("connecting");
   const [toastMsg, setToast] = useState<string | null>(null);
   const voteListeners = useRef(new Set<(id: string, votes: number) => void>());
+  const [queue] = useState(() => new QueueStore());
+  useEffect(
+    () =>
+      subscribe<{ boardQueue: BoardQueue }>(S_BOARD_QUEUE, { boardId: info.boardId }, ({ boardQueue }) =>
+        queue.set(boardQueue),
+      ),
+    [info.boardId, queue],
+  );
   const canEdit = info.role !== "VIEWER";
   const [tokenPatches, setTokenPatches] = useState<Uint8Array | null>(null);
   const [finalOnly, setFinalOnly] = useState(false);
@@ -176,9 +185,10 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
         voteListeners.current.add(fn);
         return () => voteListeners.current.delete(fn);
       },
+      queue,
       toast: setToast,
     }),
-    [info, sync, canEdit, tokenPatches, finalOnly],
+    [info, sync, canEdit, tokenPatches, finalOnly, queue],
   );
 
   const viewportCenter = () => {

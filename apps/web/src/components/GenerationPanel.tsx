@@ -1,10 +1,11 @@
 import { addGeneration, type Card, describeSettings, setCardSettings } from "@tessera/shared";
 import { History } from "lucide-react";
-import { useEffect, useState } from "react";
+import { useEffect, useState, useSyncExternalStore } from "react";
 import { GENERATION_ORIGIN, progress } from "../lib/generationState.ts";
 import { friendlyError, gql } from "../lib/gql.ts";
 import { type HistoryEntry, historyLabels, historyThumbnail } from "../lib/historyLabels.ts";
 import { M_CANCEL, M_START, Q_CARD_HISTORY } from "../lib/queries.ts";
+import { ordinal, startsIn } from "../lib/queueStore.ts";
 import { useBoard } from "./boardContext.ts";
 import { CandidateGrid } from "./CandidateGrid.tsx";
 import { type GenerateParams, GeneratePopover } from "./GeneratePopover.tsx";
@@ -13,7 +14,7 @@ import { useGeneration } from "./useGeneration.ts";
 
 /** A prompt card's generate button, its latest (or chosen) generation's tiles, and its history. */
 export function GenerationPanel({ card }: { card: Card }) {
-  const { info, sync, canEdit, toast } = useBoard();
+  const { info, sync, canEdit, toast, queue } = useBoard();
   const [open, setOpen] = useState(false);
   const [chosen, setChosen] = useState<string | null>(null);
   const latest = card.generationIds.at(-1) ?? null;
@@ -40,6 +41,13 @@ export function GenerationPanel({ card }: { card: Card }) {
   useEscape(() => setHistoryOpen(false), historyOpen);
   const [now, setNow] = useState(() => Date.now());
   const running = gen?.status === "RUNNING" || gen?.status === "QUEUED";
+  // Its place in the server's queue while it waits (the store re-renders only the cards it concerns).
+  const waiting = useSyncExternalStore(
+    queue.subscribe,
+    () => (gen ? queue.get().entries.find((e) => e.generationId === gen.id) : undefined),
+    () => undefined,
+  );
+  const canCancel = canEdit && !!gen && (info.role === "OWNER" || gen.createdById === info.me.id);
 
   useEffect(() => {
     if (!running) return;
@@ -166,12 +174,24 @@ export function GenerationPanel({ card }: { card: Card }) {
             )}
           </div>
         )}
-        {running && prog && (
+        {running && waiting && (
+          <span className="gen-status queued" role="status">
+            Queued · {ordinal(waiting.position)}
+            {waiting.etaMs !== null ? ` · ${startsIn(waiting.etaMs)}` : ""}
+            {gen?.createdBy ? ` · ${gen.createdBy}` : ""}
+            {canCancel && (
+              <button type="button" onClick={cancel}>
+                Cancel
+              </button>
+            )}
+          </span>
+        )}
+        {running && !waiting && prog && (
           <span className="gen-status" role="status">
             {gen?.createdBy ? `${gen.createdBy} is generating · ` : ""}
             {Math.round(prog.fraction * 100)}%
             {prog.etaMs != null && prog.etaMs > 0 ? ` · ~${Math.ceil(prog.etaMs / 1000)} s left` : ""}
-            {canEdit && (
+            {canCancel && (
               <button type="button" onClick={cancel}>
                 Cancel
               </button>

@@ -110,7 +110,7 @@ export function PromptLibrary({
       <div className="dialog library-dialog">
         <header>
           <h2 id="library-title">Prompts</h2>
-          <p className="muted">
+          <p className="muted library-intro">
             {target
               ? `“Use” puts a prompt with all its settings on the selected card${target.text.trim() ? ` (“${target.text.trim().slice(0, 40)}”)` : ""}.`
               : "Select a prompt card to put a prompt on it, or “New card” makes one."}

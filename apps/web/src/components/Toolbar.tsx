@@ -1,10 +1,11 @@
 import type { CardKind } from "@tessera/shared";
-import { BookMarked, CircleHelp, Download, Menu, Minus, Plus, Redo2, Undo2 } from "lucide-react";
+import { BookMarked, CircleHelp, Download, Image, Menu, Minus, Plus, Redo2, Shapes, Undo2 } from "lucide-react";
 import { type RefObject, useState } from "react";
 import type { ConnectionState } from "../lib/boardSync.ts";
 import type { SharedViewport } from "../lib/camera.ts";
 import { useBoard } from "./boardContext.ts";
 import { Avatars, type PresenceHandle } from "./Presence.tsx";
+import { QueueButton } from "./QueueButton.tsx";
 import { ShareButton } from "./ShareButton.tsx";
 
 const CONN_LABEL: Record<ConnectionState, string> = {
@@ -90,13 +91,25 @@ export function Toolbar(p: Props) {
         <button type="button" onClick={act(p.onFit)}>
           Fit
         </button>
-        <button type="button" onClick={act(p.onPrompts)} title="Presets and every prompt generated on this board (L)">
+        {/* Labels fold to icons on mid-size screens (.tb-label); the aria-label keeps each one's name. */}
+        <button
+          type="button"
+          aria-label="Prompts"
+          onClick={act(p.onPrompts)}
+          title="Prompts: presets and every prompt generated on this board (L)"
+        >
           <BookMarked className="icon" aria-hidden="true" />
-          Prompts
+          <span className="tb-label">Prompts</span>
         </button>
         {info.model.concepts.length > 0 && (
-          <button type="button" onClick={act(p.onKnows)} title="Everything this model can draw">
-            What it knows
+          <button
+            type="button"
+            aria-label="What it knows"
+            onClick={act(p.onKnows)}
+            title="What it knows: everything this model can draw"
+          >
+            <Shapes className="icon" aria-hidden="true" />
+            <span className="tb-label">What it knows</span>
           </button>
         )}
         {info.role === "OWNER" && <ShareButton />}
@@ -104,24 +117,28 @@ export function Toolbar(p: Props) {
           className="button"
           href={`/export/${encodeURIComponent(info.boardId)}.zip`}
           download
-          title="Every finished image (128 px and ×4), prompts, seeds, scores and votes as a ZIP"
+          aria-label="Export"
+          title="Export: every finished image (128 px and ×4), prompts, seeds, scores and votes as a ZIP"
         >
           <Download className="icon" aria-hidden="true" />
-          Export
+          <span className="tb-label">Export</span>
         </a>
         <button
           type="button"
+          aria-label="Final images"
           aria-pressed={p.finalOnly}
           onClick={act(p.onFinalOnly)}
-          title="Show each image only when it is finished (no token-by-token render)"
+          title="Final images: show each image only when it is finished (no token-by-token render)"
         >
-          Final images
+          <Image className="icon" aria-hidden="true" />
+          <span className="tb-label">Final images</span>
         </button>
         <button type="button" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" onClick={act(p.onHelp)}>
           <CircleHelp className="icon" aria-hidden="true" />
         </button>
       </div>
       <span className="spacer" />
+      <QueueButton />
       <Avatars presence={p.presence} following={p.following} onFollowing={p.onFollowing} onFollow={p.onFollow} />
       <span className={`conn conn-${p.conn}`} role="status" aria-label="Connection">
         {CONN_LABEL[p.conn]}

@@ -1,5 +1,6 @@
 import { createContext, useContext } from "react";
 import type { BoardSync } from "../lib/boardSync.ts";
+import type { QueueStore } from "../lib/queueStore.ts";
 import type { ConceptName } from "../lib/vocab.ts";
 
 /** What every card on a board needs to know: who I am, my role, the model, and the live document. */
@@ -39,6 +40,8 @@ export interface BoardCtx {
   zoom(): number;
   /** Listeners for board-wide vote counts (boardActivity VOTES_CHANGED). */
   onVotes(fn: (candidateId: string, votes: number) => void): () => void;
+  /** The board's view of the server's generation queue, live (boardQueue subscription). */
+  queue: QueueStore;
   /** Shows a transient message (errors from mutations). */
   toast(message: string): void;
 }

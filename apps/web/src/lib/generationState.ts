@@ -39,6 +39,8 @@ export interface GenState {
   error: string | null;
   /** Who pressed Generate (shown to everyone while it runs); null when not known. */
   createdBy: string | null;
+  /** Who started it (their user id): they may cancel it, as may the board's owner. */
+  createdById: string | null;
   /** The generation's seed (each candidate is a row of it), shown in the gallery's details. */
   seed: number | null;
 }
@@ -61,7 +63,7 @@ function emptyTile(index: number): Tile {
 
 type SnapshotGen = Pick<GQL.Generation, "id" | "cardId" | "prompt" | "n" | "status" | "unknownWords" | "error"> & {
   createdAt: string;
-  createdBy?: { displayName: string } | null;
+  createdBy?: { id?: string; displayName: string } | null;
   seed?: number | null;
   candidates: Pick<GQL.Candidate, "id" | "index" | "imageUrl" | "clipScore" | "rank" | "votes" | "votedByMe">[];
 };
@@ -97,6 +99,7 @@ export function fromSnapshot(g: SnapshotGen, grid: { rows: number; cols: number 
     startedAt: Date.parse(g.createdAt) || Date.now(),
     error: g.error ?? null,
     createdBy: g.createdBy?.displayName ?? null,
+    createdById: g.createdBy?.id ?? null,
     seed: g.seed ?? null,
   };
 }

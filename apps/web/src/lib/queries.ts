@@ -1,6 +1,6 @@
 /** The GraphQL documents the web app sends; fields mirror packages/shared/schema.graphql. */
 export const CANDIDATE_FIELDS = "id index imageUrl clipScore rank votes votedByMe";
-export const GENERATION_FIELDS = `id cardId prompt n status unknownWords error seed createdAt createdBy { displayName } candidates { ${CANDIDATE_FIELDS} }`;
+export const GENERATION_FIELDS = `id cardId prompt n status unknownWords error seed createdAt createdBy { id displayName } candidates { ${CANDIDATE_FIELDS} }`;
 
 export const Q_HOME = `query Home { me { id displayName } boards { id name updatedAt myRole pickThumbnails(limit: 4) } }`;
 export const Q_BOARD = `query Board($id: ID!) {
@@ -40,6 +40,9 @@ export const M_UNVOTE = `mutation Unvote($candidateId: ID!) { clearVote(candidat
 export const S_GENERATION = `subscription GenEvents($id: ID!) { generationEvents(generationId: $id) {
   generationId seq kind rows { candidate start tokens } rowsDone previews { candidate image } finished { candidate candidateId image } ranking { candidate score rank } unknownWords n errorCode message
 } }`;
+export const QUEUE_FIELDS =
+  "entries { generationId cardId prompt createdBy createdById position etaMs } waiting running";
+export const S_BOARD_QUEUE = `subscription Queue($boardId: ID!) { boardQueue(boardId: $boardId) { ${QUEUE_FIELDS} } }`;
 export const S_BOARD = `subscription Activity($boardId: ID!) { boardActivity(boardId: $boardId) {
   boardId kind generationId cardId candidateId votes status
 } }`;

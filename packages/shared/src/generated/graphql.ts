@@ -66,6 +66,16 @@ export type BoardMember = {
   user: User;
 };
 
+/** A board's view of the server's queue: its own waiting generations (with prompts) and how busy the server is. */
+export type BoardQueue = {
+  __typename?: 'BoardQueue';
+  boardId: Scalars['ID']['output'];
+  entries: Array<QueueEntry>;
+  running: Scalars['Int']['output'];
+  /** Generations waiting on this server, every board together (other boards' prompts are not shown). */
+  waiting: Scalars['Int']['output'];
+};
+
 export type Candidate = {
   __typename?: 'Candidate';
   clipScore: Maybe<Scalars['Float']['output']>;
@@ -267,6 +277,7 @@ export type ModelInfo = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Who started it may cancel it, and the board's owner any generation on the board. */
   cancelGeneration: Generation;
   castVote: Candidate;
   clearVote: Candidate;
@@ -375,6 +386,7 @@ export type PreviewFrame = {
 export type Query = {
   __typename?: 'Query';
   board: Maybe<Board>;
+  boardQueue: BoardQueue;
   boards: Array<Board>;
   generation: Maybe<Generation>;
   generations: Array<Generation>;
@@ -389,6 +401,11 @@ export type QueryBoardArgs = {
 };
 
 
+export type QueryBoardQueueArgs = {
+  boardId: Scalars['ID']['input'];
+};
+
+
 export type QueryGenerationArgs = {
   id: Scalars['ID']['input'];
 };
@@ -398,6 +415,21 @@ export type QueryGenerationsArgs = {
   boardId: Scalars['ID']['input'];
   cardId: Scalars['ID']['input'];
   limit?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A generation waiting for the model (its turn comes round-robin across boards, then people). */
+export type QueueEntry = {
+  __typename?: 'QueueEntry';
+  cardId: Scalars['ID']['output'];
+  /** Display name of who started it. */
+  createdBy: Scalars['String']['output'];
+  createdById: Scalars['ID']['output'];
+  /** Estimated milliseconds until it starts, from the model's measured throughput; null until measured. */
+  etaMs: Maybe<Scalars['Float']['output']>;
+  generationId: Scalars['ID']['output'];
+  /** Among every generation waiting on this server; 1 = next. */
+  position: Scalars['Int']['output'];
+  prompt: Scalars['String']['output'];
 };
 
 export type Role =
@@ -417,11 +449,18 @@ export type ShareLink = {
 export type Subscription = {
   __typename?: 'Subscription';
   boardActivity: BoardActivity;
+  /** The board's queue now, then again whenever it moves. */
+  boardQueue: BoardQueue;
   generationEvents: GenerationEvent;
 };
 
 
 export type SubscriptionBoardActivityArgs = {
+  boardId: Scalars['ID']['input'];
+};
+
+
+export type SubscriptionBoardQueueArgs = {
   boardId: Scalars['ID']['input'];
 };
 
@@ -532,6 +571,7 @@ export type ResolversTypes = ResolversObject<{
   BoardActivity: ResolverTypeWrapper<BoardActivity>;
   BoardActivityKind: BoardActivityKind;
   BoardMember: ResolverTypeWrapper<BoardMember>;
+  BoardQueue: ResolverTypeWrapper<BoardQueue>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Candidate: ResolverTypeWrapper<Candidate>;
   CandidateScore: ResolverTypeWrapper<CandidateScore>;
@@ -555,6 +595,7 @@ export type ResolversTypes = ResolversObject<{
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PreviewFrame: ResolverTypeWrapper<PreviewFrame>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  QueueEntry: ResolverTypeWrapper<QueueEntry>;
   Role: Role;
   ShareLink: ResolverTypeWrapper<ShareLink>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -569,6 +610,7 @@ export type ResolversParentTypes = ResolversObject<{
   Board: Board;
   BoardActivity: BoardActivity;
   BoardMember: BoardMember;
+  BoardQueue: BoardQueue;
   Boolean: Scalars['Boolean']['output'];
   Candidate: Candidate;
   CandidateScore: CandidateScore;
@@ -590,6 +632,7 @@ export type ResolversParentTypes = ResolversObject<{
   Mutation: Record<PropertyKey, never>;
   PreviewFrame: PreviewFrame;
   Query: Record<PropertyKey, never>;
+  QueueEntry: QueueEntry;
   ShareLink: ShareLink;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
@@ -623,6 +666,13 @@ export type BoardActivityResolvers<ContextType = unknown, ParentType extends Res
 export type BoardMemberResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['BoardMember'] = ResolversParentTypes['BoardMember']> = ResolversObject<{
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+}>;
+
+export type BoardQueueResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['BoardQueue'] = ResolversParentTypes['BoardQueue']> = ResolversObject<{
+  boardId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  entries?: Resolver<Array<ResolversTypes['QueueEntry']>, ParentType, ContextType>;
+  running?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  waiting?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
 export type CandidateResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Candidate'] = ResolversParentTypes['Candidate']> = ResolversObject<{
@@ -774,12 +824,23 @@ export type PreviewFrameResolvers<ContextType = unknown, ParentType extends Reso
 
 export type QueryResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   board?: Resolver<Maybe<ResolversTypes['Board']>, ParentType, ContextType, RequireFields<QueryBoardArgs, 'id'>>;
+  boardQueue?: Resolver<ResolversTypes['BoardQueue'], ParentType, ContextType, RequireFields<QueryBoardQueueArgs, 'boardId'>>;
   boards?: Resolver<Array<ResolversTypes['Board']>, ParentType, ContextType>;
   generation?: Resolver<Maybe<ResolversTypes['Generation']>, ParentType, ContextType, RequireFields<QueryGenerationArgs, 'id'>>;
   generations?: Resolver<Array<ResolversTypes['Generation']>, ParentType, ContextType, RequireFields<QueryGenerationsArgs, 'boardId' | 'cardId' | 'limit'>>;
   limits?: Resolver<ResolversTypes['Limits'], ParentType, ContextType>;
   me?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   model?: Resolver<ResolversTypes['ModelInfo'], ParentType, ContextType>;
+}>;
+
+export type QueueEntryResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['QueueEntry'] = ResolversParentTypes['QueueEntry']> = ResolversObject<{
+  cardId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  createdBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  createdById?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  etaMs?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  generationId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  position?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  prompt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type ShareLinkResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ShareLink'] = ResolversParentTypes['ShareLink']> = ResolversObject<{
@@ -792,6 +853,7 @@ export type ShareLinkResolvers<ContextType = unknown, ParentType extends Resolve
 
 export type SubscriptionResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
   boardActivity?: SubscriptionResolver<ResolversTypes['BoardActivity'], "boardActivity", ParentType, ContextType, RequireFields<SubscriptionBoardActivityArgs, 'boardId'>>;
+  boardQueue?: SubscriptionResolver<ResolversTypes['BoardQueue'], "boardQueue", ParentType, ContextType, RequireFields<SubscriptionBoardQueueArgs, 'boardId'>>;
   generationEvents?: SubscriptionResolver<ResolversTypes['GenerationEvent'], "generationEvents", ParentType, ContextType, RequireFields<SubscriptionGenerationEventsArgs, 'generationId'>>;
 }>;
 
@@ -819,6 +881,7 @@ export type Resolvers<ContextType = unknown> = ResolversObject<{
   Board?: BoardResolvers<ContextType>;
   BoardActivity?: BoardActivityResolvers<ContextType>;
   BoardMember?: BoardMemberResolvers<ContextType>;
+  BoardQueue?: BoardQueueResolvers<ContextType>;
   Candidate?: CandidateResolvers<ContextType>;
   CandidateScore?: CandidateScoreResolvers<ContextType>;
   Concept?: ConceptResolvers<ContextType>;
@@ -835,6 +898,7 @@ export type Resolvers<ContextType = unknown> = ResolversObject<{
   Mutation?: MutationResolvers<ContextType>;
   PreviewFrame?: PreviewFrameResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  QueueEntry?: QueueEntryResolvers<ContextType>;
   ShareLink?: ShareLinkResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   Timings?: TimingsResolvers<ContextType>;
