@@ -4,7 +4,7 @@
  * of a board loses nothing another node logged.
  */
 import { randomBytes } from "node:crypto";
-import { Queue } from "bullmq";
+import { Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,6 +13,7 @@ import { type Database, openDatabase } from "../src/db/index.ts";
 import { BoardActivityBus } from "../src/generation/board-activity.ts";
 import type { GenerationEngine } from "../src/generation/engine.ts";
 import type { GqlGenerationEvent } from "../src/generation/to-gql-event.ts";
+import { advanceFairClock } from "../src/scale/fair-priority.ts";
 import { GenerationStreamWriter, NotOwnerError, tailStream } from "../src/scale/generation-stream.ts";
 import { mergingBoardStore } from "../src/scale/merging-board-store.ts";
 import { GENERATION_QUEUE, type GenerationJobData } from "../src/scale/queue.ts";
@@ -182,6 +183,78 @@ describe("with PostgreSQL", () => {
       { id: "lost", status: "FAILED" },
       { id: "waiting", status: "QUEUED" },
     ]);
+    await queue.close();
+  });
+
+  it("fair turns across boards on the shared queue: a flood delays another board by one job at most", async () => {
+    const fairKeys = redisKeys(`${prefix}-fair`);
+    const queue = new Queue<GenerationJobData>(GENERATION_QUEUE, {
+      connection: nodeA.duplicate(),
+      prefix: fairKeys.bull,
+    });
+    const engine = {
+      model: () => ({
+        name: "test",
+        version: "1",
+        defaults: { n: 4, temperature: 1, topK: 64, topP: 1, guidanceScale: 3 },
+      }),
+    } as unknown as GenerationEngine;
+    // Two API nodes share the queue and the fair clock.
+    const node = (redis: Redis) =>
+      new ScaledGenerationService(db.prisma, engine, new BoardActivityBus(), pino({ level: "silent" }), {
+        redis,
+        keys: fairKeys,
+        queue,
+        limiter: { take: () => true },
+        maxQueued: 100,
+      });
+    const [a, b] = [node(nodeA), node(nodeB)];
+    await db.prisma.user.createMany({
+      data: [
+        { id: "flooder", displayName: "Flo" },
+        { id: "other", displayName: "Ola" },
+      ],
+    });
+    await db.prisma.board.createMany({
+      data: [
+        { id: "A", name: "A" },
+        { id: "B", name: "B" },
+      ],
+    });
+    const ids: Record<string, string> = {};
+    for (let i = 0; i < 6; i++) {
+      const g = await a.start({ userId: "flooder", boardId: "A", cardId: "c", prompt: `flood ${i}`, n: 1 });
+      ids[g.id] = `A${i}`;
+    }
+    const late = await b.start({ userId: "other", boardId: "B", cardId: "c", prompt: "a tree", n: 1 });
+    ids[late.id] = "B0";
+    // Either node reads the same order; the flood's prompts never reach board B's view.
+    const seenFromB = await b.boardQueue("B");
+    expect(seenFromB.entries).toEqual([
+      expect.objectContaining({ generationId: late.id, position: 2, createdBy: "Ola", prompt: "a tree" }),
+    ]);
+    expect(seenFromB.waiting).toBe(7);
+    expect((await a.boardQueue("A")).entries.map((e) => e.position)).toEqual([1, 3, 4, 5, 6, 7]);
+
+    // A runner (one job at a time) takes them in that order, advancing the clock as the real one does.
+    const ran: string[] = [];
+    const worker = new Worker<GenerationJobData>(
+      GENERATION_QUEUE,
+      async (job) => {
+        await advanceFairClock(nodeA, fairKeys, job.opts.priority);
+        ran.push(ids[job.data.generationId]!);
+        // Board B queues again mid-flood: its next job still waits behind at most one of board A's.
+        if (ran.length === 3) {
+          const g = await b.start({ userId: "other", boardId: "B", cardId: "c", prompt: "a bush", n: 1 });
+          ids[g.id] = "B1";
+        }
+      },
+      { connection: connectRedis(REDIS_URL, { mode: "wait" }), prefix: fairKeys.bull, concurrency: 1 },
+    );
+    await new Promise<void>((resolve) => worker.on("drained", () => resolve()));
+    await worker.close();
+    expect(ran).toEqual(["A0", "B0", "A1", "A2", "B1", "A3", "A4", "A5"]);
+    await queue.obliterate({ force: true });
     await queue.close();
   });
 });

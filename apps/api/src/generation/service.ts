@@ -316,6 +316,11 @@ export class GenerationService {
     return { boardId, entries, waiting: order.length, running: running.length };
   }
 
+  /** This board's queue (scaled out, read from the shared job queue). */
+  async boardQueue(boardId: string): Promise<BoardQueue> {
+    return this.queueFor(boardId);
+  }
+
   /** The board's queue now, then again whenever it moves (coalesced: a slow reader gets the latest). */
   async *subscribeQueue(boardId: string, signal: AbortSignal): AsyncGenerator<BoardQueue> {
     yield this.queueFor(boardId);

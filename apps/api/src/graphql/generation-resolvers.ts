@@ -83,7 +83,7 @@ export const generationQueries = {
   boardQueue: async (_: unknown, args: { boardId: string }, ctx: Context) => {
     const boardId = parseArg(id, args.boardId);
     await requireRole(ctx, boardId, "VIEWER");
-    return requireGenerations(ctx).queueFor(boardId);
+    return requireGenerations(ctx).boardQueue(boardId);
   },
   model: (_: unknown, __: unknown, ctx: Context) => {
     if (!ctx.engine) throw new TesseraError("RUNNER_UNAVAILABLE");

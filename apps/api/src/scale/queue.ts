@@ -8,4 +8,7 @@ export interface GenerationJobData {
   boardId: string;
   cardId: string;
   request: EngineRequest;
+  /** Who started it (its queue entry shows them); absent on jobs queued before the fair queue. */
+  userId?: string;
+  createdBy?: string;
 }

@@ -45,6 +45,9 @@ export function redisKeys(prefix: string) {
     /** The model the runners serve (JSON of EngineModelInfo), written by each runner at start. */
     model: `${prefix}:model`,
     rate: (key: string) => `${prefix}:rate:${key}`,
+    /** Fair turns across boards (fair-priority.ts): the tag of the job taken last, and each board's last tag. */
+    fairClock: `${prefix}:fair:clock`,
+    fairTags: `${prefix}:fair:tags`,
   };
 }
 

@@ -20,6 +20,7 @@ import { finishGeneration, recordAndPublish, type TerminalStatus } from "../gene
 import type { GenerationMetrics } from "../generation/service.ts";
 import type { GqlGenerationEvent } from "../generation/to-gql-event.ts";
 import { publishActivity } from "./activity-bus.ts";
+import { advanceFairClock } from "./fair-priority.ts";
 import { GenerationStreamWriter, NotOwnerError, TERMINAL_KINDS } from "./generation-stream.ts";
 import { GENERATION_QUEUE, type GenerationJobData } from "./queue.ts";
 import type { RedisKeys } from "./redis.ts";
@@ -83,6 +84,8 @@ export async function startRunnerWorker(o: RunnerWorkerOptions): Promise<RunnerW
 
   async function runJob(job: Job<GenerationJobData>): Promise<string> {
     const { generationId: id, boardId, cardId, request } = job.data;
+    // Later arrivals take their fair turn from this job's (fair-priority.ts).
+    await advanceFairClock(o.redis, o.keys, job.opts.priority).catch(() => {});
     const writer = new GenerationStreamWriter(o.redis, o.keys, id, `${name}:${job.attemptsStarted}:${randomUUID()}`);
     const before = await writer.claim();
     if (before.last && TERMINAL_KINDS.has(before.last.kind)) return "already ended";

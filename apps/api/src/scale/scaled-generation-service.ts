@@ -13,6 +13,7 @@ import type { PrismaClient } from "../db/index.ts";
 import type { BoardActivityBus } from "../generation/board-activity.ts";
 import type { GenerationEngine } from "../generation/engine.ts";
 import { EventLog, type Sequenced } from "../generation/event-log.ts";
+import type { BoardQueue } from "../generation/queue-estimate.ts";
 import type { Limiter } from "../generation/rate-limit.ts";
 import {
   type EngineRequest,
@@ -21,6 +22,7 @@ import {
   GenerationService,
 } from "../generation/service.ts";
 import type { GqlGenerationEvent } from "../generation/to-gql-event.ts";
+import { fairTag, resetFairTags } from "./fair-priority.ts";
 import { tailStream } from "./generation-stream.ts";
 import type { GenerationJobData } from "./queue.ts";
 import type { RedisKeys } from "./redis.ts";
@@ -72,11 +74,80 @@ export class ScaledGenerationService extends GenerationService {
   }
 
   protected override async launch(generation: GenerationRow, request: EngineRequest): Promise<void> {
-    await this.scale.queue.add(
+    const { redis, keys, queue } = this.scale;
+    if (this.queued === 0) await resetFairTags(redis, keys); // nothing waited or ran as of isFull() just now
+    const user = await this.prisma.user
+      .findUnique({ where: { id: generation.createdById }, select: { displayName: true } })
+      .catch(() => null);
+    await queue.add(
       "generate",
-      { generationId: generation.id, boardId: generation.boardId, cardId: generation.cardId, request },
-      { jobId: generation.id },
+      {
+        generationId: generation.id,
+        boardId: generation.boardId,
+        cardId: generation.cardId,
+        request,
+        userId: generation.createdById,
+        createdBy: user?.displayName ?? "Someone",
+      },
+      // Round-robin across boards on every node: BullMQ runs the lowest priority first (fair-priority.ts).
+      { jobId: generation.id, priority: await fairTag(redis, keys, generation.boardId) },
     );
+  }
+
+  /**
+   * The board's waiting jobs and their place among all waiting ones, read from BullMQ (every node and
+   * runner share it). No start estimate here: the runners' throughput is not shared with API nodes yet.
+   */
+  override async boardQueue(boardId: string): Promise<BoardQueue> {
+    const { queue } = this.scale;
+    const [jobs, counts] = await Promise.all([
+      queue.getJobs(["prioritized", "waiting"], 0, 499),
+      queue.getJobCounts("prioritized", "waiting", "active"),
+    ]);
+    const order = jobs
+      .filter((j) => j?.data)
+      .sort((a, b) => (a.opts.priority ?? 0) - (b.opts.priority ?? 0) || a.timestamp - b.timestamp);
+    const entries: BoardQueue["entries"] = [];
+    order.forEach((j, i) => {
+      if (j.data.boardId === boardId)
+        entries.push({
+          generationId: j.data.generationId,
+          cardId: j.data.cardId,
+          prompt: j.data.request.prompt,
+          createdBy: j.data.createdBy ?? "Someone",
+          createdById: j.data.userId ?? "",
+          position: i + 1,
+          etaMs: null,
+        });
+    });
+    return {
+      boardId,
+      entries,
+      waiting: (counts.prioritized ?? 0) + (counts.waiting ?? 0),
+      running: counts.active ?? 0,
+    };
+  }
+
+  /** Scaled out the queue moves on other nodes and runners: each subscriber's node looks every second. */
+  override async *subscribeQueue(boardId: string, signal: AbortSignal): AsyncGenerator<BoardQueue> {
+    let last = "";
+    while (!signal.aborted) {
+      const q = await this.boardQueue(boardId);
+      const json = JSON.stringify(q);
+      if (json !== last) {
+        last = json;
+        yield q;
+      }
+      await new Promise<void>((r) => {
+        const done = () => {
+          clearTimeout(t);
+          signal.removeEventListener("abort", done);
+          r();
+        };
+        const t = setTimeout(done, 1000);
+        signal.addEventListener("abort", done, { once: true });
+      });
+    }
   }
 
   /** Asks whichever runner has the job to stop; a job still waiting is cancelled when a runner takes it. */
