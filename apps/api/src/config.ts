@@ -31,6 +31,8 @@ const Env = z.object({
   /** Scaled out: waiting + running generations across all runners before startGeneration says QUEUE_FULL. */
   TESSERA_MAX_QUEUED: z.coerce.number().int().min(1).max(100_000).default(256),
   TESSERA_EP: z.string().default("cpu"),
+  /** In-process queue order: "fair" (round-robin across boards, then people) or "fifo" (the baseline bench:queue compares with). */
+  TESSERA_QUEUE_ORDER: z.enum(["fair", "fifo"]).default("fair"),
   TESSERA_THREADS: z.coerce.number().int().min(1).max(256).optional(),
   TESSERA_SECRET: z.string().min(16, "TESSERA_SECRET must be at least 16 characters").optional(),
   TESSERA_INTROSPECTION: bool.optional(),

@@ -109,7 +109,11 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   }
   const generations =
     scale?.generations ??
-    (engine ? new GenerationService(db.prisma, engine, activity, logger, 100, generationMetrics) : null);
+    (engine
+      ? new GenerationService(db.prisma, engine, activity, logger, 100, generationMetrics, undefined, {
+          fifo: config.TESSERA_QUEUE_ORDER === "fifo",
+        })
+      : null);
   const reaped = generations ? await generations.reapStale() : 0;
   if (reaped) logger.warn({ reaped }, "marked generations interrupted by a restart as failed");
   generations?.startReaper();

@@ -50,4 +50,16 @@ describe("FairQueue", () => {
     expect(q.order().map((j) => j.id)).toEqual(["c0", "a1"]);
     expect(q.size).toBe(2);
   });
+
+  it("fifo (the benchmark's baseline) is one line, first come first served, items unchanged", () => {
+    const q = new FairQueue<ReturnType<typeof job>>("fifo");
+    for (let i = 0; i < 3; i++) q.push(job(`a${i}`, "A"));
+    q.push(job("b0", "B", "v"));
+    expect(q.order().map((j) => [j.id, j.boardId])).toEqual([
+      ["a0", "A"],
+      ["a1", "A"],
+      ["a2", "A"],
+      ["b0", "B"],
+    ]);
+  });
 });

@@ -19,22 +19,27 @@ export class FairQueue<T extends FairItem> {
   private readonly lines = new Map<string, BoardLine<T>>();
   private count = 0;
 
+  /** "fifo": one line for everyone, first come first served (only as the baseline bench:queue measures). */
+  constructor(private readonly order_: "fair" | "fifo" = "fair") {}
+
   get size(): number {
     return this.count;
   }
 
   push(item: T): void {
-    let line = this.lines.get(item.boardId);
+    const fifo = this.order_ === "fifo";
+    const [boardId, userId] = fifo ? ["", ""] : [item.boardId, item.userId];
+    let line = this.lines.get(boardId);
     if (!line) {
       line = { users: [], byUser: new Map() };
-      this.lines.set(item.boardId, line);
-      this.boards.push(item.boardId);
+      this.lines.set(boardId, line);
+      this.boards.push(boardId);
     }
-    let mine = line.byUser.get(item.userId);
+    let mine = line.byUser.get(userId);
     if (!mine) {
       mine = [];
-      line.byUser.set(item.userId, mine);
-      line.users.push(item.userId);
+      line.byUser.set(userId, mine);
+      line.users.push(userId);
     }
     mine.push(item);
     this.count++;
@@ -80,7 +85,7 @@ export class FairQueue<T extends FairItem> {
 
   /** Everything waiting, in the order it will run (the queue is not changed). */
   order(): T[] {
-    const copy = new FairQueue<T>();
+    const copy = new FairQueue<T>(this.order_);
     copy.boards = [...this.boards];
     for (const [b, line] of this.lines)
       copy.lines.set(b, {

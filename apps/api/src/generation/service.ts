@@ -73,7 +73,7 @@ export class GenerationService {
     { abort: AbortController; done: Promise<void>; rows: number; n: number; boardId: string }
   >();
   /** Generations stored and waiting for the model, served fairly across boards and people (fair-queue.ts). */
-  private readonly waiting = new FairQueue<Waiting>();
+  private readonly waiting: FairQueue<Waiting>;
   private readonly throughput = new Throughput();
   /** Each watched board's queue snapshot, emitted as "board:<id>" when anything in the queue moves. */
   private readonly queueEvents = new EventEmitter().setMaxListeners(0);
@@ -88,7 +88,10 @@ export class GenerationService {
     protected readonly maxInFlight = 32,
     protected readonly metrics: GenerationMetrics = {},
     protected readonly limiter: Limiter = new RateLimiter(LIMITS.generationsPerMinute, 60_000),
-  ) {}
+    queueOptions: { fifo?: boolean } = {},
+  ) {
+    this.waiting = new FairQueue<Waiting>(queueOptions.fifo ? "fifo" : "fair");
+  }
 
   /** Generations accepted and not finished: running on the model and waiting for it. */
   inFlight(): number {
