@@ -47,6 +47,17 @@ export const samplingParamsSchema = z.object({
     .optional(),
 });
 
+/** A comment as a person typed it: whole characters, NFC, trimmed, 1..commentMaxChars. */
+export const commentBodySchema = typedText("comment").pipe(
+  z
+    .string()
+    .min(1, "Write something first: the comment is empty.")
+    .max(LIMITS.commentMaxChars, `Comments are limited to ${LIMITS.commentMaxChars} characters.`),
+);
+
+/** The reactions a candidate can get beside votes (a fixed set: no arbitrary text in a reaction). */
+export const REACTIONS = ["👍", "❤️", "😂", "🔥", "🤔", "👀"] as const;
+
 export const seedSchema = z
   .number()
   .int("seed must be a whole number")

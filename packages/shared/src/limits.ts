@@ -34,6 +34,9 @@ export const LIMITS = {
   queryMaxTokens: 2000,
   /** Candidates one export (a card or a whole board as a ZIP) may hold; past it the export is refused. */
   exportMaxCandidates: 2000,
+  /** Characters in one comment, and comments on one candidate. */
+  commentMaxChars: 1000,
+  commentsPerCandidateMax: 500,
   /** Generations one person may have waiting for the model at once (a fair queue still needs a bound). */
   queuedPerUserMax: 8,
   /** Generations one user may start per minute. */

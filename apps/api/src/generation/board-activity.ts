@@ -1,7 +1,13 @@
 /** Board-level activity (generation started/finished, votes, ranking) fanned out to subscribers. */
 export interface BoardActivityEvent {
   boardId: string;
-  kind: "GENERATION_STARTED" | "GENERATION_FINISHED" | "VOTES_CHANGED" | "RANKING_CHANGED";
+  kind:
+    | "GENERATION_STARTED"
+    | "GENERATION_FINISHED"
+    | "VOTES_CHANGED"
+    | "RANKING_CHANGED"
+    | "COMMENTS_CHANGED"
+    | "REACTIONS_CHANGED";
   generationId: string;
   cardId: string;
   candidateId?: string | null;

@@ -1,8 +1,10 @@
 /** The executable schema: the shared SDL plus this package's resolvers. */
+
 import { readFileSync } from "node:fs";
 import { makeExecutableSchema } from "@graphql-tools/schema";
 import { GraphQLScalarType, Kind } from "graphql";
 import { boardFields, boardMutations, boardQueries } from "./board-resolvers.ts";
+import { commentFields, commentMutations, commentQueries } from "./comment-resolvers.ts";
 import {
   candidateFields,
   generationFields,
@@ -28,13 +30,14 @@ export function buildSchema() {
     resolvers: {
       DateTime,
       JSON: JSONScalar,
-      Query: { ...boardQueries, ...generationQueries },
-      Mutation: { ...boardMutations, ...generationMutations },
+      Query: { ...boardQueries, ...generationQueries, ...commentQueries },
+      Mutation: { ...boardMutations, ...generationMutations, ...commentMutations },
       Subscription: subscriptions,
       Board: boardFields,
       Generation: generationFields,
       Candidate: candidateFields,
       ModelInfo: modelFields,
+      Comment: commentFields,
     },
   });
 }

@@ -29,6 +29,8 @@ export type Board = {
   /** Only owners see share links. */
   shareLinks: Array<ShareLink>;
   updatedAt: Scalars['DateTime']['output'];
+  /** Whether viewers may comment and react (editors and owners always may); the owner sets it. */
+  viewersMayComment: Scalars['Boolean']['output'];
 };
 
 
@@ -55,9 +57,11 @@ export type BoardActivity = {
 };
 
 export type BoardActivityKind =
+  | 'COMMENTS_CHANGED'
   | 'GENERATION_FINISHED'
   | 'GENERATION_STARTED'
   | 'RANKING_CHANGED'
+  | 'REACTIONS_CHANGED'
   | 'VOTES_CHANGED';
 
 export type BoardMember = {
@@ -96,6 +100,33 @@ export type CandidateScore = {
   candidate: Scalars['Int']['output'];
   rank: Scalars['Int']['output'];
   score: Scalars['Float']['output'];
+};
+
+/** A candidate's conversation: its comments (oldest first), reactions, and what the caller has not read yet. */
+export type CandidateThread = {
+  __typename?: 'CandidateThread';
+  canComment: Scalars['Boolean']['output'];
+  candidateId: Scalars['ID']['output'];
+  comments: Array<Comment>;
+  reactions: Array<ReactionCount>;
+  /** Comments by others since the caller last read this thread. */
+  unread: Scalars['Int']['output'];
+};
+
+export type Comment = {
+  __typename?: 'Comment';
+  author: User;
+  body: Scalars['String']['output'];
+  candidateId: Scalars['ID']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+};
+
+export type CommentCount = {
+  __typename?: 'CommentCount';
+  candidateId: Scalars['ID']['output'];
+  comments: Scalars['Int']['output'];
+  unread: Scalars['Int']['output'];
 };
 
 /** One thing the model can draw: an English and a Chinese name, other names that mean only it, and its emoji. */
@@ -277,6 +308,8 @@ export type ModelInfo = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Editors, and viewers where the board allows it; 1..1000 characters, at most 500 comments a candidate. */
+  addComment: Comment;
   /** Who started it may cancel it, and the board's owner any generation on the board. */
   cancelGeneration: Generation;
   castVote: Candidate;
@@ -284,20 +317,32 @@ export type Mutation = {
   createBoard: Board;
   createShareLink: ShareLink;
   deleteBoard: Scalars['Boolean']['output'];
+  /** Its author, or the board's owner. */
+  deleteComment: Scalars['ID']['output'];
   joinBoard: JoinResult;
+  markCommentsRead: Scalars['Boolean']['output'];
   /** Image completion: keep the top keepRows rows of the candidate and regenerate the rest. */
   remixCandidate: Generation;
   renameBoard: Board;
   revokeShareLink: ShareLink;
   setDisplayName: User;
+  setViewersMayComment: Board;
   /**
    * Signs this identity out on every other browser and device (their cookies stop working at their next
    * request); this browser gets a fresh cookie and stays signed in. Over HTTP only.
    */
   signOutOtherDevices: Scalars['Boolean']['output'];
   startGeneration: Generation;
+  /** Adds the caller's emoji (one of 👍 ❤️ 😂 🔥 🤔 👀) or takes it back if already there. */
+  toggleReaction: Array<ReactionCount>;
   /** New seeds for the same prompt (and, with fromCandidateId, the same top rows). */
   variations: Generation;
+};
+
+
+export type MutationAddCommentArgs = {
+  body: Scalars['String']['input'];
+  candidateId: Scalars['ID']['input'];
 };
 
 
@@ -332,8 +377,18 @@ export type MutationDeleteBoardArgs = {
 };
 
 
+export type MutationDeleteCommentArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationJoinBoardArgs = {
   token: Scalars['String']['input'];
+};
+
+
+export type MutationMarkCommentsReadArgs = {
+  candidateId: Scalars['ID']['input'];
 };
 
 
@@ -361,12 +416,24 @@ export type MutationSetDisplayNameArgs = {
 };
 
 
+export type MutationSetViewersMayCommentArgs = {
+  allowed: Scalars['Boolean']['input'];
+  boardId: Scalars['ID']['input'];
+};
+
+
 export type MutationStartGenerationArgs = {
   boardId: Scalars['ID']['input'];
   cardId: Scalars['ID']['input'];
   n: Scalars['Int']['input'];
   params?: InputMaybe<GenerationParamsInput>;
   prompt: Scalars['String']['input'];
+};
+
+
+export type MutationToggleReactionArgs = {
+  candidateId: Scalars['ID']['input'];
+  emoji: Scalars['String']['input'];
 };
 
 
@@ -388,6 +455,9 @@ export type Query = {
   board: Maybe<Board>;
   boardQueue: BoardQueue;
   boards: Array<Board>;
+  candidateThread: CandidateThread;
+  /** Comment counts (and the caller's unread) for each candidate of a generation that has comments. */
+  commentCounts: Array<CommentCount>;
   generation: Maybe<Generation>;
   generations: Array<Generation>;
   limits: Limits;
@@ -403,6 +473,16 @@ export type QueryBoardArgs = {
 
 export type QueryBoardQueueArgs = {
   boardId: Scalars['ID']['input'];
+};
+
+
+export type QueryCandidateThreadArgs = {
+  candidateId: Scalars['ID']['input'];
+};
+
+
+export type QueryCommentCountsArgs = {
+  generationId: Scalars['ID']['input'];
 };
 
 
@@ -430,6 +510,13 @@ export type QueueEntry = {
   /** Among every generation waiting on this server; 1 = next. */
   position: Scalars['Int']['output'];
   prompt: Scalars['String']['output'];
+};
+
+export type ReactionCount = {
+  __typename?: 'ReactionCount';
+  count: Scalars['Int']['output'];
+  emoji: Scalars['String']['output'];
+  mine: Scalars['Boolean']['output'];
 };
 
 export type Role =
@@ -575,6 +662,9 @@ export type ResolversTypes = ResolversObject<{
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Candidate: ResolverTypeWrapper<Candidate>;
   CandidateScore: ResolverTypeWrapper<CandidateScore>;
+  CandidateThread: ResolverTypeWrapper<CandidateThread>;
+  Comment: ResolverTypeWrapper<Comment>;
+  CommentCount: ResolverTypeWrapper<CommentCount>;
   Concept: ResolverTypeWrapper<Concept>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   FinishedCandidate: ResolverTypeWrapper<FinishedCandidate>;
@@ -596,6 +686,7 @@ export type ResolversTypes = ResolversObject<{
   PreviewFrame: ResolverTypeWrapper<PreviewFrame>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   QueueEntry: ResolverTypeWrapper<QueueEntry>;
+  ReactionCount: ResolverTypeWrapper<ReactionCount>;
   Role: Role;
   ShareLink: ResolverTypeWrapper<ShareLink>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -614,6 +705,9 @@ export type ResolversParentTypes = ResolversObject<{
   Boolean: Scalars['Boolean']['output'];
   Candidate: Candidate;
   CandidateScore: CandidateScore;
+  CandidateThread: CandidateThread;
+  Comment: Comment;
+  CommentCount: CommentCount;
   Concept: Concept;
   DateTime: Scalars['DateTime']['output'];
   FinishedCandidate: FinishedCandidate;
@@ -633,6 +727,7 @@ export type ResolversParentTypes = ResolversObject<{
   PreviewFrame: PreviewFrame;
   Query: Record<PropertyKey, never>;
   QueueEntry: QueueEntry;
+  ReactionCount: ReactionCount;
   ShareLink: ShareLink;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
@@ -651,6 +746,7 @@ export type BoardResolvers<ContextType = unknown, ParentType extends ResolversPa
   pickThumbnails?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType, RequireFields<BoardPickThumbnailsArgs, 'limit'>>;
   shareLinks?: Resolver<Array<ResolversTypes['ShareLink']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  viewersMayComment?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 }>;
 
 export type BoardActivityResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['BoardActivity'] = ResolversParentTypes['BoardActivity']> = ResolversObject<{
@@ -690,6 +786,28 @@ export type CandidateScoreResolvers<ContextType = unknown, ParentType extends Re
   candidate?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   rank?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+}>;
+
+export type CandidateThreadResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['CandidateThread'] = ResolversParentTypes['CandidateThread']> = ResolversObject<{
+  canComment?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  candidateId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  comments?: Resolver<Array<ResolversTypes['Comment']>, ParentType, ContextType>;
+  reactions?: Resolver<Array<ResolversTypes['ReactionCount']>, ParentType, ContextType>;
+  unread?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type CommentResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Comment'] = ResolversParentTypes['Comment']> = ResolversObject<{
+  author?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  body?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  candidateId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
+export type CommentCountResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['CommentCount'] = ResolversParentTypes['CommentCount']> = ResolversObject<{
+  candidateId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  comments?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unread?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
 export type ConceptResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Concept'] = ResolversParentTypes['Concept']> = ResolversObject<{
@@ -801,19 +919,24 @@ export type ModelInfoResolvers<ContextType = unknown, ParentType extends Resolve
 }>;
 
 export type MutationResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  addComment?: Resolver<ResolversTypes['Comment'], ParentType, ContextType, RequireFields<MutationAddCommentArgs, 'body' | 'candidateId'>>;
   cancelGeneration?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationCancelGenerationArgs, 'id'>>;
   castVote?: Resolver<ResolversTypes['Candidate'], ParentType, ContextType, RequireFields<MutationCastVoteArgs, 'candidateId'>>;
   clearVote?: Resolver<ResolversTypes['Candidate'], ParentType, ContextType, RequireFields<MutationClearVoteArgs, 'candidateId'>>;
   createBoard?: Resolver<ResolversTypes['Board'], ParentType, ContextType, RequireFields<MutationCreateBoardArgs, 'name'>>;
   createShareLink?: Resolver<ResolversTypes['ShareLink'], ParentType, ContextType, RequireFields<MutationCreateShareLinkArgs, 'boardId' | 'role'>>;
   deleteBoard?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteBoardArgs, 'id'>>;
+  deleteComment?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteCommentArgs, 'id'>>;
   joinBoard?: Resolver<ResolversTypes['JoinResult'], ParentType, ContextType, RequireFields<MutationJoinBoardArgs, 'token'>>;
+  markCommentsRead?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationMarkCommentsReadArgs, 'candidateId'>>;
   remixCandidate?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationRemixCandidateArgs, 'candidateId' | 'keepRows' | 'n'>>;
   renameBoard?: Resolver<ResolversTypes['Board'], ParentType, ContextType, RequireFields<MutationRenameBoardArgs, 'id' | 'name'>>;
   revokeShareLink?: Resolver<ResolversTypes['ShareLink'], ParentType, ContextType, RequireFields<MutationRevokeShareLinkArgs, 'id'>>;
   setDisplayName?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetDisplayNameArgs, 'name'>>;
+  setViewersMayComment?: Resolver<ResolversTypes['Board'], ParentType, ContextType, RequireFields<MutationSetViewersMayCommentArgs, 'allowed' | 'boardId'>>;
   signOutOtherDevices?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   startGeneration?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationStartGenerationArgs, 'boardId' | 'cardId' | 'n' | 'prompt'>>;
+  toggleReaction?: Resolver<Array<ResolversTypes['ReactionCount']>, ParentType, ContextType, RequireFields<MutationToggleReactionArgs, 'candidateId' | 'emoji'>>;
   variations?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationVariationsArgs, 'generationId' | 'n'>>;
 }>;
 
@@ -826,6 +949,8 @@ export type QueryResolvers<ContextType = unknown, ParentType extends ResolversPa
   board?: Resolver<Maybe<ResolversTypes['Board']>, ParentType, ContextType, RequireFields<QueryBoardArgs, 'id'>>;
   boardQueue?: Resolver<ResolversTypes['BoardQueue'], ParentType, ContextType, RequireFields<QueryBoardQueueArgs, 'boardId'>>;
   boards?: Resolver<Array<ResolversTypes['Board']>, ParentType, ContextType>;
+  candidateThread?: Resolver<ResolversTypes['CandidateThread'], ParentType, ContextType, RequireFields<QueryCandidateThreadArgs, 'candidateId'>>;
+  commentCounts?: Resolver<Array<ResolversTypes['CommentCount']>, ParentType, ContextType, RequireFields<QueryCommentCountsArgs, 'generationId'>>;
   generation?: Resolver<Maybe<ResolversTypes['Generation']>, ParentType, ContextType, RequireFields<QueryGenerationArgs, 'id'>>;
   generations?: Resolver<Array<ResolversTypes['Generation']>, ParentType, ContextType, RequireFields<QueryGenerationsArgs, 'boardId' | 'cardId' | 'limit'>>;
   limits?: Resolver<ResolversTypes['Limits'], ParentType, ContextType>;
@@ -841,6 +966,12 @@ export type QueueEntryResolvers<ContextType = unknown, ParentType extends Resolv
   generationId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   position?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   prompt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type ReactionCountResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ReactionCount'] = ResolversParentTypes['ReactionCount']> = ResolversObject<{
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  emoji?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  mine?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 }>;
 
 export type ShareLinkResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ShareLink'] = ResolversParentTypes['ShareLink']> = ResolversObject<{
@@ -884,6 +1015,9 @@ export type Resolvers<ContextType = unknown> = ResolversObject<{
   BoardQueue?: BoardQueueResolvers<ContextType>;
   Candidate?: CandidateResolvers<ContextType>;
   CandidateScore?: CandidateScoreResolvers<ContextType>;
+  CandidateThread?: CandidateThreadResolvers<ContextType>;
+  Comment?: CommentResolvers<ContextType>;
+  CommentCount?: CommentCountResolvers<ContextType>;
   Concept?: ConceptResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   FinishedCandidate?: FinishedCandidateResolvers<ContextType>;
@@ -899,6 +1033,7 @@ export type Resolvers<ContextType = unknown> = ResolversObject<{
   PreviewFrame?: PreviewFrameResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   QueueEntry?: QueueEntryResolvers<ContextType>;
+  ReactionCount?: ReactionCountResolvers<ContextType>;
   ShareLink?: ShareLinkResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   Timings?: TimingsResolvers<ContextType>;

@@ -62,3 +62,18 @@ export type Candidate = Prisma.CandidateModel
  * 
  */
 export type Vote = Prisma.VoteModel
+/**
+ * Model Comment
+ * A comment on a candidate (issue 18 item 2); its board is kept for the permission check and the export.
+ */
+export type Comment = Prisma.CommentModel
+/**
+ * Model Reaction
+ * One person's emoji on a candidate, beside the votes; at most one of each emoji per person.
+ */
+export type Reaction = Prisma.ReactionModel
+/**
+ * Model CommentRead
+ * When a person last read a candidate's comments: later ones by others are unread for them.
+ */
+export type CommentRead = Prisma.CommentReadModel

@@ -59,7 +59,10 @@ export const ModelName = {
   BoardUpdate: 'BoardUpdate',
   Generation: 'Generation',
   Candidate: 'Candidate',
-  Vote: 'Vote'
+  Vote: 'Vote',
+  Comment: 'Comment',
+  Reaction: 'Reaction',
+  CommentRead: 'CommentRead'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -92,7 +95,8 @@ export const BoardScalarFieldEnum = {
   id: 'id',
   name: 'name',
   createdAt: 'createdAt',
-  updatedAt: 'updatedAt'
+  updatedAt: 'updatedAt',
+  viewersMayComment: 'viewersMayComment'
 } as const
 
 export type BoardScalarFieldEnum = (typeof BoardScalarFieldEnum)[keyof typeof BoardScalarFieldEnum]
@@ -187,6 +191,37 @@ export const VoteScalarFieldEnum = {
 } as const
 
 export type VoteScalarFieldEnum = (typeof VoteScalarFieldEnum)[keyof typeof VoteScalarFieldEnum]
+
+
+export const CommentScalarFieldEnum = {
+  id: 'id',
+  boardId: 'boardId',
+  candidateId: 'candidateId',
+  authorId: 'authorId',
+  body: 'body',
+  createdAt: 'createdAt'
+} as const
+
+export type CommentScalarFieldEnum = (typeof CommentScalarFieldEnum)[keyof typeof CommentScalarFieldEnum]
+
+
+export const ReactionScalarFieldEnum = {
+  candidateId: 'candidateId',
+  userId: 'userId',
+  emoji: 'emoji',
+  createdAt: 'createdAt'
+} as const
+
+export type ReactionScalarFieldEnum = (typeof ReactionScalarFieldEnum)[keyof typeof ReactionScalarFieldEnum]
+
+
+export const CommentReadScalarFieldEnum = {
+  userId: 'userId',
+  candidateId: 'candidateId',
+  readAt: 'readAt'
+} as const
+
+export type CommentReadScalarFieldEnum = (typeof CommentReadScalarFieldEnum)[keyof typeof CommentReadScalarFieldEnum]
 
 
 export const SortOrder = {

@@ -29,6 +29,7 @@ export type BoardMinAggregateOutputType = {
   name: string | null
   createdAt: Date | null
   updatedAt: Date | null
+  viewersMayComment: boolean | null
 }
 
 export type BoardMaxAggregateOutputType = {
@@ -36,6 +37,7 @@ export type BoardMaxAggregateOutputType = {
   name: string | null
   createdAt: Date | null
   updatedAt: Date | null
+  viewersMayComment: boolean | null
 }
 
 export type BoardCountAggregateOutputType = {
@@ -43,6 +45,7 @@ export type BoardCountAggregateOutputType = {
   name: number
   createdAt: number
   updatedAt: number
+  viewersMayComment: number
   _all: number
 }
 
@@ -52,6 +55,7 @@ export type BoardMinAggregateInputType = {
   name?: true
   createdAt?: true
   updatedAt?: true
+  viewersMayComment?: true
 }
 
 export type BoardMaxAggregateInputType = {
@@ -59,6 +63,7 @@ export type BoardMaxAggregateInputType = {
   name?: true
   createdAt?: true
   updatedAt?: true
+  viewersMayComment?: true
 }
 
 export type BoardCountAggregateInputType = {
@@ -66,6 +71,7 @@ export type BoardCountAggregateInputType = {
   name?: true
   createdAt?: true
   updatedAt?: true
+  viewersMayComment?: true
   _all?: true
 }
 
@@ -146,6 +152,7 @@ export type BoardGroupByOutputType = {
   name: string
   createdAt: Date
   updatedAt: Date
+  viewersMayComment: boolean
   _count: BoardCountAggregateOutputType | null
   _min: BoardMinAggregateOutputType | null
   _max: BoardMaxAggregateOutputType | null
@@ -174,11 +181,13 @@ export type BoardWhereInput = {
   name?: Prisma.StringFilter<"Board"> | string
   createdAt?: Prisma.DateTimeFilter<"Board"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Board"> | Date | string
+  viewersMayComment?: Prisma.BoolFilter<"Board"> | boolean
   members?: Prisma.BoardMemberListRelationFilter
   shareLinks?: Prisma.ShareLinkListRelationFilter
   generations?: Prisma.GenerationListRelationFilter
   document?: Prisma.XOR<Prisma.BoardDocumentNullableScalarRelationFilter, Prisma.BoardDocumentWhereInput> | null
   updates?: Prisma.BoardUpdateListRelationFilter
+  comments?: Prisma.CommentListRelationFilter
 }
 
 export type BoardOrderByWithRelationInput = {
@@ -186,11 +195,13 @@ export type BoardOrderByWithRelationInput = {
   name?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+  viewersMayComment?: Prisma.SortOrder
   members?: Prisma.BoardMemberOrderByRelationAggregateInput
   shareLinks?: Prisma.ShareLinkOrderByRelationAggregateInput
   generations?: Prisma.GenerationOrderByRelationAggregateInput
   document?: Prisma.BoardDocumentOrderByWithRelationInput
   updates?: Prisma.BoardUpdateOrderByRelationAggregateInput
+  comments?: Prisma.CommentOrderByRelationAggregateInput
 }
 
 export type BoardWhereUniqueInput = Prisma.AtLeast<{
@@ -201,11 +212,13 @@ export type BoardWhereUniqueInput = Prisma.AtLeast<{
   name?: Prisma.StringFilter<"Board"> | string
   createdAt?: Prisma.DateTimeFilter<"Board"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Board"> | Date | string
+  viewersMayComment?: Prisma.BoolFilter<"Board"> | boolean
   members?: Prisma.BoardMemberListRelationFilter
   shareLinks?: Prisma.ShareLinkListRelationFilter
   generations?: Prisma.GenerationListRelationFilter
   document?: Prisma.XOR<Prisma.BoardDocumentNullableScalarRelationFilter, Prisma.BoardDocumentWhereInput> | null
   updates?: Prisma.BoardUpdateListRelationFilter
+  comments?: Prisma.CommentListRelationFilter
 }, "id">
 
 export type BoardOrderByWithAggregationInput = {
@@ -213,6 +226,7 @@ export type BoardOrderByWithAggregationInput = {
   name?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+  viewersMayComment?: Prisma.SortOrder
   _count?: Prisma.BoardCountOrderByAggregateInput
   _max?: Prisma.BoardMaxOrderByAggregateInput
   _min?: Prisma.BoardMinOrderByAggregateInput
@@ -226,6 +240,7 @@ export type BoardScalarWhereWithAggregatesInput = {
   name?: Prisma.StringWithAggregatesFilter<"Board"> | string
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Board"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"Board"> | Date | string
+  viewersMayComment?: Prisma.BoolWithAggregatesFilter<"Board"> | boolean
 }
 
 export type BoardCreateInput = {
@@ -233,11 +248,13 @@ export type BoardCreateInput = {
   name: string
   createdAt?: Date | string
   updatedAt?: Date | string
+  viewersMayComment?: boolean
   members?: Prisma.BoardMemberCreateNestedManyWithoutBoardInput
   shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutBoardInput
   generations?: Prisma.GenerationCreateNestedManyWithoutBoardInput
   document?: Prisma.BoardDocumentCreateNestedOneWithoutBoardInput
   updates?: Prisma.BoardUpdateCreateNestedManyWithoutBoardInput
+  comments?: Prisma.CommentCreateNestedManyWithoutBoardInput
 }
 
 export type BoardUncheckedCreateInput = {
@@ -245,11 +262,13 @@ export type BoardUncheckedCreateInput = {
   name: string
   createdAt?: Date | string
   updatedAt?: Date | string
+  viewersMayComment?: boolean
   members?: Prisma.BoardMemberUncheckedCreateNestedManyWithoutBoardInput
   shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutBoardInput
   generations?: Prisma.GenerationUncheckedCreateNestedManyWithoutBoardInput
   document?: Prisma.BoardDocumentUncheckedCreateNestedOneWithoutBoardInput
   updates?: Prisma.BoardUpdateUncheckedCreateNestedManyWithoutBoardInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutBoardInput
 }
 
 export type BoardUpdateInput = {
@@ -257,11 +276,13 @@ export type BoardUpdateInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  viewersMayComment?: Prisma.BoolFieldUpdateOperationsInput | boolean
   members?: Prisma.BoardMemberUpdateManyWithoutBoardNestedInput
   shareLinks?: Prisma.ShareLinkUpdateManyWithoutBoardNestedInput
   generations?: Prisma.GenerationUpdateManyWithoutBoardNestedInput
   document?: Prisma.BoardDocumentUpdateOneWithoutBoardNestedInput
   updates?: Prisma.BoardUpdateUpdateManyWithoutBoardNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardUncheckedUpdateInput = {
@@ -269,11 +290,13 @@ export type BoardUncheckedUpdateInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  viewersMayComment?: Prisma.BoolFieldUpdateOperationsInput | boolean
   members?: Prisma.BoardMemberUncheckedUpdateManyWithoutBoardNestedInput
   shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutBoardNestedInput
   generations?: Prisma.GenerationUncheckedUpdateManyWithoutBoardNestedInput
   document?: Prisma.BoardDocumentUncheckedUpdateOneWithoutBoardNestedInput
   updates?: Prisma.BoardUpdateUncheckedUpdateManyWithoutBoardNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardCreateManyInput = {
@@ -281,6 +304,7 @@ export type BoardCreateManyInput = {
   name: string
   createdAt?: Date | string
   updatedAt?: Date | string
+  viewersMayComment?: boolean
 }
 
 export type BoardUpdateManyMutationInput = {
@@ -288,6 +312,7 @@ export type BoardUpdateManyMutationInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  viewersMayComment?: Prisma.BoolFieldUpdateOperationsInput | boolean
 }
 
 export type BoardUncheckedUpdateManyInput = {
@@ -295,6 +320,7 @@ export type BoardUncheckedUpdateManyInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  viewersMayComment?: Prisma.BoolFieldUpdateOperationsInput | boolean
 }
 
 export type BoardCountOrderByAggregateInput = {
@@ -302,6 +328,7 @@ export type BoardCountOrderByAggregateInput = {
   name?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+  viewersMayComment?: Prisma.SortOrder
 }
 
 export type BoardMaxOrderByAggregateInput = {
@@ -309,6 +336,7 @@ export type BoardMaxOrderByAggregateInput = {
   name?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+  viewersMayComment?: Prisma.SortOrder
 }
 
 export type BoardMinOrderByAggregateInput = {
@@ -316,11 +344,16 @@ export type BoardMinOrderByAggregateInput = {
   name?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+  viewersMayComment?: Prisma.SortOrder
 }
 
 export type BoardScalarRelationFilter = {
   is?: Prisma.BoardWhereInput
   isNot?: Prisma.BoardWhereInput
+}
+
+export type BoolFieldUpdateOperationsInput = {
+  set?: boolean
 }
 
 export type BoardCreateNestedOneWithoutMembersInput = {
@@ -393,15 +426,31 @@ export type BoardUpdateOneRequiredWithoutGenerationsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.BoardUpdateToOneWithWhereWithoutGenerationsInput, Prisma.BoardUpdateWithoutGenerationsInput>, Prisma.BoardUncheckedUpdateWithoutGenerationsInput>
 }
 
+export type BoardCreateNestedOneWithoutCommentsInput = {
+  create?: Prisma.XOR<Prisma.BoardCreateWithoutCommentsInput, Prisma.BoardUncheckedCreateWithoutCommentsInput>
+  connectOrCreate?: Prisma.BoardCreateOrConnectWithoutCommentsInput
+  connect?: Prisma.BoardWhereUniqueInput
+}
+
+export type BoardUpdateOneRequiredWithoutCommentsNestedInput = {
+  create?: Prisma.XOR<Prisma.BoardCreateWithoutCommentsInput, Prisma.BoardUncheckedCreateWithoutCommentsInput>
+  connectOrCreate?: Prisma.BoardCreateOrConnectWithoutCommentsInput
+  upsert?: Prisma.BoardUpsertWithoutCommentsInput
+  connect?: Prisma.BoardWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.BoardUpdateToOneWithWhereWithoutCommentsInput, Prisma.BoardUpdateWithoutCommentsInput>, Prisma.BoardUncheckedUpdateWithoutCommentsInput>
+}
+
 export type BoardCreateWithoutMembersInput = {
   id: string
   name: string
   createdAt?: Date | string
   updatedAt?: Date | string
+  viewersMayComment?: boolean
   shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutBoardInput
   generations?: Prisma.GenerationCreateNestedManyWithoutBoardInput
   document?: Prisma.BoardDocumentCreateNestedOneWithoutBoardInput
   updates?: Prisma.BoardUpdateCreateNestedManyWithoutBoardInput
+  comments?: Prisma.CommentCreateNestedManyWithoutBoardInput
 }
 
 export type BoardUncheckedCreateWithoutMembersInput = {
@@ -409,10 +458,12 @@ export type BoardUncheckedCreateWithoutMembersInput = {
   name: string
   createdAt?: Date | string
   updatedAt?: Date | string
+  viewersMayComment?: boolean
   shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutBoardInput
   generations?: Prisma.GenerationUncheckedCreateNestedManyWithoutBoardInput
   document?: Prisma.BoardDocumentUncheckedCreateNestedOneWithoutBoardInput
   updates?: Prisma.BoardUpdateUncheckedCreateNestedManyWithoutBoardInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutBoardInput
 }
 
 export type BoardCreateOrConnectWithoutMembersInput = {
@@ -436,10 +487,12 @@ export type BoardUpdateWithoutMembersInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  viewersMayComment?: Prisma.BoolFieldUpdateOperationsInput | boolean
   shareLinks?: Prisma.ShareLinkUpdateManyWithoutBoardNestedInput
   generations?: Prisma.GenerationUpdateManyWithoutBoardNestedInput
   document?: Prisma.BoardDocumentUpdateOneWithoutBoardNestedInput
   updates?: Prisma.BoardUpdateUpdateManyWithoutBoardNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardUncheckedUpdateWithoutMembersInput = {
@@ -447,10 +500,12 @@ export type BoardUncheckedUpdateWithoutMembersInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  viewersMayComment?: Prisma.BoolFieldUpdateOperationsInput | boolean
   shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutBoardNestedInput
   generations?: Prisma.GenerationUncheckedUpdateManyWithoutBoardNestedInput
   document?: Prisma.BoardDocumentUncheckedUpdateOneWithoutBoardNestedInput
   updates?: Prisma.BoardUpdateUncheckedUpdateManyWithoutBoardNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardCreateWithoutShareLinksInput = {
@@ -458,10 +513,12 @@ export type BoardCreateWithoutShareLinksInput = {
   name: string
   createdAt?: Date | string
   updatedAt?: Date | string
+  viewersMayComment?: boolean
   members?: Prisma.BoardMemberCreateNestedManyWithoutBoardInput
   generations?: Prisma.GenerationCreateNestedManyWithoutBoardInput
   document?: Prisma.BoardDocumentCreateNestedOneWithoutBoardInput
   updates?: Prisma.BoardUpdateCreateNestedManyWithoutBoardInput
+  comments?: Prisma.CommentCreateNestedManyWithoutBoardInput
 }
 
 export type BoardUncheckedCreateWithoutShareLinksInput = {
@@ -469,10 +526,12 @@ export type BoardUncheckedCreateWithoutShareLinksInput = {
   name: string
   createdAt?: Date | string
   updatedAt?: Date | string
+  viewersMayComment?: boolean
   members?: Prisma.BoardMemberUncheckedCreateNestedManyWithoutBoardInput
   generations?: Prisma.GenerationUncheckedCreateNestedManyWithoutBoardInput
   document?: Prisma.BoardDocumentUncheckedCreateNestedOneWithoutBoardInput
   updates?: Prisma.BoardUpdateUncheckedCreateNestedManyWithoutBoardInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutBoardInput
 }
 
 export type BoardCreateOrConnectWithoutShareLinksInput = {
@@ -496,10 +555,12 @@ export type BoardUpdateWithoutShareLinksInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  viewersMayComment?: Prisma.BoolFieldUpdateOperationsInput | boolean
   members?: Prisma.BoardMemberUpdateManyWithoutBoardNestedInput
   generations?: Prisma.GenerationUpdateManyWithoutBoardNestedInput
   document?: Prisma.BoardDocumentUpdateOneWithoutBoardNestedInput
   updates?: Prisma.BoardUpdateUpdateManyWithoutBoardNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardUncheckedUpdateWithoutShareLinksInput = {
@@ -507,10 +568,12 @@ export type BoardUncheckedUpdateWithoutShareLinksInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  viewersMayComment?: Prisma.BoolFieldUpdateOperationsInput | boolean
   members?: Prisma.BoardMemberUncheckedUpdateManyWithoutBoardNestedInput
   generations?: Prisma.GenerationUncheckedUpdateManyWithoutBoardNestedInput
   document?: Prisma.BoardDocumentUncheckedUpdateOneWithoutBoardNestedInput
   updates?: Prisma.BoardUpdateUncheckedUpdateManyWithoutBoardNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardCreateWithoutDocumentInput = {
@@ -518,10 +581,12 @@ export type BoardCreateWithoutDocumentInput = {
   name: string
   createdAt?: Date | string
   updatedAt?: Date | string
+  viewersMayComment?: boolean
   members?: Prisma.BoardMemberCreateNestedManyWithoutBoardInput
   shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutBoardInput
   generations?: Prisma.GenerationCreateNestedManyWithoutBoardInput
   updates?: Prisma.BoardUpdateCreateNestedManyWithoutBoardInput
+  comments?: Prisma.CommentCreateNestedManyWithoutBoardInput
 }
 
 export type BoardUncheckedCreateWithoutDocumentInput = {
@@ -529,10 +594,12 @@ export type BoardUncheckedCreateWithoutDocumentInput = {
   name: string
   createdAt?: Date | string
   updatedAt?: Date | string
+  viewersMayComment?: boolean
   members?: Prisma.BoardMemberUncheckedCreateNestedManyWithoutBoardInput
   shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutBoardInput
   generations?: Prisma.GenerationUncheckedCreateNestedManyWithoutBoardInput
   updates?: Prisma.BoardUpdateUncheckedCreateNestedManyWithoutBoardInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutBoardInput
 }
 
 export type BoardCreateOrConnectWithoutDocumentInput = {
@@ -556,10 +623,12 @@ export type BoardUpdateWithoutDocumentInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  viewersMayComment?: Prisma.BoolFieldUpdateOperationsInput | boolean
   members?: Prisma.BoardMemberUpdateManyWithoutBoardNestedInput
   shareLinks?: Prisma.ShareLinkUpdateManyWithoutBoardNestedInput
   generations?: Prisma.GenerationUpdateManyWithoutBoardNestedInput
   updates?: Prisma.BoardUpdateUpdateManyWithoutBoardNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardUncheckedUpdateWithoutDocumentInput = {
@@ -567,10 +636,12 @@ export type BoardUncheckedUpdateWithoutDocumentInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  viewersMayComment?: Prisma.BoolFieldUpdateOperationsInput | boolean
   members?: Prisma.BoardMemberUncheckedUpdateManyWithoutBoardNestedInput
   shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutBoardNestedInput
   generations?: Prisma.GenerationUncheckedUpdateManyWithoutBoardNestedInput
   updates?: Prisma.BoardUpdateUncheckedUpdateManyWithoutBoardNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardCreateWithoutUpdatesInput = {
@@ -578,10 +649,12 @@ export type BoardCreateWithoutUpdatesInput = {
   name: string
   createdAt?: Date | string
   updatedAt?: Date | string
+  viewersMayComment?: boolean
   members?: Prisma.BoardMemberCreateNestedManyWithoutBoardInput
   shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutBoardInput
   generations?: Prisma.GenerationCreateNestedManyWithoutBoardInput
   document?: Prisma.BoardDocumentCreateNestedOneWithoutBoardInput
+  comments?: Prisma.CommentCreateNestedManyWithoutBoardInput
 }
 
 export type BoardUncheckedCreateWithoutUpdatesInput = {
@@ -589,10 +662,12 @@ export type BoardUncheckedCreateWithoutUpdatesInput = {
   name: string
   createdAt?: Date | string
   updatedAt?: Date | string
+  viewersMayComment?: boolean
   members?: Prisma.BoardMemberUncheckedCreateNestedManyWithoutBoardInput
   shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutBoardInput
   generations?: Prisma.GenerationUncheckedCreateNestedManyWithoutBoardInput
   document?: Prisma.BoardDocumentUncheckedCreateNestedOneWithoutBoardInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutBoardInput
 }
 
 export type BoardCreateOrConnectWithoutUpdatesInput = {
@@ -616,10 +691,12 @@ export type BoardUpdateWithoutUpdatesInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  viewersMayComment?: Prisma.BoolFieldUpdateOperationsInput | boolean
   members?: Prisma.BoardMemberUpdateManyWithoutBoardNestedInput
   shareLinks?: Prisma.ShareLinkUpdateManyWithoutBoardNestedInput
   generations?: Prisma.GenerationUpdateManyWithoutBoardNestedInput
   document?: Prisma.BoardDocumentUpdateOneWithoutBoardNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardUncheckedUpdateWithoutUpdatesInput = {
@@ -627,10 +704,12 @@ export type BoardUncheckedUpdateWithoutUpdatesInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  viewersMayComment?: Prisma.BoolFieldUpdateOperationsInput | boolean
   members?: Prisma.BoardMemberUncheckedUpdateManyWithoutBoardNestedInput
   shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutBoardNestedInput
   generations?: Prisma.GenerationUncheckedUpdateManyWithoutBoardNestedInput
   document?: Prisma.BoardDocumentUncheckedUpdateOneWithoutBoardNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardCreateWithoutGenerationsInput = {
@@ -638,10 +717,12 @@ export type BoardCreateWithoutGenerationsInput = {
   name: string
   createdAt?: Date | string
   updatedAt?: Date | string
+  viewersMayComment?: boolean
   members?: Prisma.BoardMemberCreateNestedManyWithoutBoardInput
   shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutBoardInput
   document?: Prisma.BoardDocumentCreateNestedOneWithoutBoardInput
   updates?: Prisma.BoardUpdateCreateNestedManyWithoutBoardInput
+  comments?: Prisma.CommentCreateNestedManyWithoutBoardInput
 }
 
 export type BoardUncheckedCreateWithoutGenerationsInput = {
@@ -649,10 +730,12 @@ export type BoardUncheckedCreateWithoutGenerationsInput = {
   name: string
   createdAt?: Date | string
   updatedAt?: Date | string
+  viewersMayComment?: boolean
   members?: Prisma.BoardMemberUncheckedCreateNestedManyWithoutBoardInput
   shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutBoardInput
   document?: Prisma.BoardDocumentUncheckedCreateNestedOneWithoutBoardInput
   updates?: Prisma.BoardUpdateUncheckedCreateNestedManyWithoutBoardInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutBoardInput
 }
 
 export type BoardCreateOrConnectWithoutGenerationsInput = {
@@ -676,10 +759,12 @@ export type BoardUpdateWithoutGenerationsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  viewersMayComment?: Prisma.BoolFieldUpdateOperationsInput | boolean
   members?: Prisma.BoardMemberUpdateManyWithoutBoardNestedInput
   shareLinks?: Prisma.ShareLinkUpdateManyWithoutBoardNestedInput
   document?: Prisma.BoardDocumentUpdateOneWithoutBoardNestedInput
   updates?: Prisma.BoardUpdateUpdateManyWithoutBoardNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardUncheckedUpdateWithoutGenerationsInput = {
@@ -687,8 +772,78 @@ export type BoardUncheckedUpdateWithoutGenerationsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  viewersMayComment?: Prisma.BoolFieldUpdateOperationsInput | boolean
   members?: Prisma.BoardMemberUncheckedUpdateManyWithoutBoardNestedInput
   shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutBoardNestedInput
+  document?: Prisma.BoardDocumentUncheckedUpdateOneWithoutBoardNestedInput
+  updates?: Prisma.BoardUpdateUncheckedUpdateManyWithoutBoardNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutBoardNestedInput
+}
+
+export type BoardCreateWithoutCommentsInput = {
+  id: string
+  name: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  viewersMayComment?: boolean
+  members?: Prisma.BoardMemberCreateNestedManyWithoutBoardInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutBoardInput
+  generations?: Prisma.GenerationCreateNestedManyWithoutBoardInput
+  document?: Prisma.BoardDocumentCreateNestedOneWithoutBoardInput
+  updates?: Prisma.BoardUpdateCreateNestedManyWithoutBoardInput
+}
+
+export type BoardUncheckedCreateWithoutCommentsInput = {
+  id: string
+  name: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  viewersMayComment?: boolean
+  members?: Prisma.BoardMemberUncheckedCreateNestedManyWithoutBoardInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutBoardInput
+  generations?: Prisma.GenerationUncheckedCreateNestedManyWithoutBoardInput
+  document?: Prisma.BoardDocumentUncheckedCreateNestedOneWithoutBoardInput
+  updates?: Prisma.BoardUpdateUncheckedCreateNestedManyWithoutBoardInput
+}
+
+export type BoardCreateOrConnectWithoutCommentsInput = {
+  where: Prisma.BoardWhereUniqueInput
+  create: Prisma.XOR<Prisma.BoardCreateWithoutCommentsInput, Prisma.BoardUncheckedCreateWithoutCommentsInput>
+}
+
+export type BoardUpsertWithoutCommentsInput = {
+  update: Prisma.XOR<Prisma.BoardUpdateWithoutCommentsInput, Prisma.BoardUncheckedUpdateWithoutCommentsInput>
+  create: Prisma.XOR<Prisma.BoardCreateWithoutCommentsInput, Prisma.BoardUncheckedCreateWithoutCommentsInput>
+  where?: Prisma.BoardWhereInput
+}
+
+export type BoardUpdateToOneWithWhereWithoutCommentsInput = {
+  where?: Prisma.BoardWhereInput
+  data: Prisma.XOR<Prisma.BoardUpdateWithoutCommentsInput, Prisma.BoardUncheckedUpdateWithoutCommentsInput>
+}
+
+export type BoardUpdateWithoutCommentsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  viewersMayComment?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  members?: Prisma.BoardMemberUpdateManyWithoutBoardNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutBoardNestedInput
+  generations?: Prisma.GenerationUpdateManyWithoutBoardNestedInput
+  document?: Prisma.BoardDocumentUpdateOneWithoutBoardNestedInput
+  updates?: Prisma.BoardUpdateUpdateManyWithoutBoardNestedInput
+}
+
+export type BoardUncheckedUpdateWithoutCommentsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  viewersMayComment?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  members?: Prisma.BoardMemberUncheckedUpdateManyWithoutBoardNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutBoardNestedInput
+  generations?: Prisma.GenerationUncheckedUpdateManyWithoutBoardNestedInput
   document?: Prisma.BoardDocumentUncheckedUpdateOneWithoutBoardNestedInput
   updates?: Prisma.BoardUpdateUncheckedUpdateManyWithoutBoardNestedInput
 }
@@ -703,6 +858,7 @@ export type BoardCountOutputType = {
   shareLinks: number
   generations: number
   updates: number
+  comments: number
 }
 
 export type BoardCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -710,6 +866,7 @@ export type BoardCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.
   shareLinks?: boolean | BoardCountOutputTypeCountShareLinksArgs
   generations?: boolean | BoardCountOutputTypeCountGenerationsArgs
   updates?: boolean | BoardCountOutputTypeCountUpdatesArgs
+  comments?: boolean | BoardCountOutputTypeCountCommentsArgs
 }
 
 /**
@@ -750,17 +907,26 @@ export type BoardCountOutputTypeCountUpdatesArgs<ExtArgs extends runtime.Types.E
   where?: Prisma.BoardUpdateWhereInput
 }
 
+/**
+ * BoardCountOutputType without action
+ */
+export type BoardCountOutputTypeCountCommentsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.CommentWhereInput
+}
+
 
 export type BoardSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
   name?: boolean
   createdAt?: boolean
   updatedAt?: boolean
+  viewersMayComment?: boolean
   members?: boolean | Prisma.Board$membersArgs<ExtArgs>
   shareLinks?: boolean | Prisma.Board$shareLinksArgs<ExtArgs>
   generations?: boolean | Prisma.Board$generationsArgs<ExtArgs>
   document?: boolean | Prisma.Board$documentArgs<ExtArgs>
   updates?: boolean | Prisma.Board$updatesArgs<ExtArgs>
+  comments?: boolean | Prisma.Board$commentsArgs<ExtArgs>
   _count?: boolean | Prisma.BoardCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["board"]>
 
@@ -769,6 +935,7 @@ export type BoardSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   name?: boolean
   createdAt?: boolean
   updatedAt?: boolean
+  viewersMayComment?: boolean
 }, ExtArgs["result"]["board"]>
 
 export type BoardSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -776,6 +943,7 @@ export type BoardSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   name?: boolean
   createdAt?: boolean
   updatedAt?: boolean
+  viewersMayComment?: boolean
 }, ExtArgs["result"]["board"]>
 
 export type BoardSelectScalar = {
@@ -783,15 +951,17 @@ export type BoardSelectScalar = {
   name?: boolean
   createdAt?: boolean
   updatedAt?: boolean
+  viewersMayComment?: boolean
 }
 
-export type BoardOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "createdAt" | "updatedAt", ExtArgs["result"]["board"]>
+export type BoardOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "createdAt" | "updatedAt" | "viewersMayComment", ExtArgs["result"]["board"]>
 export type BoardInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   members?: boolean | Prisma.Board$membersArgs<ExtArgs>
   shareLinks?: boolean | Prisma.Board$shareLinksArgs<ExtArgs>
   generations?: boolean | Prisma.Board$generationsArgs<ExtArgs>
   document?: boolean | Prisma.Board$documentArgs<ExtArgs>
   updates?: boolean | Prisma.Board$updatesArgs<ExtArgs>
+  comments?: boolean | Prisma.Board$commentsArgs<ExtArgs>
   _count?: boolean | Prisma.BoardCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type BoardIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -805,12 +975,17 @@ export type $BoardPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
     generations: Prisma.$GenerationPayload<ExtArgs>[]
     document: Prisma.$BoardDocumentPayload<ExtArgs> | null
     updates: Prisma.$BoardUpdatePayload<ExtArgs>[]
+    comments: Prisma.$CommentPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
     name: string
     createdAt: Date
     updatedAt: Date
+    /**
+     * Whether viewers may comment (owners decide; editors always may).
+     */
+    viewersMayComment: boolean
   }, ExtArgs["result"]["board"]>
   composites: {}
 }
@@ -1210,6 +1385,7 @@ export interface Prisma__BoardClient<T, Null = never, ExtArgs extends runtime.Ty
   generations<T extends Prisma.Board$generationsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Board$generationsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$GenerationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   document<T extends Prisma.Board$documentArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Board$documentArgs<ExtArgs>>): Prisma.Prisma__BoardDocumentClient<runtime.Types.Result.GetResult<Prisma.$BoardDocumentPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   updates<T extends Prisma.Board$updatesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Board$updatesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$BoardUpdatePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  comments<T extends Prisma.Board$commentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Board$commentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CommentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1243,6 +1419,7 @@ export interface BoardFieldRefs {
   readonly name: Prisma.FieldRef<"Board", 'String'>
   readonly createdAt: Prisma.FieldRef<"Board", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"Board", 'DateTime'>
+  readonly viewersMayComment: Prisma.FieldRef<"Board", 'Boolean'>
 }
     
 
@@ -1748,6 +1925,30 @@ export type Board$updatesArgs<ExtArgs extends runtime.Types.Extensions.InternalA
   take?: number
   skip?: number
   distinct?: Prisma.BoardUpdateScalarFieldEnum | Prisma.BoardUpdateScalarFieldEnum[]
+}
+
+/**
+ * Board.comments
+ */
+export type Board$commentsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Comment
+   */
+  select?: Prisma.CommentSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Comment
+   */
+  omit?: Prisma.CommentOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.CommentInclude<ExtArgs> | null
+  where?: Prisma.CommentWhereInput
+  orderBy?: Prisma.CommentOrderByWithRelationInput | Prisma.CommentOrderByWithRelationInput[]
+  cursor?: Prisma.CommentWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.CommentScalarFieldEnum | Prisma.CommentScalarFieldEnum[]
 }
 
 /**

@@ -242,6 +242,9 @@ export type CandidateWhereInput = {
   png?: Prisma.BytesNullableFilter<"Candidate"> | runtime.Bytes | null
   generation?: Prisma.XOR<Prisma.GenerationScalarRelationFilter, Prisma.GenerationWhereInput>
   votes?: Prisma.VoteListRelationFilter
+  comments?: Prisma.CommentListRelationFilter
+  reactions?: Prisma.ReactionListRelationFilter
+  commentReads?: Prisma.CommentReadListRelationFilter
 }
 
 export type CandidateOrderByWithRelationInput = {
@@ -254,6 +257,9 @@ export type CandidateOrderByWithRelationInput = {
   png?: Prisma.SortOrderInput | Prisma.SortOrder
   generation?: Prisma.GenerationOrderByWithRelationInput
   votes?: Prisma.VoteOrderByRelationAggregateInput
+  comments?: Prisma.CommentOrderByRelationAggregateInput
+  reactions?: Prisma.ReactionOrderByRelationAggregateInput
+  commentReads?: Prisma.CommentReadOrderByRelationAggregateInput
 }
 
 export type CandidateWhereUniqueInput = Prisma.AtLeast<{
@@ -270,6 +276,9 @@ export type CandidateWhereUniqueInput = Prisma.AtLeast<{
   png?: Prisma.BytesNullableFilter<"Candidate"> | runtime.Bytes | null
   generation?: Prisma.XOR<Prisma.GenerationScalarRelationFilter, Prisma.GenerationWhereInput>
   votes?: Prisma.VoteListRelationFilter
+  comments?: Prisma.CommentListRelationFilter
+  reactions?: Prisma.ReactionListRelationFilter
+  commentReads?: Prisma.CommentReadListRelationFilter
 }, "id" | "generationId_index">
 
 export type CandidateOrderByWithAggregationInput = {
@@ -309,6 +318,9 @@ export type CandidateCreateInput = {
   png?: runtime.Bytes | null
   generation: Prisma.GenerationCreateNestedOneWithoutCandidatesInput
   votes?: Prisma.VoteCreateNestedManyWithoutCandidateInput
+  comments?: Prisma.CommentCreateNestedManyWithoutCandidateInput
+  reactions?: Prisma.ReactionCreateNestedManyWithoutCandidateInput
+  commentReads?: Prisma.CommentReadCreateNestedManyWithoutCandidateInput
 }
 
 export type CandidateUncheckedCreateInput = {
@@ -320,6 +332,9 @@ export type CandidateUncheckedCreateInput = {
   rank?: number | null
   png?: runtime.Bytes | null
   votes?: Prisma.VoteUncheckedCreateNestedManyWithoutCandidateInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutCandidateInput
+  reactions?: Prisma.ReactionUncheckedCreateNestedManyWithoutCandidateInput
+  commentReads?: Prisma.CommentReadUncheckedCreateNestedManyWithoutCandidateInput
 }
 
 export type CandidateUpdateInput = {
@@ -331,6 +346,9 @@ export type CandidateUpdateInput = {
   png?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
   generation?: Prisma.GenerationUpdateOneRequiredWithoutCandidatesNestedInput
   votes?: Prisma.VoteUpdateManyWithoutCandidateNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutCandidateNestedInput
+  reactions?: Prisma.ReactionUpdateManyWithoutCandidateNestedInput
+  commentReads?: Prisma.CommentReadUpdateManyWithoutCandidateNestedInput
 }
 
 export type CandidateUncheckedUpdateInput = {
@@ -342,6 +360,9 @@ export type CandidateUncheckedUpdateInput = {
   rank?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   png?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
   votes?: Prisma.VoteUncheckedUpdateManyWithoutCandidateNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutCandidateNestedInput
+  reactions?: Prisma.ReactionUncheckedUpdateManyWithoutCandidateNestedInput
+  commentReads?: Prisma.CommentReadUncheckedUpdateManyWithoutCandidateNestedInput
 }
 
 export type CandidateCreateManyInput = {
@@ -520,6 +541,48 @@ export type CandidateUpdateOneRequiredWithoutVotesNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.CandidateUpdateToOneWithWhereWithoutVotesInput, Prisma.CandidateUpdateWithoutVotesInput>, Prisma.CandidateUncheckedUpdateWithoutVotesInput>
 }
 
+export type CandidateCreateNestedOneWithoutCommentsInput = {
+  create?: Prisma.XOR<Prisma.CandidateCreateWithoutCommentsInput, Prisma.CandidateUncheckedCreateWithoutCommentsInput>
+  connectOrCreate?: Prisma.CandidateCreateOrConnectWithoutCommentsInput
+  connect?: Prisma.CandidateWhereUniqueInput
+}
+
+export type CandidateUpdateOneRequiredWithoutCommentsNestedInput = {
+  create?: Prisma.XOR<Prisma.CandidateCreateWithoutCommentsInput, Prisma.CandidateUncheckedCreateWithoutCommentsInput>
+  connectOrCreate?: Prisma.CandidateCreateOrConnectWithoutCommentsInput
+  upsert?: Prisma.CandidateUpsertWithoutCommentsInput
+  connect?: Prisma.CandidateWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.CandidateUpdateToOneWithWhereWithoutCommentsInput, Prisma.CandidateUpdateWithoutCommentsInput>, Prisma.CandidateUncheckedUpdateWithoutCommentsInput>
+}
+
+export type CandidateCreateNestedOneWithoutReactionsInput = {
+  create?: Prisma.XOR<Prisma.CandidateCreateWithoutReactionsInput, Prisma.CandidateUncheckedCreateWithoutReactionsInput>
+  connectOrCreate?: Prisma.CandidateCreateOrConnectWithoutReactionsInput
+  connect?: Prisma.CandidateWhereUniqueInput
+}
+
+export type CandidateUpdateOneRequiredWithoutReactionsNestedInput = {
+  create?: Prisma.XOR<Prisma.CandidateCreateWithoutReactionsInput, Prisma.CandidateUncheckedCreateWithoutReactionsInput>
+  connectOrCreate?: Prisma.CandidateCreateOrConnectWithoutReactionsInput
+  upsert?: Prisma.CandidateUpsertWithoutReactionsInput
+  connect?: Prisma.CandidateWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.CandidateUpdateToOneWithWhereWithoutReactionsInput, Prisma.CandidateUpdateWithoutReactionsInput>, Prisma.CandidateUncheckedUpdateWithoutReactionsInput>
+}
+
+export type CandidateCreateNestedOneWithoutCommentReadsInput = {
+  create?: Prisma.XOR<Prisma.CandidateCreateWithoutCommentReadsInput, Prisma.CandidateUncheckedCreateWithoutCommentReadsInput>
+  connectOrCreate?: Prisma.CandidateCreateOrConnectWithoutCommentReadsInput
+  connect?: Prisma.CandidateWhereUniqueInput
+}
+
+export type CandidateUpdateOneRequiredWithoutCommentReadsNestedInput = {
+  create?: Prisma.XOR<Prisma.CandidateCreateWithoutCommentReadsInput, Prisma.CandidateUncheckedCreateWithoutCommentReadsInput>
+  connectOrCreate?: Prisma.CandidateCreateOrConnectWithoutCommentReadsInput
+  upsert?: Prisma.CandidateUpsertWithoutCommentReadsInput
+  connect?: Prisma.CandidateWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.CandidateUpdateToOneWithWhereWithoutCommentReadsInput, Prisma.CandidateUpdateWithoutCommentReadsInput>, Prisma.CandidateUncheckedUpdateWithoutCommentReadsInput>
+}
+
 export type CandidateCreateWithoutGenerationInput = {
   id: string
   index: number
@@ -528,6 +591,9 @@ export type CandidateCreateWithoutGenerationInput = {
   rank?: number | null
   png?: runtime.Bytes | null
   votes?: Prisma.VoteCreateNestedManyWithoutCandidateInput
+  comments?: Prisma.CommentCreateNestedManyWithoutCandidateInput
+  reactions?: Prisma.ReactionCreateNestedManyWithoutCandidateInput
+  commentReads?: Prisma.CommentReadCreateNestedManyWithoutCandidateInput
 }
 
 export type CandidateUncheckedCreateWithoutGenerationInput = {
@@ -538,6 +604,9 @@ export type CandidateUncheckedCreateWithoutGenerationInput = {
   rank?: number | null
   png?: runtime.Bytes | null
   votes?: Prisma.VoteUncheckedCreateNestedManyWithoutCandidateInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutCandidateInput
+  reactions?: Prisma.ReactionUncheckedCreateNestedManyWithoutCandidateInput
+  commentReads?: Prisma.CommentReadUncheckedCreateNestedManyWithoutCandidateInput
 }
 
 export type CandidateCreateOrConnectWithoutGenerationInput = {
@@ -587,6 +656,9 @@ export type CandidateCreateWithoutVotesInput = {
   rank?: number | null
   png?: runtime.Bytes | null
   generation: Prisma.GenerationCreateNestedOneWithoutCandidatesInput
+  comments?: Prisma.CommentCreateNestedManyWithoutCandidateInput
+  reactions?: Prisma.ReactionCreateNestedManyWithoutCandidateInput
+  commentReads?: Prisma.CommentReadCreateNestedManyWithoutCandidateInput
 }
 
 export type CandidateUncheckedCreateWithoutVotesInput = {
@@ -597,6 +669,9 @@ export type CandidateUncheckedCreateWithoutVotesInput = {
   clipScore?: number | null
   rank?: number | null
   png?: runtime.Bytes | null
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutCandidateInput
+  reactions?: Prisma.ReactionUncheckedCreateNestedManyWithoutCandidateInput
+  commentReads?: Prisma.CommentReadUncheckedCreateNestedManyWithoutCandidateInput
 }
 
 export type CandidateCreateOrConnectWithoutVotesInput = {
@@ -623,6 +698,9 @@ export type CandidateUpdateWithoutVotesInput = {
   rank?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   png?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
   generation?: Prisma.GenerationUpdateOneRequiredWithoutCandidatesNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutCandidateNestedInput
+  reactions?: Prisma.ReactionUpdateManyWithoutCandidateNestedInput
+  commentReads?: Prisma.CommentReadUpdateManyWithoutCandidateNestedInput
 }
 
 export type CandidateUncheckedUpdateWithoutVotesInput = {
@@ -633,6 +711,213 @@ export type CandidateUncheckedUpdateWithoutVotesInput = {
   clipScore?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   rank?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   png?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutCandidateNestedInput
+  reactions?: Prisma.ReactionUncheckedUpdateManyWithoutCandidateNestedInput
+  commentReads?: Prisma.CommentReadUncheckedUpdateManyWithoutCandidateNestedInput
+}
+
+export type CandidateCreateWithoutCommentsInput = {
+  id: string
+  index: number
+  tokens?: Prisma.CandidateCreatetokensInput | number[]
+  clipScore?: number | null
+  rank?: number | null
+  png?: runtime.Bytes | null
+  generation: Prisma.GenerationCreateNestedOneWithoutCandidatesInput
+  votes?: Prisma.VoteCreateNestedManyWithoutCandidateInput
+  reactions?: Prisma.ReactionCreateNestedManyWithoutCandidateInput
+  commentReads?: Prisma.CommentReadCreateNestedManyWithoutCandidateInput
+}
+
+export type CandidateUncheckedCreateWithoutCommentsInput = {
+  id: string
+  generationId: string
+  index: number
+  tokens?: Prisma.CandidateCreatetokensInput | number[]
+  clipScore?: number | null
+  rank?: number | null
+  png?: runtime.Bytes | null
+  votes?: Prisma.VoteUncheckedCreateNestedManyWithoutCandidateInput
+  reactions?: Prisma.ReactionUncheckedCreateNestedManyWithoutCandidateInput
+  commentReads?: Prisma.CommentReadUncheckedCreateNestedManyWithoutCandidateInput
+}
+
+export type CandidateCreateOrConnectWithoutCommentsInput = {
+  where: Prisma.CandidateWhereUniqueInput
+  create: Prisma.XOR<Prisma.CandidateCreateWithoutCommentsInput, Prisma.CandidateUncheckedCreateWithoutCommentsInput>
+}
+
+export type CandidateUpsertWithoutCommentsInput = {
+  update: Prisma.XOR<Prisma.CandidateUpdateWithoutCommentsInput, Prisma.CandidateUncheckedUpdateWithoutCommentsInput>
+  create: Prisma.XOR<Prisma.CandidateCreateWithoutCommentsInput, Prisma.CandidateUncheckedCreateWithoutCommentsInput>
+  where?: Prisma.CandidateWhereInput
+}
+
+export type CandidateUpdateToOneWithWhereWithoutCommentsInput = {
+  where?: Prisma.CandidateWhereInput
+  data: Prisma.XOR<Prisma.CandidateUpdateWithoutCommentsInput, Prisma.CandidateUncheckedUpdateWithoutCommentsInput>
+}
+
+export type CandidateUpdateWithoutCommentsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  index?: Prisma.IntFieldUpdateOperationsInput | number
+  tokens?: Prisma.CandidateUpdatetokensInput | number[]
+  clipScore?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
+  rank?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  png?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  generation?: Prisma.GenerationUpdateOneRequiredWithoutCandidatesNestedInput
+  votes?: Prisma.VoteUpdateManyWithoutCandidateNestedInput
+  reactions?: Prisma.ReactionUpdateManyWithoutCandidateNestedInput
+  commentReads?: Prisma.CommentReadUpdateManyWithoutCandidateNestedInput
+}
+
+export type CandidateUncheckedUpdateWithoutCommentsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  generationId?: Prisma.StringFieldUpdateOperationsInput | string
+  index?: Prisma.IntFieldUpdateOperationsInput | number
+  tokens?: Prisma.CandidateUpdatetokensInput | number[]
+  clipScore?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
+  rank?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  png?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  votes?: Prisma.VoteUncheckedUpdateManyWithoutCandidateNestedInput
+  reactions?: Prisma.ReactionUncheckedUpdateManyWithoutCandidateNestedInput
+  commentReads?: Prisma.CommentReadUncheckedUpdateManyWithoutCandidateNestedInput
+}
+
+export type CandidateCreateWithoutReactionsInput = {
+  id: string
+  index: number
+  tokens?: Prisma.CandidateCreatetokensInput | number[]
+  clipScore?: number | null
+  rank?: number | null
+  png?: runtime.Bytes | null
+  generation: Prisma.GenerationCreateNestedOneWithoutCandidatesInput
+  votes?: Prisma.VoteCreateNestedManyWithoutCandidateInput
+  comments?: Prisma.CommentCreateNestedManyWithoutCandidateInput
+  commentReads?: Prisma.CommentReadCreateNestedManyWithoutCandidateInput
+}
+
+export type CandidateUncheckedCreateWithoutReactionsInput = {
+  id: string
+  generationId: string
+  index: number
+  tokens?: Prisma.CandidateCreatetokensInput | number[]
+  clipScore?: number | null
+  rank?: number | null
+  png?: runtime.Bytes | null
+  votes?: Prisma.VoteUncheckedCreateNestedManyWithoutCandidateInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutCandidateInput
+  commentReads?: Prisma.CommentReadUncheckedCreateNestedManyWithoutCandidateInput
+}
+
+export type CandidateCreateOrConnectWithoutReactionsInput = {
+  where: Prisma.CandidateWhereUniqueInput
+  create: Prisma.XOR<Prisma.CandidateCreateWithoutReactionsInput, Prisma.CandidateUncheckedCreateWithoutReactionsInput>
+}
+
+export type CandidateUpsertWithoutReactionsInput = {
+  update: Prisma.XOR<Prisma.CandidateUpdateWithoutReactionsInput, Prisma.CandidateUncheckedUpdateWithoutReactionsInput>
+  create: Prisma.XOR<Prisma.CandidateCreateWithoutReactionsInput, Prisma.CandidateUncheckedCreateWithoutReactionsInput>
+  where?: Prisma.CandidateWhereInput
+}
+
+export type CandidateUpdateToOneWithWhereWithoutReactionsInput = {
+  where?: Prisma.CandidateWhereInput
+  data: Prisma.XOR<Prisma.CandidateUpdateWithoutReactionsInput, Prisma.CandidateUncheckedUpdateWithoutReactionsInput>
+}
+
+export type CandidateUpdateWithoutReactionsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  index?: Prisma.IntFieldUpdateOperationsInput | number
+  tokens?: Prisma.CandidateUpdatetokensInput | number[]
+  clipScore?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
+  rank?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  png?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  generation?: Prisma.GenerationUpdateOneRequiredWithoutCandidatesNestedInput
+  votes?: Prisma.VoteUpdateManyWithoutCandidateNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutCandidateNestedInput
+  commentReads?: Prisma.CommentReadUpdateManyWithoutCandidateNestedInput
+}
+
+export type CandidateUncheckedUpdateWithoutReactionsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  generationId?: Prisma.StringFieldUpdateOperationsInput | string
+  index?: Prisma.IntFieldUpdateOperationsInput | number
+  tokens?: Prisma.CandidateUpdatetokensInput | number[]
+  clipScore?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
+  rank?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  png?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  votes?: Prisma.VoteUncheckedUpdateManyWithoutCandidateNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutCandidateNestedInput
+  commentReads?: Prisma.CommentReadUncheckedUpdateManyWithoutCandidateNestedInput
+}
+
+export type CandidateCreateWithoutCommentReadsInput = {
+  id: string
+  index: number
+  tokens?: Prisma.CandidateCreatetokensInput | number[]
+  clipScore?: number | null
+  rank?: number | null
+  png?: runtime.Bytes | null
+  generation: Prisma.GenerationCreateNestedOneWithoutCandidatesInput
+  votes?: Prisma.VoteCreateNestedManyWithoutCandidateInput
+  comments?: Prisma.CommentCreateNestedManyWithoutCandidateInput
+  reactions?: Prisma.ReactionCreateNestedManyWithoutCandidateInput
+}
+
+export type CandidateUncheckedCreateWithoutCommentReadsInput = {
+  id: string
+  generationId: string
+  index: number
+  tokens?: Prisma.CandidateCreatetokensInput | number[]
+  clipScore?: number | null
+  rank?: number | null
+  png?: runtime.Bytes | null
+  votes?: Prisma.VoteUncheckedCreateNestedManyWithoutCandidateInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutCandidateInput
+  reactions?: Prisma.ReactionUncheckedCreateNestedManyWithoutCandidateInput
+}
+
+export type CandidateCreateOrConnectWithoutCommentReadsInput = {
+  where: Prisma.CandidateWhereUniqueInput
+  create: Prisma.XOR<Prisma.CandidateCreateWithoutCommentReadsInput, Prisma.CandidateUncheckedCreateWithoutCommentReadsInput>
+}
+
+export type CandidateUpsertWithoutCommentReadsInput = {
+  update: Prisma.XOR<Prisma.CandidateUpdateWithoutCommentReadsInput, Prisma.CandidateUncheckedUpdateWithoutCommentReadsInput>
+  create: Prisma.XOR<Prisma.CandidateCreateWithoutCommentReadsInput, Prisma.CandidateUncheckedCreateWithoutCommentReadsInput>
+  where?: Prisma.CandidateWhereInput
+}
+
+export type CandidateUpdateToOneWithWhereWithoutCommentReadsInput = {
+  where?: Prisma.CandidateWhereInput
+  data: Prisma.XOR<Prisma.CandidateUpdateWithoutCommentReadsInput, Prisma.CandidateUncheckedUpdateWithoutCommentReadsInput>
+}
+
+export type CandidateUpdateWithoutCommentReadsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  index?: Prisma.IntFieldUpdateOperationsInput | number
+  tokens?: Prisma.CandidateUpdatetokensInput | number[]
+  clipScore?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
+  rank?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  png?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  generation?: Prisma.GenerationUpdateOneRequiredWithoutCandidatesNestedInput
+  votes?: Prisma.VoteUpdateManyWithoutCandidateNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutCandidateNestedInput
+  reactions?: Prisma.ReactionUpdateManyWithoutCandidateNestedInput
+}
+
+export type CandidateUncheckedUpdateWithoutCommentReadsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  generationId?: Prisma.StringFieldUpdateOperationsInput | string
+  index?: Prisma.IntFieldUpdateOperationsInput | number
+  tokens?: Prisma.CandidateUpdatetokensInput | number[]
+  clipScore?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
+  rank?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  png?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  votes?: Prisma.VoteUncheckedUpdateManyWithoutCandidateNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutCandidateNestedInput
+  reactions?: Prisma.ReactionUncheckedUpdateManyWithoutCandidateNestedInput
 }
 
 export type CandidateCreateManyGenerationInput = {
@@ -652,6 +937,9 @@ export type CandidateUpdateWithoutGenerationInput = {
   rank?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   png?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
   votes?: Prisma.VoteUpdateManyWithoutCandidateNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutCandidateNestedInput
+  reactions?: Prisma.ReactionUpdateManyWithoutCandidateNestedInput
+  commentReads?: Prisma.CommentReadUpdateManyWithoutCandidateNestedInput
 }
 
 export type CandidateUncheckedUpdateWithoutGenerationInput = {
@@ -662,6 +950,9 @@ export type CandidateUncheckedUpdateWithoutGenerationInput = {
   rank?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   png?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
   votes?: Prisma.VoteUncheckedUpdateManyWithoutCandidateNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutCandidateNestedInput
+  reactions?: Prisma.ReactionUncheckedUpdateManyWithoutCandidateNestedInput
+  commentReads?: Prisma.CommentReadUncheckedUpdateManyWithoutCandidateNestedInput
 }
 
 export type CandidateUncheckedUpdateManyWithoutGenerationInput = {
@@ -680,10 +971,16 @@ export type CandidateUncheckedUpdateManyWithoutGenerationInput = {
 
 export type CandidateCountOutputType = {
   votes: number
+  comments: number
+  reactions: number
+  commentReads: number
 }
 
 export type CandidateCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   votes?: boolean | CandidateCountOutputTypeCountVotesArgs
+  comments?: boolean | CandidateCountOutputTypeCountCommentsArgs
+  reactions?: boolean | CandidateCountOutputTypeCountReactionsArgs
+  commentReads?: boolean | CandidateCountOutputTypeCountCommentReadsArgs
 }
 
 /**
@@ -703,6 +1000,27 @@ export type CandidateCountOutputTypeCountVotesArgs<ExtArgs extends runtime.Types
   where?: Prisma.VoteWhereInput
 }
 
+/**
+ * CandidateCountOutputType without action
+ */
+export type CandidateCountOutputTypeCountCommentsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.CommentWhereInput
+}
+
+/**
+ * CandidateCountOutputType without action
+ */
+export type CandidateCountOutputTypeCountReactionsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ReactionWhereInput
+}
+
+/**
+ * CandidateCountOutputType without action
+ */
+export type CandidateCountOutputTypeCountCommentReadsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.CommentReadWhereInput
+}
+
 
 export type CandidateSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -714,6 +1032,9 @@ export type CandidateSelect<ExtArgs extends runtime.Types.Extensions.InternalArg
   png?: boolean
   generation?: boolean | Prisma.GenerationDefaultArgs<ExtArgs>
   votes?: boolean | Prisma.Candidate$votesArgs<ExtArgs>
+  comments?: boolean | Prisma.Candidate$commentsArgs<ExtArgs>
+  reactions?: boolean | Prisma.Candidate$reactionsArgs<ExtArgs>
+  commentReads?: boolean | Prisma.Candidate$commentReadsArgs<ExtArgs>
   _count?: boolean | Prisma.CandidateCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["candidate"]>
 
@@ -753,6 +1074,9 @@ export type CandidateOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs 
 export type CandidateInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   generation?: boolean | Prisma.GenerationDefaultArgs<ExtArgs>
   votes?: boolean | Prisma.Candidate$votesArgs<ExtArgs>
+  comments?: boolean | Prisma.Candidate$commentsArgs<ExtArgs>
+  reactions?: boolean | Prisma.Candidate$reactionsArgs<ExtArgs>
+  commentReads?: boolean | Prisma.Candidate$commentReadsArgs<ExtArgs>
   _count?: boolean | Prisma.CandidateCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type CandidateIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -767,6 +1091,9 @@ export type $CandidatePayload<ExtArgs extends runtime.Types.Extensions.InternalA
   objects: {
     generation: Prisma.$GenerationPayload<ExtArgs>
     votes: Prisma.$VotePayload<ExtArgs>[]
+    comments: Prisma.$CommentPayload<ExtArgs>[]
+    reactions: Prisma.$ReactionPayload<ExtArgs>[]
+    commentReads: Prisma.$CommentReadPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1175,6 +1502,9 @@ export interface Prisma__CandidateClient<T, Null = never, ExtArgs extends runtim
   readonly [Symbol.toStringTag]: "PrismaPromise"
   generation<T extends Prisma.GenerationDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.GenerationDefaultArgs<ExtArgs>>): Prisma.Prisma__GenerationClient<runtime.Types.Result.GetResult<Prisma.$GenerationPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   votes<T extends Prisma.Candidate$votesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Candidate$votesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$VotePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  comments<T extends Prisma.Candidate$commentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Candidate$commentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CommentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  reactions<T extends Prisma.Candidate$reactionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Candidate$reactionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ReactionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  commentReads<T extends Prisma.Candidate$commentReadsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Candidate$commentReadsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CommentReadPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1633,6 +1963,78 @@ export type Candidate$votesArgs<ExtArgs extends runtime.Types.Extensions.Interna
   take?: number
   skip?: number
   distinct?: Prisma.VoteScalarFieldEnum | Prisma.VoteScalarFieldEnum[]
+}
+
+/**
+ * Candidate.comments
+ */
+export type Candidate$commentsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Comment
+   */
+  select?: Prisma.CommentSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Comment
+   */
+  omit?: Prisma.CommentOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.CommentInclude<ExtArgs> | null
+  where?: Prisma.CommentWhereInput
+  orderBy?: Prisma.CommentOrderByWithRelationInput | Prisma.CommentOrderByWithRelationInput[]
+  cursor?: Prisma.CommentWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.CommentScalarFieldEnum | Prisma.CommentScalarFieldEnum[]
+}
+
+/**
+ * Candidate.reactions
+ */
+export type Candidate$reactionsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Reaction
+   */
+  select?: Prisma.ReactionSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Reaction
+   */
+  omit?: Prisma.ReactionOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ReactionInclude<ExtArgs> | null
+  where?: Prisma.ReactionWhereInput
+  orderBy?: Prisma.ReactionOrderByWithRelationInput | Prisma.ReactionOrderByWithRelationInput[]
+  cursor?: Prisma.ReactionWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ReactionScalarFieldEnum | Prisma.ReactionScalarFieldEnum[]
+}
+
+/**
+ * Candidate.commentReads
+ */
+export type Candidate$commentReadsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the CommentRead
+   */
+  select?: Prisma.CommentReadSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the CommentRead
+   */
+  omit?: Prisma.CommentReadOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.CommentReadInclude<ExtArgs> | null
+  where?: Prisma.CommentReadWhereInput
+  orderBy?: Prisma.CommentReadOrderByWithRelationInput | Prisma.CommentReadOrderByWithRelationInput[]
+  cursor?: Prisma.CommentReadWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.CommentReadScalarFieldEnum | Prisma.CommentReadScalarFieldEnum[]
 }
 
 /**

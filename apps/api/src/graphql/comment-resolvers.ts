@@ -1,0 +1,182 @@
+/**
+ * Comments and reactions on candidates (issue 18 item 2): threads, emoji beside the votes, what each person
+ * has not read yet, and the board's "viewers may comment" setting. Every change is told to the board
+ * (COMMENTS_CHANGED / REACTIONS_CHANGED) so open galleries refresh live.
+ */
+import { commentBodySchema, LIMITS, REACTIONS, TesseraError } from "@tessera/shared";
+import { z } from "zod";
+import { type BoardRole, newId } from "../auth/index.ts";
+import { type Context, checkRole, requireRole } from "./context.ts";
+import { parseArg } from "./validate.ts";
+
+const id = z.string().min(1).max(64);
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+
+interface Target {
+  candidateId: string;
+  generationId: string;
+  boardId: string;
+  cardId: string;
+  role: BoardRole | null;
+  viewersMayComment: boolean;
+}
+
+/** The candidate, its board and the caller's role there, in one statement. */
+async function target(ctx: Context, candidateId: string): Promise<Target> {
+  const [row] = await ctx.prisma.$queryRaw<Target[]>`
+    SELECT c."id" AS "candidateId", g."id" AS "generationId", g."boardId", g."cardId",
+           m."role"::text AS "role", b."viewersMayComment"
+    FROM "Candidate" c
+    JOIN "Generation" g ON g."id" = c."generationId"
+    JOIN "Board" b ON b."id" = g."boardId"
+    LEFT JOIN "BoardMember" m ON m."boardId" = g."boardId" AND m."userId" = ${ctx.session.userId}
+    WHERE c."id" = ${parseArg(id, candidateId)}`;
+  if (!row) throw new TesseraError("NOT_FOUND");
+  checkRole(row.role, "VIEWER");
+  return row;
+}
+
+const mayComment = (t: Pick<Target, "role" | "viewersMayComment">) => t.role !== "VIEWER" || t.viewersMayComment;
+
+function requireComment(t: Target): void {
+  if (!mayComment(t))
+    throw new TesseraError("FORBIDDEN", "Viewers can't comment on this board: its owner has not allowed it.");
+}
+
+async function reactionCounts(ctx: Context, candidateId: string) {
+  const rows = await ctx.prisma.reaction.findMany({ where: { candidateId }, select: { emoji: true, userId: true } });
+  return REACTIONS.map((emoji) => {
+    const mine = rows.filter((r) => r.emoji === emoji);
+    return { emoji, count: mine.length, mine: mine.some((r) => r.userId === ctx.session.userId) };
+  }).filter((r) => r.count > 0);
+}
+
+function tell(ctx: Context, t: Target, kind: "COMMENTS_CHANGED" | "REACTIONS_CHANGED"): void {
+  ctx.activity.publish({
+    boardId: t.boardId,
+    kind,
+    generationId: t.generationId,
+    cardId: t.cardId,
+    candidateId: t.candidateId,
+  });
+}
+
+export const commentQueries = {
+  candidateThread: async (_: unknown, args: { candidateId: string }, ctx: Context) => {
+    const t = await target(ctx, args.candidateId);
+    const [comments, reactions, read] = await Promise.all([
+      ctx.prisma.comment.findMany({
+        where: { candidateId: t.candidateId },
+        orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+        include: { author: { select: { id: true, displayName: true } } },
+      }),
+      reactionCounts(ctx, t.candidateId),
+      ctx.prisma.commentRead.findUnique({
+        where: { userId_candidateId: { userId: ctx.session.userId, candidateId: t.candidateId } },
+      }),
+    ]);
+    const unread = comments.filter(
+      (c) => c.authorId !== ctx.session.userId && (!read || c.createdAt > read.readAt),
+    ).length;
+    return { candidateId: t.candidateId, comments, reactions, unread, canComment: mayComment(t) };
+  },
+  commentCounts: async (_: unknown, args: { generationId: string }, ctx: Context) => {
+    const g = await ctx.prisma.generation.findUnique({
+      where: { id: parseArg(id, args.generationId) },
+      select: { boardId: true },
+    });
+    if (!g) throw new TesseraError("NOT_FOUND");
+    await requireRole(ctx, g.boardId, "VIEWER");
+    // One statement for the whole generation: a card's tiles each show their count.
+    return ctx.prisma.$queryRaw<{ candidateId: string; comments: number; unread: number }[]>`
+      SELECT c."id" AS "candidateId", count(k."id")::int AS "comments",
+             count(k."id") FILTER (WHERE k."authorId" <> ${ctx.session.userId}
+               AND (r."readAt" IS NULL OR k."createdAt" > r."readAt"))::int AS "unread"
+      FROM "Candidate" c
+      JOIN "Comment" k ON k."candidateId" = c."id"
+      LEFT JOIN "CommentRead" r ON r."candidateId" = c."id" AND r."userId" = ${ctx.session.userId}
+      WHERE c."generationId" = ${args.generationId}
+      GROUP BY c."id"`;
+  },
+};
+
+export const commentMutations = {
+  addComment: async (_: unknown, args: { candidateId: string; body: string }, ctx: Context) => {
+    const t = await target(ctx, args.candidateId);
+    requireComment(t);
+    const body = parseArg(
+      commentBodySchema,
+      typeof args.body === "string" ? args.body.replace(CONTROL_CHARS, " ") : args.body,
+    );
+    const count = await ctx.prisma.comment.count({ where: { candidateId: t.candidateId } });
+    if (count >= LIMITS.commentsPerCandidateMax) {
+      throw new TesseraError(
+        "BAD_USER_INPUT",
+        `A candidate holds at most ${LIMITS.commentsPerCandidateMax} comments: start a new thread on another.`,
+      );
+    }
+    const comment = await ctx.prisma.comment.create({
+      data: {
+        id: newId(),
+        boardId: t.boardId,
+        candidateId: t.candidateId,
+        authorId: ctx.session.userId,
+        body,
+      },
+      include: { author: { select: { id: true, displayName: true } } },
+    });
+    // Writing is reading: my own thread is read up to my comment.
+    await markRead(ctx, t.candidateId, comment.createdAt);
+    tell(ctx, t, "COMMENTS_CHANGED");
+    return comment;
+  },
+  deleteComment: async (_: unknown, args: { id: string }, ctx: Context) => {
+    const c = await ctx.prisma.comment.findUnique({ where: { id: parseArg(id, args.id) } });
+    if (!c) throw new TesseraError("NOT_FOUND");
+    const t = await target(ctx, c.candidateId);
+    if (c.authorId !== ctx.session.userId && t.role !== "OWNER") {
+      throw new TesseraError("FORBIDDEN", "Only its author or the board's owner can delete a comment.");
+    }
+    await ctx.prisma.comment.delete({ where: { id: c.id } });
+    tell(ctx, t, "COMMENTS_CHANGED");
+    return c.id;
+  },
+  toggleReaction: async (_: unknown, args: { candidateId: string; emoji: string }, ctx: Context) => {
+    const t = await target(ctx, args.candidateId);
+    requireComment(t);
+    if (!(REACTIONS as readonly string[]).includes(args.emoji)) {
+      throw new TesseraError("BAD_USER_INPUT", `Reactions are one of ${REACTIONS.join(" ")}.`);
+    }
+    const key = { candidateId: t.candidateId, userId: ctx.session.userId, emoji: args.emoji };
+    const removed = await ctx.prisma.reaction.deleteMany({ where: key });
+    if (removed.count === 0) {
+      await ctx.prisma.reaction.createMany({ data: [key], skipDuplicates: true });
+    }
+    tell(ctx, t, "REACTIONS_CHANGED");
+    return reactionCounts(ctx, t.candidateId);
+  },
+  markCommentsRead: async (_: unknown, args: { candidateId: string }, ctx: Context) => {
+    const t = await target(ctx, args.candidateId);
+    await markRead(ctx, t.candidateId, new Date());
+    return true;
+  },
+  setViewersMayComment: async (_: unknown, args: { boardId: string; allowed: boolean }, ctx: Context) => {
+    const boardId = parseArg(id, args.boardId);
+    await requireRole(ctx, boardId, "OWNER");
+    const b = await ctx.prisma.board.update({ where: { id: boardId }, data: { viewersMayComment: !!args.allowed } });
+    return { ...b, myRole: "OWNER" };
+  },
+};
+
+async function markRead(ctx: Context, candidateId: string, at: Date): Promise<void> {
+  await ctx.prisma.commentRead.upsert({
+    where: { userId_candidateId: { userId: ctx.session.userId, candidateId } },
+    create: { userId: ctx.session.userId, candidateId, readAt: at },
+    update: { readAt: at },
+  });
+}
+
+export const commentFields = {
+  author: (c: { author: { id: string; displayName: string } }) => c.author,
+};

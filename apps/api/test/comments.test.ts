@@ -1,0 +1,166 @@
+/**
+ * Issue 18 item 2 against the real server (PostgreSQL, graphql-ws, the real runner for a candidate): threads on
+ * candidates, reactions beside votes, unread per person, who may write (editors; viewers where the owner
+ * allows), who may delete (author or owner), bounds, and the live activity that refreshes open galleries.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Client, startTestApi } from "./api-harness.ts";
+import { waitFor } from "./collab-harness.ts";
+import { scratchDatabase } from "./db-helpers.ts";
+
+let db: Awaited<ReturnType<typeof scratchDatabase>>;
+let api: Awaited<ReturnType<typeof startTestApi>>;
+let owner: Client;
+let editor: Client;
+let viewer: Client;
+let stranger: Client;
+let boardId: string;
+let candidateId: string;
+let generationId: string;
+
+const THREAD = `query($c: ID!) { candidateThread(candidateId: $c) {
+  comments { id body author { displayName } } reactions { emoji count mine } unread canComment } }`;
+type Thread = {
+  candidateThread: {
+    comments: { id: string; body: string; author: { displayName: string } }[];
+    reactions: { emoji: string; count: number; mine: boolean }[];
+    unread: number;
+    canComment: boolean;
+  };
+};
+const ADD = `mutation($c: ID!, $b: String!) { addComment(candidateId: $c, body: $b) { id body author { displayName } } }`;
+const thread = async (c: Client) => (await c.ok<Thread>(THREAD, { c: candidateId })).candidateThread;
+
+async function join(c: Client, role: "EDITOR" | "VIEWER", name: string) {
+  await c.ok(`mutation($n: String!) { setDisplayName(name: $n) { id } }`, { n: name });
+  const link = await owner.ok<{ createShareLink: { token: string } }>(
+    `mutation($b: ID!, $r: Role!) { createShareLink(boardId: $b, role: $r) { token } }`,
+    { b: boardId, r: role },
+  );
+  await c.ok(`mutation($t: String!) { joinBoard(token: $t) { role } }`, { t: link.createShareLink.token });
+}
+
+beforeAll(async () => {
+  db = await scratchDatabase("tessera_comments");
+  api = await startTestApi({ databaseUrl: db.url });
+  [owner, editor, viewer, stranger] = [0, 1, 2, 3].map(() => new Client(api.url)) as [Client, Client, Client, Client];
+  await owner.ok(`mutation { setDisplayName(name: "Olive") { id } }`);
+  await stranger.ok(`mutation { setDisplayName(name: "Mallory") { id } }`);
+  boardId = (await owner.ok<{ createBoard: { id: string } }>(`mutation { createBoard(name: "c") { id } }`)).createBoard
+    .id;
+  await join(editor, "EDITOR", "Eve");
+  await join(viewer, "VIEWER", "Vic");
+  generationId = (
+    await owner.ok<{ startGeneration: { id: string } }>(
+      `mutation($b: ID!) { startGeneration(boardId: $b, cardId: "card", prompt: "a red apple", n: 1) { id } }`,
+      { b: boardId },
+    )
+  ).startGeneration.id;
+  await owner.collect(`subscription($id: ID!) { generationEvents(generationId: $id) { seq } }`, { id: generationId });
+  candidateId = (
+    await owner.ok<{ generation: { candidates: { id: string }[] } }>(
+      `query($id: ID!) { generation(id: $id) { candidates { id } } }`,
+      { id: generationId },
+    )
+  ).generation.candidates[0]!.id;
+}, 120_000);
+afterAll(async () => {
+  await api?.close();
+  await db?.drop();
+});
+
+describe("comments and reactions", () => {
+  it("a thread: live to the board, unread per person until read, counts per candidate", async () => {
+    const seen: { kind: string; candidateId: string | null }[] = [];
+    const ws = owner.ws();
+    const stop = ws.subscribe<{ boardActivity: { kind: string; candidateId: string | null } }>(
+      { query: `subscription($b: ID!) { boardActivity(boardId: $b) { kind candidateId } }`, variables: { b: boardId } },
+      { next: (v) => v.data && seen.push(v.data.boardActivity), error: () => {}, complete: () => {} },
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const mine = await editor.ok<{ addComment: { body: string; author: { displayName: string } } }>(ADD, {
+      c: candidateId,
+      b: "  I like the red one  ",
+    });
+    expect(mine.addComment).toEqual({
+      id: expect.any(String),
+      body: "I like the red one",
+      author: { displayName: "Eve" },
+    });
+    await waitFor(
+      () => seen.some((e) => e.kind === "COMMENTS_CHANGED" && e.candidateId === candidateId),
+      10_000,
+      "live",
+    );
+    expect((await thread(owner)).unread).toBe(1); // Eve's
+    // Replying is reading: Olive's thread is read up to her reply; her own comment never counts as unread.
+    await owner.ok(ADD, { c: candidateId, b: "Agreed" });
+    expect(await thread(owner)).toMatchObject({
+      comments: [{ body: "I like the red one" }, { body: "Agreed" }],
+      unread: 0,
+      canComment: true,
+    });
+    expect((await thread(editor)).unread).toBe(1); // Olive's reply
+    const counts = await editor.ok<{ commentCounts: { candidateId: string; comments: number; unread: number }[] }>(
+      `query($g: ID!) { commentCounts(generationId: $g) { candidateId comments unread } }`,
+      { g: generationId },
+    );
+    expect(counts.commentCounts).toEqual([{ candidateId, comments: 2, unread: 1 }]);
+    await editor.ok(`mutation($c: ID!) { markCommentsRead(candidateId: $c) }`, { c: candidateId });
+    expect((await thread(editor)).unread).toBe(0);
+    stop();
+    await ws.dispose();
+  });
+
+  it("viewers read; they write only where the owner allows it; only the owner decides", async () => {
+    expect((await thread(viewer)).canComment).toBe(false);
+    const refused = await viewer.gql(ADD, { c: candidateId, b: "me too" });
+    expect(viewer.code(refused)).toBe("FORBIDDEN");
+    const notOwner = await editor.gql(`mutation($b: ID!) { setViewersMayComment(boardId: $b, allowed: true) { id } }`, {
+      b: boardId,
+    });
+    expect(editor.code(notOwner)).toBe("FORBIDDEN");
+    await owner.ok(`mutation($b: ID!) { setViewersMayComment(boardId: $b, allowed: true) { viewersMayComment } }`, {
+      b: boardId,
+    });
+    expect((await thread(viewer)).canComment).toBe(true);
+    await viewer.ok(ADD, { c: candidateId, b: "me too" });
+    expect(stranger.code(await stranger.gql(THREAD, { c: candidateId }))).toBe("NOT_FOUND");
+    expect(stranger.code(await stranger.gql(ADD, { c: candidateId, b: "hi" }))).toBe("NOT_FOUND");
+  });
+
+  it("bounds and readable refusals; deletes by the author or the owner only", async () => {
+    for (const [body, message] of [
+      ["   ", "Write something first: the comment is empty."],
+      ["x".repeat(1001), "Comments are limited to 1000 characters."],
+      ["broken \ud800 text", "The text holds a broken character"],
+    ] as const) {
+      const r = await editor.gql(ADD, { c: candidateId, b: body });
+      expect(editor.code(r), body.slice(0, 10)).toBe("BAD_USER_INPUT");
+      expect(r.errors?.[0]?.message).toContain(message);
+    }
+    const olives = (await thread(owner)).comments.find((c) => c.author.displayName === "Olive")!;
+    expect(editor.code(await editor.gql(`mutation($id: ID!) { deleteComment(id: $id) }`, { id: olives.id }))).toBe(
+      "FORBIDDEN",
+    );
+    const vics = (await thread(owner)).comments.find((c) => c.author.displayName === "Vic")!;
+    await owner.ok(`mutation($id: ID!) { deleteComment(id: $id) }`, { id: vics.id });
+    expect((await thread(owner)).comments.map((c) => c.body)).toEqual(["I like the red one", "Agreed"]);
+  });
+
+  it("reactions toggle per person, from a fixed set", async () => {
+    const toggle = (c: Client, emoji: string) =>
+      c.gql<{ toggleReaction: { emoji: string; count: number; mine: boolean }[] }>(
+        `mutation($c: ID!, $e: String!) { toggleReaction(candidateId: $c, emoji: $e) { emoji count mine } }`,
+        { c: candidateId, e: emoji },
+      );
+    expect((await toggle(editor, "🔥")).data?.toggleReaction).toEqual([{ emoji: "🔥", count: 1, mine: true }]);
+    expect((await toggle(owner, "🔥")).data?.toggleReaction).toEqual([{ emoji: "🔥", count: 2, mine: true }]);
+    expect((await toggle(editor, "🔥")).data?.toggleReaction).toEqual([{ emoji: "🔥", count: 1, mine: false }]);
+    expect((await thread(owner)).reactions).toEqual([{ emoji: "🔥", count: 1, mine: true }]);
+    const bad = await editor.gql(`mutation($c: ID!) { toggleReaction(candidateId: $c, emoji: "<b>") { count } }`, {
+      c: candidateId,
+    });
+    expect(editor.code(bad)).toBe("BAD_USER_INPUT");
+  });
+});
