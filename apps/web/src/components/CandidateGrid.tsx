@@ -1,10 +1,10 @@
-import { ArrowBigUp } from "lucide-react";
-import { useLayoutEffect, useMemo, useRef, useState } from "react";
+import { ArrowBigUp, MessageSquare } from "lucide-react";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { candidateName } from "../lib/candidateName.ts";
 import type { GenState, Tile } from "../lib/generationState.ts";
 import { friendlyError, gql } from "../lib/gql.ts";
 import { byRank, teamPick } from "../lib/pick.ts";
-import { M_UNVOTE, M_VOTE } from "../lib/queries.ts";
+import { M_UNVOTE, M_VOTE, Q_COMMENT_COUNTS } from "../lib/queries.ts";
 import { useBoard } from "./boardContext.ts";
 import { CandidateModal } from "./CandidateModal.tsx";
 import { TokenMosaic } from "./TokenMosaic.tsx";
@@ -15,7 +15,28 @@ import { TokenMosaic } from "./TokenMosaic.tsx";
  * shows its votes, and the team's pick is marked.
  */
 export function CandidateGrid({ gen }: { gen: GenState }) {
-  const { canEdit, toast, tokenPatches, info, finalOnly } = useBoard();
+  const { canEdit, toast, tokenPatches, info, finalOnly, onThreads } = useBoard();
+  // Comment counts per candidate, with what I have not read (one request per generation, live).
+  const [comments, setComments] = useState<Record<string, { comments: number; unread: number }>>({});
+  const finished = gen.status === "FINISHED";
+  useEffect(() => {
+    if (!finished) return;
+    let live = true;
+    const load = () =>
+      gql<{ commentCounts: { candidateId: string; comments: number; unread: number }[] }>(Q_COMMENT_COUNTS, {
+        g: gen.id,
+      })
+        .then((r) => live && setComments(Object.fromEntries(r.commentCounts.map((c) => [c.candidateId, c]))))
+        .catch(() => {}); // the badges are a convenience: the gallery shows the thread itself
+    void load();
+    const off = onThreads((e) => {
+      if (e.generationId === gen.id) void load();
+    });
+    return () => {
+      live = false;
+      off();
+    };
+  }, [gen.id, finished, onThreads]);
   const grid = useMemo(() => ({ rows: gen.gridRows, cols: gen.gridCols }), [gen.gridRows, gen.gridCols]);
   const [votes, setVotes] = useState<Record<string, { votes: number; mine: boolean }>>({});
   const [openTile, setOpenTile] = useState<number | null>(null);
@@ -123,6 +144,21 @@ export function CandidateGrid({ gen }: { gen: GenState }) {
                 <span className="rank" title="CLIP rank and score">
                   #{t.rank}
                   {t.score != null && <small> · {t.score.toFixed(2)}</small>}
+                </span>
+              )}
+              {t.candidateId && comments[t.candidateId] && (
+                <span
+                  className="comment-count"
+                  title={`${comments[t.candidateId]!.comments} comments${comments[t.candidateId]!.unread ? `, ${comments[t.candidateId]!.unread} unread` : ""}`}
+                >
+                  <MessageSquare className="icon" aria-hidden="true" />
+                  <span className="sr-only">Comments: </span>
+                  {comments[t.candidateId]!.comments}
+                  {comments[t.candidateId]!.unread > 0 && (
+                    <span className="unread-dot">
+                      <span className="sr-only">, {comments[t.candidateId]!.unread} unread</span>
+                    </span>
+                  )}
                 </span>
               )}
               {canEdit && t.candidateId ? (

@@ -8,6 +8,7 @@ import { friendlyError, gql } from "../lib/gql.ts";
 import { M_REMIX, M_VARIATIONS } from "../lib/queries.ts";
 import { downloadUpscaled } from "../lib/upscale.ts";
 import { useBoard } from "./boardContext.ts";
+import { CommentThread } from "./CommentThread.tsx";
 
 /**
  * The gallery of one generation: a candidate large, the others beside it in rank order (a filmstrip), arrow
@@ -61,7 +62,8 @@ export function CandidateModal({
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const k = keys.current;
-      const typing = e.target instanceof HTMLInputElement && e.target.type !== "range";
+      const typing =
+        (e.target instanceof HTMLInputElement && e.target.type !== "range") || e.target instanceof HTMLTextAreaElement;
       if (e.key === "Escape") k.onClose();
       else if (typing) return;
       else if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
@@ -202,6 +204,7 @@ export function CandidateModal({
               Close
             </button>
           </div>
+          {tile.candidateId && tile.finished && <CommentThread candidateId={tile.candidateId} />}
         </div>
       </div>
     </div>,

@@ -62,6 +62,7 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
   const [conn, setConn] = useState<ConnectionState>("connecting");
   const [toastMsg, setToast] = useState<string | null>(null);
   const voteListeners = useRef(new Set<(id: string, votes: number) => void>());
+  const threadListeners = useRef(new Set<(e: { generationId: string; candidateId: string }) => void>());
   const [queue] = useState(() => new QueueStore());
   useEffect(
     () =>
@@ -160,15 +161,16 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
   }, [toastMsg]);
   useEffect(
     () =>
-      subscribe<{ boardActivity: { kind: string; candidateId: string | null; votes: number | null } }>(
-        S_BOARD,
-        { boardId: info.boardId },
-        ({ boardActivity: a }) => {
-          if (a.kind === "VOTES_CHANGED" && a.candidateId && a.votes != null) {
-            for (const l of voteListeners.current) l(a.candidateId, a.votes);
-          }
-        },
-      ),
+      subscribe<{
+        boardActivity: { kind: string; generationId: string; candidateId: string | null; votes: number | null };
+      }>(S_BOARD, { boardId: info.boardId }, ({ boardActivity: a }) => {
+        if (a.kind === "VOTES_CHANGED" && a.candidateId && a.votes != null) {
+          for (const l of voteListeners.current) l(a.candidateId, a.votes);
+        }
+        if ((a.kind === "COMMENTS_CHANGED" || a.kind === "REACTIONS_CHANGED") && a.candidateId) {
+          for (const l of threadListeners.current) l({ generationId: a.generationId, candidateId: a.candidateId });
+        }
+      }),
     [info.boardId],
   );
 
@@ -184,6 +186,10 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
       onVotes: (fn) => {
         voteListeners.current.add(fn);
         return () => voteListeners.current.delete(fn);
+      },
+      onThreads: (fn) => {
+        threadListeners.current.add(fn);
+        return () => threadListeners.current.delete(fn);
       },
       queue,
       toast: setToast,

@@ -40,6 +40,8 @@ export interface BoardCtx {
   zoom(): number;
   /** Listeners for board-wide vote counts (boardActivity VOTES_CHANGED). */
   onVotes(fn: (candidateId: string, votes: number) => void): () => void;
+  /** Listeners for comment and reaction changes on the board (boardActivity COMMENTS_/REACTIONS_CHANGED). */
+  onThreads(fn: (e: { generationId: string; candidateId: string }) => void): () => void;
   /** The board's view of the server's generation queue, live (boardQueue subscription). */
   queue: QueueStore;
   /** Shows a transient message (errors from mutations). */

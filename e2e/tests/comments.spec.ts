@@ -1,0 +1,62 @@
+import { expect, test } from "@playwright/test";
+import { createBoard, generate, newUser, openGallery, openLink, prompt, screenshot, shareLink } from "./helpers.ts";
+
+// Issue 18 item 2, two people: A comments on a candidate in the gallery; B sees it live (the tile's comment
+// badge with an unread dot, then the thread in the gallery) and replies; A sees the reply without reloading;
+// reactions sit beside the votes and count per person.
+test("comments and reactions on a candidate are live for both, with unread markers", async ({ browser }) => {
+  const a = await newUser(browser, "Ada");
+  await createBoard(a.page, "Comments");
+  const link = await shareLink(a.page, "editor");
+  await a.page.getByRole("button", { name: "+ Prompt card" }).click();
+  await prompt(a.page).fill("a red apple");
+  await generate(a.page, a.page, 2);
+  await expect(a.page.locator("li.tile.done")).toHaveCount(2, { timeout: 60_000 });
+
+  const b = await newUser(browser, "Bo");
+  await openLink(b.page, link);
+  await expect(b.page.locator("li.tile.done")).toHaveCount(2);
+
+  const galleryA = await openGallery(a.page, a.page);
+  const threadA = galleryA.getByRole("region", { name: "Comments" });
+  await expect(threadA).toContainText("No comments yet");
+  await threadA.getByLabel("Add a comment").fill("Love the shine on this one");
+  // Typing in the thread is not a gallery shortcut: "v" and arrows stay in the text.
+  await threadA.getByLabel("Add a comment").press("v");
+  await threadA.getByLabel("Add a comment").press("Backspace");
+  await threadA.getByRole("button", { name: "Comment", exact: true }).click();
+  await expect(threadA.getByRole("list", { name: "Comment thread" })).toContainText("Love the shine on this one");
+  await threadA.getByRole("button", { name: "🔥 0" }).click();
+  await expect(threadA.getByRole("button", { name: "🔥 1" })).toHaveAttribute("aria-pressed", "true");
+
+  // B, without reloading: the tile shows one comment, unread.
+  const badge = b.page.locator(".comment-count").first();
+  await expect(badge).toContainText("1");
+  await expect(badge.locator(".unread-dot")).toHaveCount(1);
+  const commented = b.page.locator("li.tile", { has: b.page.locator(".comment-count") });
+  await commented.getByRole("button", { name: /Open candidate/ }).click();
+  const galleryB = b.page.getByRole("dialog", { name: /^Gallery:/ });
+  const threadB = galleryB.getByRole("region", { name: "Comments" });
+  await expect(threadB).toContainText("Ada");
+  await expect(threadB).toContainText("Love the shine on this one");
+  await expect(threadB.getByRole("button", { name: "🔥 1" })).toHaveAttribute("aria-pressed", "false");
+  await screenshot(b.page, "comments-01-gallery");
+  await threadB.getByLabel("Add a comment").fill("Agreed, but the stem is odd");
+  await threadB.getByLabel("Add a comment").press("Control+Enter");
+  await expect(threadB.getByRole("list", { name: "Comment thread" }).getByRole("listitem")).toHaveCount(2);
+  await threadB.getByRole("button", { name: "🔥 1" }).click();
+
+  // A's open gallery follows.
+  await expect(threadA.getByRole("list", { name: "Comment thread" })).toContainText("Agreed, but the stem is odd");
+  await expect(threadA.getByRole("button", { name: "🔥 2" })).toBeVisible();
+  // B read the thread when he opened it: after closing, his badge has no unread dot.
+  await b.page.keyboard.press("Escape");
+  await expect(b.page.locator(".comment-count").first()).toContainText("2");
+  await expect(b.page.locator(".comment-count .unread-dot")).toHaveCount(0);
+  await commented.getByRole("button", { name: /Open candidate/ }).click();
+  await expect(galleryB.getByRole("region", { name: "Comments" })).toContainText("Agreed");
+  await b.page.setViewportSize({ width: 390, height: 844 });
+  await screenshot(b.page, "comments-02-gallery-phone");
+  await a.context.close();
+  await b.context.close();
+});
