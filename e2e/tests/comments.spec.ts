@@ -1,5 +1,15 @@
 import { expect, test } from "@playwright/test";
-import { createBoard, generate, newUser, openGallery, openLink, prompt, screenshot, shareLink } from "./helpers.ts";
+import {
+  createBoard,
+  generate,
+  graphql,
+  newUser,
+  openGallery,
+  openLink,
+  prompt,
+  screenshot,
+  shareLink,
+} from "./helpers.ts";
 
 // Issue 18 item 2, two people: A comments on a candidate in the gallery; B sees it live (the tile's comment
 // badge with an unread dot, then the thread in the gallery) and replies; A sees the reply without reloading;
@@ -57,6 +67,24 @@ test("comments and reactions on a candidate are live for both, with unread marke
   await expect(galleryB.getByRole("region", { name: "Comments" })).toContainText("Agreed");
   await b.page.setViewportSize({ width: 390, height: 844 });
   await screenshot(b.page, "comments-02-gallery-phone");
+
+  // The owner lets viewers comment from the Share menu; it is stored for the board.
+  await a.page.keyboard.press("Escape");
+  await a.page.getByText("Share", { exact: true }).click();
+  await a.page.getByLabel("Viewers may comment and react").check();
+  const boardId = new URL(a.page.url()).pathname.split("/").pop()!;
+  await expect
+    .poll(
+      async () =>
+        (
+          await graphql<{ board: { viewersMayComment: boolean } }>(
+            a.page,
+            `query($b: ID!) { board(id: $b) { viewersMayComment } }`,
+            { b: boardId },
+          )
+        ).board.viewersMayComment,
+    )
+    .toBe(true);
   await a.context.close();
   await b.context.close();
 });

@@ -1,6 +1,6 @@
 /**
  * Export (issue 18, item 5): a board's or a card's finished work as a ZIP — the PNGs at the model's size and ×4,
- * a JSON of prompts, seeds, settings, CLIP scores, ranks and votes, and a contact sheet. Real server, real
+ * a JSON of prompts, seeds, settings, CLIP scores, ranks, votes, comments and reactions, and a contact sheet. Real server, real
  * PostgreSQL, real generations on the committed model; the ZIP is unpacked and its pictures decoded.
  */
 import { unzipSync } from "fflate";
@@ -52,6 +52,8 @@ describe("board export", () => {
     );
     const voted = history.generations[0]!.candidates.find((c) => c.rank === 2)!;
     await owner.ok(`mutation($c: ID!) { castVote(candidateId: $c) { id } }`, { c: voted.id });
+    await owner.ok(`mutation($c: ID!) { addComment(candidateId: $c, body: "the best one") { id } }`, { c: voted.id });
+    await owner.ok(`mutation($c: ID!) { toggleReaction(candidateId: $c, emoji: "🔥") { count } }`, { c: voted.id });
 
     const r = await download(owner, `/export/${boardId}.zip`);
     expect(r.status).toBe(200);
@@ -96,7 +98,10 @@ describe("board export", () => {
       expect(c.clipScore).toEqual(expect.any(Number));
       expect(c.files.every((f: string) => f in files)).toBe(true);
     }
-    expect(apple.candidates.find((c: { id: string }) => c.id === voted.id).votes).toBe(1);
+    const exported = apple.candidates.find((c: { id: string }) => c.id === voted.id);
+    expect(exported.votes).toBe(1);
+    expect(exported.comments).toEqual([{ by: expect.any(String), at: expect.any(String), text: "the best one" }]);
+    expect(exported.reactions).toEqual({ "🔥": 1 });
   }, 60_000);
 
   it("one card: only its generations", async () => {

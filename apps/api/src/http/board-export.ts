@@ -16,7 +16,7 @@ const UPSCALE = 4;
 
 /**
  * A board's (or one card's) finished work as a ZIP, streamed as it is read: every candidate's PNG at the
- * model's size and ×4 nearest-neighbour, `tessera.json` (prompts, seeds, settings, CLIP scores, ranks, votes,
+ * model's size and ×4 nearest-neighbour, `tessera.json` (prompts, seeds, settings, CLIP scores, ranks, votes, comments, reactions,
  * who made each generation and what it was), and `contact-sheet.png` (each generation's CLIP #1). Members only
  * (viewers too); bounded at LIMITS.exportMaxCandidates candidates. PNGs are stored (they don't compress), the
  * JSON deflated; one candidate's pictures are in memory at a time.
@@ -62,7 +62,18 @@ export async function serveBoardExport(
       createdBy: { select: { displayName: true } },
       candidates: {
         orderBy: { index: "asc" },
-        select: { id: true, index: true, rank: true, clipScore: true, _count: { select: { votes: true } } },
+        select: {
+          id: true,
+          index: true,
+          rank: true,
+          clipScore: true,
+          _count: { select: { votes: true } },
+          comments: {
+            orderBy: { createdAt: "asc" },
+            select: { body: true, createdAt: true, author: { select: { displayName: true } } },
+          },
+          reactions: { select: { emoji: true } },
+        },
       },
     },
   });
@@ -126,6 +137,13 @@ export async function serveBoardExport(
           rank: c.rank,
           clipScore: c.clipScore,
           votes: c._count.votes,
+          comments: c.comments.map((m) => ({ by: m.author.displayName, at: m.createdAt, text: m.body })),
+          reactions: Object.fromEntries(
+            [...new Set(c.reactions.map((r) => r.emoji))].map((e) => [
+              e,
+              c.reactions.filter((r) => r.emoji === e).length,
+            ]),
+          ),
           files: png ? [`${base}.png`, `${base}-x${UPSCALE}.png`] : [],
         });
       }

@@ -9,7 +9,7 @@ import { Canvas } from "./Canvas.tsx";
 
 interface BoardQuery {
   me: { id: string; displayName: string };
-  board: { id: string; name: string; myRole: "OWNER" | "EDITOR" | "VIEWER" } | null;
+  board: { id: string; name: string; myRole: "OWNER" | "EDITOR" | "VIEWER"; viewersMayComment: boolean } | null;
   model: BoardInfo["model"];
   limits: BoardInfo["limits"];
 }
@@ -29,7 +29,15 @@ export function BoardPage({ boardId }: { boardId: string }) {
           setError("This board doesn't exist, or you don't have access to it. Ask its owner for a link.");
           return;
         }
-        setInfo({ boardId, name: d.board.name, role: d.board.myRole, me: d.me, model: d.model, limits: d.limits });
+        setInfo({
+          boardId,
+          name: d.board.name,
+          role: d.board.myRole,
+          viewersMayComment: d.board.viewersMayComment,
+          me: d.me,
+          model: d.model,
+          limits: d.limits,
+        });
       })
       .catch((e) => !cancelled && setError(friendlyError(e)));
     return () => {

@@ -1,12 +1,22 @@
 import { useState } from "react";
 import { friendlyError, gql } from "../lib/gql.ts";
-import { M_SHARE } from "../lib/queries.ts";
+import { M_SHARE, M_VIEWERS_COMMENT } from "../lib/queries.ts";
 import { useBoard } from "./boardContext.ts";
 
 /** Owners create an editor or viewer link; the join page takes the token. */
 export function ShareButton() {
   const { info, toast } = useBoard();
   const [links, setLinks] = useState<{ role: string; url: string }[]>([]);
+  const [viewersComment, setViewersComment] = useState(info.viewersMayComment);
+  const allowViewers = async (allowed: boolean) => {
+    setViewersComment(allowed);
+    try {
+      await gql(M_VIEWERS_COMMENT, { b: info.boardId, a: allowed });
+    } catch (e) {
+      setViewersComment(!allowed);
+      toast(friendlyError(e));
+    }
+  };
   const create = async (role: "EDITOR" | "VIEWER") => {
     try {
       const r = await gql<{ createShareLink: { token: string; role: string } }>(M_SHARE, {
@@ -30,6 +40,10 @@ export function ShareButton() {
         <button type="button" onClick={() => create("VIEWER")}>
           Create viewer link
         </button>
+        <label className="share-check">
+          <input type="checkbox" checked={viewersComment} onChange={(e) => allowViewers(e.target.checked)} />
+          Viewers may comment and react
+        </label>
         {links.map((l) => (
           <label key={l.role}>
             {l.role === "VIEWER" ? "Viewer link" : "Editor link"}

@@ -8,6 +8,8 @@ export interface BoardInfo {
   boardId: string;
   name: string;
   role: "OWNER" | "EDITOR" | "VIEWER";
+  /** Whether viewers may comment and react (the owner's choice, in the Share menu). */
+  viewersMayComment: boolean;
   me: { id: string; displayName: string };
   model: {
     name: string;

@@ -5,7 +5,7 @@ export const GENERATION_FIELDS = `id cardId prompt n status unknownWords error s
 export const Q_HOME = `query Home { me { id displayName } boards { id name updatedAt myRole pickThumbnails(limit: 4) } }`;
 export const Q_BOARD = `query Board($id: ID!) {
   me { id displayName }
-  board(id: $id) { id name myRole shareLinks { id token role revokedAt } }
+  board(id: $id) { id name myRole viewersMayComment shareLinks { id token role revokedAt } }
   model { name gridRows gridCols imageSize vocabulary defaults { n temperature topK topP guidanceScale }
     concepts { index label zh emoji group synonyms zhSynonyms } conceptSpritesUrl conceptSpriteSize conceptSpriteColumns }
   limits { promptMaxChars candidatesMax generationsPerMinute }
@@ -27,6 +27,7 @@ export const Q_COMMENT_COUNTS = `query CommentCounts($g: ID!) { commentCounts(ge
 export const M_ADD_COMMENT = `mutation AddComment($c: ID!, $b: String!) { addComment(candidateId: $c, body: $b) { id } }`;
 export const M_DELETE_COMMENT = `mutation DeleteComment($id: ID!) { deleteComment(id: $id) }`;
 export const M_REACT = `mutation React($c: ID!, $e: String!) { toggleReaction(candidateId: $c, emoji: $e) { emoji count mine } }`;
+export const M_VIEWERS_COMMENT = `mutation ViewersComment($b: ID!, $a: Boolean!) { setViewersMayComment(boardId: $b, allowed: $a) { viewersMayComment } }`;
 export const M_READ = `mutation Read($c: ID!) { markCommentsRead(candidateId: $c) }`;
 
 export const M_SIGN_OUT_OTHERS = `mutation SignOutOthers { signOutOtherDevices }`;
