@@ -13,7 +13,7 @@ import {
 
 // Issue 18 item 2, two people: A comments on a candidate in the gallery; B sees it live (the tile's comment
 // badge with an unread dot, then the thread in the gallery) and replies; A sees the reply without reloading;
-// reactions sit beside the votes and count per person.
+// reactions sit beside the votes and count per person; @names of members are mentions.
 test("comments and reactions on a candidate are live for both, with unread markers", async ({ browser }) => {
   const a = await newUser(browser, "Ada");
   await createBoard(a.page, "Comments");
@@ -51,13 +51,17 @@ test("comments and reactions on a candidate are live for both, with unread marke
   await expect(threadB).toContainText("Love the shine on this one");
   await expect(threadB.getByRole("button", { name: "🔥 1" })).toHaveAttribute("aria-pressed", "false");
   await screenshot(b.page, "comments-01-gallery");
-  await threadB.getByLabel("Add a comment").fill("Agreed, but the stem is odd");
+  await threadB.getByLabel("Add a comment").fill("Agreed @ada, but the stem is odd");
   await threadB.getByLabel("Add a comment").press("Control+Enter");
   await expect(threadB.getByRole("list", { name: "Comment thread" }).getByRole("listitem")).toHaveCount(2);
   await threadB.getByRole("button", { name: "🔥 1" }).click();
 
   // A's open gallery follows.
-  await expect(threadA.getByRole("list", { name: "Comment thread" })).toContainText("Agreed, but the stem is odd");
+  await expect(threadA.getByRole("list", { name: "Comment thread" })).toContainText("Agreed @ada, but the stem is odd");
+  // A board member's name after @ is a mention; for Ada, one of her.
+  await expect(threadA.locator("mark.mention.me")).toHaveText("@ada");
+  await expect(threadB.locator("mark.mention")).toHaveText("@ada");
+  await expect(threadB.locator("mark.mention.me")).toHaveCount(0);
   await expect(threadA.getByRole("button", { name: "🔥 2" })).toBeVisible();
   // B read the thread when he opened it: after closing, his badge has no unread dot.
   await b.page.keyboard.press("Escape");

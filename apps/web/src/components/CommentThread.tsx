@@ -2,8 +2,9 @@ import { LIMITS, REACTIONS } from "@tessera/shared";
 import { Trash2 } from "lucide-react";
 import { type FormEvent, useCallback, useEffect, useState } from "react";
 import { friendlyError, gql } from "../lib/gql.ts";
+import { splitMentions } from "../lib/mentions.ts";
 import { ago } from "../lib/promptHistory.ts";
-import { M_ADD_COMMENT, M_DELETE_COMMENT, M_REACT, M_READ, Q_THREAD } from "../lib/queries.ts";
+import { M_ADD_COMMENT, M_DELETE_COMMENT, M_REACT, M_READ, Q_MEMBERS, Q_THREAD } from "../lib/queries.ts";
 import { useBoard } from "./boardContext.ts";
 
 interface Thread {
@@ -22,6 +23,17 @@ export function CommentThread({ candidateId }: { candidateId: string }) {
   const [thread, setThread] = useState<Thread | null>(null);
   const [body, setBody] = useState("");
   const [sending, setSending] = useState(false);
+  // Board members, for @mentions (fetched once per open gallery; names only, no notifications).
+  const [members, setMembers] = useState<{ id: string; displayName: string }[]>([]);
+  useEffect(() => {
+    let live = true;
+    gql<{ board: { members: { user: { id: string; displayName: string } }[] } | null }>(Q_MEMBERS, { b: info.boardId })
+      .then((r) => live && setMembers((r.board?.members ?? []).map((m) => m.user)))
+      .catch(() => {}); // mentions then read as plain text
+    return () => {
+      live = false;
+    };
+  }, [info.boardId]);
 
   const load = useCallback(async () => {
     try {
@@ -119,7 +131,22 @@ export function CommentThread({ candidateId }: { candidateId: string }) {
                   </button>
                 )}
               </div>
-              <p className="comment-body">{c.body}</p>
+              <p className="comment-body">
+                {splitMentions(c.body, members).map((r, i) =>
+                  "mention" in r ? (
+                    <mark
+                      // biome-ignore lint/suspicious/noArrayIndexKey: runs of one fixed text, never reordered
+                      key={i}
+                      className={r.userId === info.me.id ? "mention me" : "mention"}
+                      title={r.userId === info.me.id ? "Mentions you" : undefined}
+                    >
+                      {r.mention}
+                    </mark>
+                  ) : (
+                    r.text
+                  ),
+                )}
+              </p>
             </li>
           ))}
         </ol>
@@ -128,7 +155,7 @@ export function CommentThread({ candidateId }: { candidateId: string }) {
         <form className="comment-form" onSubmit={send}>
           <textarea
             aria-label="Add a comment"
-            placeholder="Add a comment (Ctrl+Enter sends)"
+            placeholder="Add a comment; @name mentions someone (Ctrl+Enter sends)"
             value={body}
             maxLength={LIMITS.commentMaxChars}
             rows={2}

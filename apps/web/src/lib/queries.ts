@@ -23,6 +23,7 @@ export const Q_BOARD_PROMPTS = `query BoardPrompts($id: ID!) { board(id: $id) { 
 
 export const Q_THREAD = `query Thread($c: ID!) { candidateThread(candidateId: $c) {
   comments { id body createdAt author { id displayName } } reactions { emoji count mine } unread canComment } }`;
+export const Q_MEMBERS = `query Members($b: ID!) { board(id: $b) { members { user { id displayName } } } }`;
 export const Q_COMMENT_COUNTS = `query CommentCounts($g: ID!) { commentCounts(generationId: $g) { candidateId comments unread } }`;
 export const M_ADD_COMMENT = `mutation AddComment($c: ID!, $b: String!) { addComment(candidateId: $c, body: $b) { id } }`;
 export const M_DELETE_COMMENT = `mutation DeleteComment($id: ID!) { deleteComment(id: $id) }`;
