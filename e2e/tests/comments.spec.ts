@@ -72,8 +72,22 @@ test("comments and reactions on a candidate are live for both, with unread marke
   await b.page.setViewportSize({ width: 390, height: 844 });
   await screenshot(b.page, "comments-02-gallery-phone");
 
-  // The owner lets viewers comment from the Share menu; it is stored for the board.
+  // Cards have threads too: B opens the card's comments, A writes there, B's open thread follows.
+  await b.page.keyboard.press("Escape");
+  await b.page.setViewportSize({ width: 1280, height: 800 });
   await a.page.keyboard.press("Escape");
+  await b.page.getByRole("button", { name: "Comments on this card" }).click();
+  const cardThreadB = b.page.locator(".card-comments").getByRole("region", { name: "Comments" });
+  await expect(cardThreadB).toContainText("No comments yet: discuss this card here.");
+  await a.page.getByRole("button", { name: "Comments on this card" }).click();
+  const cardThreadA = a.page.locator(".card-comments").getByRole("region", { name: "Comments" });
+  await cardThreadA.getByLabel("Add a comment").fill("Shall we try @Bo's idea: a green apple?");
+  await cardThreadA.getByRole("button", { name: "Comment", exact: true }).click();
+  await expect(cardThreadB.getByRole("list", { name: "Comment thread" })).toContainText("a green apple?");
+  await expect(cardThreadB.locator("mark.mention.me")).toHaveText("@Bo");
+  await screenshot(b.page, "comments-03-card");
+
+  // The owner lets viewers comment from the Share menu; it is stored for the board.
   await a.page.getByText("Share", { exact: true }).click();
   await a.page.getByLabel("Viewers may comment and react").check();
   const boardId = new URL(a.page.url()).pathname.split("/").pop()!;

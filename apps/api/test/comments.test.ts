@@ -163,4 +163,52 @@ describe("comments and reactions", () => {
     });
     expect(editor.code(bad)).toBe("BAD_USER_INPUT");
   });
+
+  it("cards have threads too: live, unread per person, the same rights", async () => {
+    const CARD_THREAD = `query($b: ID!, $k: ID!) { cardThread(boardId: $b, cardId: $k) {
+      candidateId cardId comments { body author { displayName } } unread canComment } }`;
+    const seen: { kind: string; cardId: string; candidateId: string | null }[] = [];
+    const ws = owner.ws();
+    const stop = ws.subscribe<{ boardActivity: { kind: string; cardId: string; candidateId: string | null } }>(
+      {
+        query: `subscription($b: ID!) { boardActivity(boardId: $b) { kind cardId candidateId } }`,
+        variables: { b: boardId },
+      },
+      { next: (v) => v.data && seen.push(v.data.boardActivity), error: () => {}, complete: () => {} },
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    await editor.ok(
+      `mutation($b: ID!) { addComment(boardId: $b, cardId: "card-note", body: "shall we try blue?") { id } }`,
+      {
+        b: boardId,
+      },
+    );
+    await waitFor(
+      () => seen.some((e) => e.kind === "COMMENTS_CHANGED" && e.cardId === "card-note" && e.candidateId === null),
+      10_000,
+      "card thread activity",
+    );
+    const read = async (c: Client) =>
+      (
+        await c.ok<{ cardThread: { candidateId: string | null; comments: { body: string }[]; unread: number } }>(
+          CARD_THREAD,
+          { b: boardId, k: "card-note" },
+        )
+      ).cardThread;
+    expect(await read(owner)).toMatchObject({
+      candidateId: null,
+      comments: [{ body: "shall we try blue?" }],
+      unread: 1,
+    });
+    expect((await read(editor)).unread).toBe(0);
+    await owner.ok(`mutation($b: ID!) { markCommentsRead(boardId: $b, cardId: "card-note") }`, { b: boardId });
+    expect((await read(owner)).unread).toBe(0);
+    // A card's thread is its own: the candidate's thread did not change.
+    expect((await thread(owner)).comments.map((c) => c.body)).toEqual(["I like the red one", "Agreed"]);
+    expect(stranger.code(await stranger.gql(CARD_THREAD, { b: boardId, k: "card-note" }))).toBe("NOT_FOUND");
+    const noThread = await editor.gql(`mutation { addComment(body: "where?") { id } }`);
+    expect(editor.code(noThread)).toBe("BAD_USER_INPUT");
+    stop();
+    await ws.dispose();
+  });
 });

@@ -5,7 +5,8 @@ ALTER TABLE "Board" ADD COLUMN "viewersMayComment" BOOLEAN NOT NULL DEFAULT fals
 CREATE TABLE "Comment" (
     "id" TEXT NOT NULL,
     "boardId" TEXT NOT NULL,
-    "candidateId" TEXT NOT NULL,
+    "candidateId" TEXT,
+    "cardId" TEXT,
     "authorId" TEXT NOT NULL,
     "body" TEXT NOT NULL,
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
@@ -26,14 +27,17 @@ CREATE TABLE "Reaction" (
 -- CreateTable
 CREATE TABLE "CommentRead" (
     "userId" TEXT NOT NULL,
-    "candidateId" TEXT NOT NULL,
+    "threadId" TEXT NOT NULL,
     "readAt" TIMESTAMP(3) NOT NULL,
 
-    CONSTRAINT "CommentRead_pkey" PRIMARY KEY ("userId","candidateId")
+    CONSTRAINT "CommentRead_pkey" PRIMARY KEY ("userId","threadId")
 );
 
 -- CreateIndex
 CREATE INDEX "Comment_candidateId_createdAt_idx" ON "Comment"("candidateId", "createdAt");
+
+-- CreateIndex
+CREATE INDEX "Comment_boardId_cardId_createdAt_idx" ON "Comment"("boardId", "cardId", "createdAt");
 
 -- AddForeignKey
 ALTER TABLE "Comment" ADD CONSTRAINT "Comment_boardId_fkey" FOREIGN KEY ("boardId") REFERENCES "Board"("id") ON DELETE CASCADE ON UPDATE CASCADE;
@@ -52,6 +56,3 @@ ALTER TABLE "Reaction" ADD CONSTRAINT "Reaction_userId_fkey" FOREIGN KEY ("userI
 
 -- AddForeignKey
 ALTER TABLE "CommentRead" ADD CONSTRAINT "CommentRead_userId_fkey" FOREIGN KEY ("userId") REFERENCES "User"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-
--- AddForeignKey
-ALTER TABLE "CommentRead" ADD CONSTRAINT "CommentRead_candidateId_fkey" FOREIGN KEY ("candidateId") REFERENCES "Candidate"("id") ON DELETE CASCADE ON UPDATE CASCADE;

@@ -1,7 +1,7 @@
 /**
- * Comments and reactions on candidates (issue 18 item 2): threads, emoji beside the votes, what each person
- * has not read yet, and the board's "viewers may comment" setting. Every change is told to the board
- * (COMMENTS_CHANGED / REACTIONS_CHANGED) so open galleries refresh live.
+ * Comments on candidates and on cards, and reactions on candidates (issue 18 item 2): threads, emoji beside
+ * the votes, what each person has not read yet, and the board's "viewers may comment" setting. Every change is
+ * told to the board (COMMENTS_CHANGED / REACTIONS_CHANGED) so open threads refresh live.
  */
 import { commentBodySchema, LIMITS, REACTIONS, TesseraError } from "@tessera/shared";
 import { z } from "zod";
@@ -37,9 +37,38 @@ async function target(ctx: Context, candidateId: string): Promise<Target> {
   return row;
 }
 
+/** A card's thread: its board and the caller's role there (cards live in the Yjs document, not checked here). */
+async function cardTarget(ctx: Context, boardId: string, cardId: string) {
+  const b = parseArg(id, boardId);
+  const c = parseArg(id, cardId);
+  const role = await requireRole(ctx, b, "VIEWER");
+  const board = await ctx.prisma.board.findUniqueOrThrow({ where: { id: b }, select: { viewersMayComment: true } });
+  return { boardId: b, cardId: c, role, viewersMayComment: board.viewersMayComment, threadId: `card:${b}:${c}` };
+}
+
+/** Where a thread is: a candidate (candidateId) or a card (boardId + cardId). */
+type ThreadArgs = { candidateId?: string | null; boardId?: string | null; cardId?: string | null };
+
+async function threadOf(ctx: Context, a: ThreadArgs) {
+  if (a.candidateId) {
+    const t = await target(ctx, a.candidateId);
+    return { ...t, threadId: t.candidateId, where: { candidateId: t.candidateId } };
+  }
+  if (a.boardId && a.cardId) {
+    const t = await cardTarget(ctx, a.boardId, a.cardId);
+    return {
+      ...t,
+      candidateId: null,
+      generationId: "",
+      where: { boardId: t.boardId, cardId: t.cardId, candidateId: null },
+    };
+  }
+  throw new TesseraError("BAD_USER_INPUT", "Say which thread: a candidateId, or a boardId and a cardId.");
+}
+
 const mayComment = (t: Pick<Target, "role" | "viewersMayComment">) => t.role !== "VIEWER" || t.viewersMayComment;
 
-function requireComment(t: Target): void {
+function requireComment(t: Pick<Target, "role" | "viewersMayComment">): void {
   if (!mayComment(t))
     throw new TesseraError("FORBIDDEN", "Viewers can't comment on this board: its owner has not allowed it.");
 }
@@ -52,7 +81,12 @@ async function reactionCounts(ctx: Context, candidateId: string) {
   }).filter((r) => r.count > 0);
 }
 
-function tell(ctx: Context, t: Target, kind: "COMMENTS_CHANGED" | "REACTIONS_CHANGED"): void {
+function tell(
+  ctx: Context,
+  t: { boardId: string; generationId: string; cardId: string; candidateId: string | null },
+  kind: "COMMENTS_CHANGED" | "REACTIONS_CHANGED",
+): void {
+  // A card's thread has no generation: generationId is empty, candidateId null.
   ctx.activity.publish({
     boardId: t.boardId,
     kind,
@@ -63,24 +97,8 @@ function tell(ctx: Context, t: Target, kind: "COMMENTS_CHANGED" | "REACTIONS_CHA
 }
 
 export const commentQueries = {
-  candidateThread: async (_: unknown, args: { candidateId: string }, ctx: Context) => {
-    const t = await target(ctx, args.candidateId);
-    const [comments, reactions, read] = await Promise.all([
-      ctx.prisma.comment.findMany({
-        where: { candidateId: t.candidateId },
-        orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-        include: { author: { select: { id: true, displayName: true } } },
-      }),
-      reactionCounts(ctx, t.candidateId),
-      ctx.prisma.commentRead.findUnique({
-        where: { userId_candidateId: { userId: ctx.session.userId, candidateId: t.candidateId } },
-      }),
-    ]);
-    const unread = comments.filter(
-      (c) => c.authorId !== ctx.session.userId && (!read || c.createdAt > read.readAt),
-    ).length;
-    return { candidateId: t.candidateId, comments, reactions, unread, canComment: mayComment(t) };
-  },
+  candidateThread: (_: unknown, args: { candidateId: string }, ctx: Context) => readThread(ctx, args),
+  cardThread: (_: unknown, args: { boardId: string; cardId: string }, ctx: Context) => readThread(ctx, args),
   commentCounts: async (_: unknown, args: { generationId: string }, ctx: Context) => {
     const g = await ctx.prisma.generation.findUnique({
       where: { id: parseArg(id, args.generationId) },
@@ -95,25 +113,44 @@ export const commentQueries = {
                AND (r."readAt" IS NULL OR k."createdAt" > r."readAt"))::int AS "unread"
       FROM "Candidate" c
       JOIN "Comment" k ON k."candidateId" = c."id"
-      LEFT JOIN "CommentRead" r ON r."candidateId" = c."id" AND r."userId" = ${ctx.session.userId}
+      LEFT JOIN "CommentRead" r ON r."threadId" = c."id" AND r."userId" = ${ctx.session.userId}
       WHERE c."generationId" = ${args.generationId}
       GROUP BY c."id"`;
   },
 };
 
+async function readThread(ctx: Context, args: ThreadArgs) {
+  const t = await threadOf(ctx, args);
+  const [comments, reactions, read] = await Promise.all([
+    ctx.prisma.comment.findMany({
+      where: t.where,
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+      include: { author: { select: { id: true, displayName: true } } },
+    }),
+    t.candidateId ? reactionCounts(ctx, t.candidateId) : [],
+    ctx.prisma.commentRead.findUnique({
+      where: { userId_threadId: { userId: ctx.session.userId, threadId: t.threadId } },
+    }),
+  ]);
+  const unread = comments.filter(
+    (c) => c.authorId !== ctx.session.userId && (!read || c.createdAt > read.readAt),
+  ).length;
+  return { candidateId: t.candidateId, cardId: t.cardId, comments, reactions, unread, canComment: mayComment(t) };
+}
+
 export const commentMutations = {
-  addComment: async (_: unknown, args: { candidateId: string; body: string }, ctx: Context) => {
-    const t = await target(ctx, args.candidateId);
+  addComment: async (_: unknown, args: ThreadArgs & { body: string }, ctx: Context) => {
+    const t = await threadOf(ctx, args);
     requireComment(t);
     const body = parseArg(
       commentBodySchema,
       typeof args.body === "string" ? args.body.replace(CONTROL_CHARS, " ") : args.body,
     );
-    const count = await ctx.prisma.comment.count({ where: { candidateId: t.candidateId } });
+    const count = await ctx.prisma.comment.count({ where: t.where });
     if (count >= LIMITS.commentsPerCandidateMax) {
       throw new TesseraError(
         "BAD_USER_INPUT",
-        `A candidate holds at most ${LIMITS.commentsPerCandidateMax} comments: start a new thread on another.`,
+        `A thread holds at most ${LIMITS.commentsPerCandidateMax} comments: start a new one on another card or candidate.`,
       );
     }
     const comment = await ctx.prisma.comment.create({
@@ -121,20 +158,24 @@ export const commentMutations = {
         id: newId(),
         boardId: t.boardId,
         candidateId: t.candidateId,
+        cardId: t.candidateId ? null : t.cardId,
         authorId: ctx.session.userId,
         body,
       },
       include: { author: { select: { id: true, displayName: true } } },
     });
     // Writing is reading: my own thread is read up to my comment.
-    await markRead(ctx, t.candidateId, comment.createdAt);
+    await markRead(ctx, t.threadId, comment.createdAt);
     tell(ctx, t, "COMMENTS_CHANGED");
     return comment;
   },
   deleteComment: async (_: unknown, args: { id: string }, ctx: Context) => {
     const c = await ctx.prisma.comment.findUnique({ where: { id: parseArg(id, args.id) } });
     if (!c) throw new TesseraError("NOT_FOUND");
-    const t = await target(ctx, c.candidateId);
+    const t = await threadOf(
+      ctx,
+      c.candidateId ? { candidateId: c.candidateId } : { boardId: c.boardId, cardId: c.cardId },
+    );
     if (c.authorId !== ctx.session.userId && t.role !== "OWNER") {
       throw new TesseraError("FORBIDDEN", "Only its author or the board's owner can delete a comment.");
     }
@@ -156,9 +197,9 @@ export const commentMutations = {
     tell(ctx, t, "REACTIONS_CHANGED");
     return reactionCounts(ctx, t.candidateId);
   },
-  markCommentsRead: async (_: unknown, args: { candidateId: string }, ctx: Context) => {
-    const t = await target(ctx, args.candidateId);
-    await markRead(ctx, t.candidateId, new Date());
+  markCommentsRead: async (_: unknown, args: ThreadArgs, ctx: Context) => {
+    const t = await threadOf(ctx, args);
+    await markRead(ctx, t.threadId, new Date());
     return true;
   },
   setViewersMayComment: async (_: unknown, args: { boardId: string; allowed: boolean }, ctx: Context) => {
@@ -169,10 +210,10 @@ export const commentMutations = {
   },
 };
 
-async function markRead(ctx: Context, candidateId: string, at: Date): Promise<void> {
+async function markRead(ctx: Context, threadId: string, at: Date): Promise<void> {
   await ctx.prisma.commentRead.upsert({
-    where: { userId_candidateId: { userId: ctx.session.userId, candidateId } },
-    create: { userId: ctx.session.userId, candidateId, readAt: at },
+    where: { userId_threadId: { userId: ctx.session.userId, threadId } },
+    create: { userId: ctx.session.userId, threadId, readAt: at },
     update: { readAt: at },
   });
 }

@@ -33,7 +33,7 @@ import { subscribe } from "../lib/live.ts";
 import { Q_TOKEN_PATCHES, S_BOARD, S_BOARD_QUEUE } from "../lib/queries.ts";
 import { type BoardQueue, QueueStore } from "../lib/queueStore.ts";
 import { decodePatches } from "../lib/tokenMosaic.ts";
-import { BoardContext, type BoardCtx, type BoardInfo } from "./boardContext.ts";
+import { BoardContext, type BoardCtx, type BoardInfo, type ThreadEvent } from "./boardContext.ts";
 import { CardErrorBoundary } from "./CardErrorBoundary.tsx";
 import { CardView } from "./CardView.tsx";
 import { ConceptBrowser } from "./ConceptBrowser.tsx";
@@ -62,7 +62,7 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
   const [conn, setConn] = useState<ConnectionState>("connecting");
   const [toastMsg, setToast] = useState<string | null>(null);
   const voteListeners = useRef(new Set<(id: string, votes: number) => void>());
-  const threadListeners = useRef(new Set<(e: { generationId: string; candidateId: string }) => void>());
+  const threadListeners = useRef(new Set<(e: ThreadEvent) => void>());
   const [queue] = useState(() => new QueueStore());
   useEffect(
     () =>
@@ -162,13 +162,20 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
   useEffect(
     () =>
       subscribe<{
-        boardActivity: { kind: string; generationId: string; candidateId: string | null; votes: number | null };
+        boardActivity: {
+          kind: string;
+          generationId: string;
+          cardId: string;
+          candidateId: string | null;
+          votes: number | null;
+        };
       }>(S_BOARD, { boardId: info.boardId }, ({ boardActivity: a }) => {
         if (a.kind === "VOTES_CHANGED" && a.candidateId && a.votes != null) {
           for (const l of voteListeners.current) l(a.candidateId, a.votes);
         }
-        if ((a.kind === "COMMENTS_CHANGED" || a.kind === "REACTIONS_CHANGED") && a.candidateId) {
-          for (const l of threadListeners.current) l({ generationId: a.generationId, candidateId: a.candidateId });
+        if (a.kind === "COMMENTS_CHANGED" || a.kind === "REACTIONS_CHANGED") {
+          const e = { generationId: a.generationId, cardId: a.cardId, candidateId: a.candidateId };
+          for (const l of threadListeners.current) l(e);
         }
       }),
     [info.boardId],

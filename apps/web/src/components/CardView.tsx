@@ -1,7 +1,8 @@
 import { CARD_COLORS, CARD_SIZE, type Card, deleteCard, duplicateCard, readCard, updateCard } from "@tessera/shared";
-import { Ellipsis } from "lucide-react";
+import { Ellipsis, MessageSquare } from "lucide-react";
 import { type Dispatch, memo, type SetStateAction, useState } from "react";
 import { useBoard } from "./boardContext.ts";
+import { CommentThread } from "./CommentThread.tsx";
 import { GenerationPanel } from "./GenerationPanel.tsx";
 import { PromptEditor } from "./PromptEditor.tsx";
 
@@ -18,6 +19,7 @@ interface Props {
 export const CardView = memo(function CardView({ card, selected, onSelect }: Props) {
   const { sync, canEdit, zoom, info } = useBoard();
   const [menu, setMenu] = useState(false);
+  const [talk, setTalk] = useState(false);
 
   const select = (e: React.PointerEvent) => {
     onSelect((prev) => {
@@ -95,6 +97,18 @@ export const CardView = memo(function CardView({ card, selected, onSelect }: Pro
     >
       <div className="card-header" onPointerDown={(e) => drag(e, "move")}>
         <span className="card-kind">{card.kind === "prompt" ? "Prompt" : "Note"}</span>
+        <span className="card-actions">
+          <button
+            type="button"
+            aria-label="Comments on this card"
+            aria-expanded={talk}
+            title="Comments on this card"
+            onPointerDown={(e) => e.stopPropagation()}
+            onClick={() => setTalk((t) => !t)}
+          >
+            <MessageSquare className="icon" aria-hidden="true" />
+          </button>
+        </span>
         {canEdit && (
           <span className="card-actions">
             <button
@@ -146,6 +160,11 @@ export const CardView = memo(function CardView({ card, selected, onSelect }: Pro
           >
             Delete
           </button>
+        </div>
+      )}
+      {talk && (
+        <div className="card-comments" onPointerDown={(e) => e.stopPropagation()}>
+          <CommentThread cardId={card.id} />
         </div>
       )}
       <PromptEditor card={card} />

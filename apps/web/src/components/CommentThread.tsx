@@ -4,7 +4,15 @@ import { type FormEvent, useCallback, useEffect, useState } from "react";
 import { friendlyError, gql } from "../lib/gql.ts";
 import { splitMentions } from "../lib/mentions.ts";
 import { ago } from "../lib/promptHistory.ts";
-import { M_ADD_COMMENT, M_DELETE_COMMENT, M_REACT, M_READ, Q_MEMBERS, Q_THREAD } from "../lib/queries.ts";
+import {
+  M_ADD_COMMENT,
+  M_DELETE_COMMENT,
+  M_REACT,
+  M_READ,
+  Q_CARD_THREAD,
+  Q_MEMBERS,
+  Q_THREAD,
+} from "../lib/queries.ts";
 import { useBoard } from "./boardContext.ts";
 
 interface Thread {
@@ -15,10 +23,10 @@ interface Thread {
 }
 
 /**
- * A candidate's comments and reactions in the gallery (issue 18 item 2), live: any change on the board to
- * this candidate's thread refetches it. Opening it marks it read. Ctrl/⌘ + Enter sends.
+ * A candidate's comments and reactions in the gallery, or a card's comments (issue 18 item 2), live: any
+ * change on the board to this thread refetches it. Opening it marks it read. Ctrl/⌘ + Enter sends.
  */
-export function CommentThread({ candidateId }: { candidateId: string }) {
+export function CommentThread({ candidateId, cardId }: { candidateId?: string; cardId?: string }) {
   const { onThreads, info, toast } = useBoard();
   const [thread, setThread] = useState<Thread | null>(null);
   const [body, setBody] = useState("");
@@ -35,29 +43,35 @@ export function CommentThread({ candidateId }: { candidateId: string }) {
     };
   }, [info.boardId]);
 
+  // Which thread, as every call names it: a candidate's, or a card's on this board.
+  const where = candidateId ? { c: candidateId } : { board: info.boardId, k: cardId };
+  const key = candidateId ?? `card:${cardId}`;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `where` follows `key`
   const load = useCallback(async () => {
     try {
-      const r = await gql<{ candidateThread: Thread }>(Q_THREAD, { c: candidateId });
-      setThread(r.candidateThread);
-      if (r.candidateThread.unread > 0) await gql(M_READ, { c: candidateId }).catch(() => {});
+      const t = candidateId
+        ? (await gql<{ candidateThread: Thread }>(Q_THREAD, { c: candidateId })).candidateThread
+        : (await gql<{ cardThread: Thread }>(Q_CARD_THREAD, { b: info.boardId, k: cardId })).cardThread;
+      setThread(t);
+      if (t.unread > 0) await gql(M_READ, where).catch(() => {});
     } catch (e) {
       toast(friendlyError(e));
     }
-  }, [candidateId, toast]);
+  }, [key, toast]);
   useEffect(() => {
     setThread(null);
     void load();
     return onThreads((e) => {
-      if (e.candidateId === candidateId) void load();
+      if (candidateId ? e.candidateId === candidateId : e.candidateId === null && e.cardId === cardId) void load();
     });
-  }, [candidateId, load, onThreads]);
+  }, [candidateId, cardId, load, onThreads]);
 
   const send = async (e?: FormEvent) => {
     e?.preventDefault();
     if (!body.trim() || sending) return;
     setSending(true);
     try {
-      await gql(M_ADD_COMMENT, { c: candidateId, b: body });
+      await gql(M_ADD_COMMENT, { ...where, b: body });
       setBody("");
       await load();
     } catch (err) {
@@ -87,31 +101,37 @@ export function CommentThread({ candidateId }: { candidateId: string }) {
   const count = (emoji: string) => thread.reactions.find((r) => r.emoji === emoji);
   return (
     <section className="comments" aria-label="Comments">
-      <fieldset className="reactions">
-        <legend className="sr-only">Reactions</legend>
-        {REACTIONS.map((emoji) => {
-          const r = count(emoji);
-          if (!thread.canComment && !r) return null;
-          return (
-            <button
-              key={emoji}
-              type="button"
-              className="reaction"
-              aria-pressed={r?.mine ?? false}
-              disabled={!thread.canComment}
-              aria-label={`${emoji} ${r?.count ?? 0}`}
-              onClick={() => react(emoji)}
-            >
-              <span aria-hidden="true">{emoji}</span>
-              {r ? <span className="reaction-count">{r.count}</span> : null}
-            </button>
-          );
-        })}
-      </fieldset>
+      {candidateId && (
+        <fieldset className="reactions">
+          <legend className="sr-only">Reactions</legend>
+          {REACTIONS.map((emoji) => {
+            const r = count(emoji);
+            if (!thread.canComment && !r) return null;
+            return (
+              <button
+                key={emoji}
+                type="button"
+                className="reaction"
+                aria-pressed={r?.mine ?? false}
+                disabled={!thread.canComment}
+                aria-label={`${emoji} ${r?.count ?? 0}`}
+                onClick={() => react(emoji)}
+              >
+                <span aria-hidden="true">{emoji}</span>
+                {r ? <span className="reaction-count">{r.count}</span> : null}
+              </button>
+            );
+          })}
+        </fieldset>
+      )}
       <h3 className="comments-title">Comments{thread.comments.length > 0 ? ` · ${thread.comments.length}` : ""}</h3>
       {thread.comments.length === 0 ? (
         <p className="muted empty-note">
-          {thread.canComment ? "No comments yet: say what you like about this one." : "No comments yet."}
+          {thread.canComment
+            ? candidateId
+              ? "No comments yet: say what you like about this one."
+              : "No comments yet: discuss this card here."
+            : "No comments yet."}
         </p>
       ) : (
         <ol className="comment-list" aria-label="Comment thread">

@@ -26,6 +26,13 @@ export interface BoardInfo {
   limits: { promptMaxChars: number; candidatesMax: number; generationsPerMinute: number };
 }
 
+/** A thread changed: a candidate's (candidateId) or a card's (candidateId null). */
+export interface ThreadEvent {
+  generationId: string;
+  cardId: string;
+  candidateId: string | null;
+}
+
 export interface BoardCtx {
   info: BoardInfo;
   sync: BoardSync;
@@ -43,7 +50,7 @@ export interface BoardCtx {
   /** Listeners for board-wide vote counts (boardActivity VOTES_CHANGED). */
   onVotes(fn: (candidateId: string, votes: number) => void): () => void;
   /** Listeners for comment and reaction changes on the board (boardActivity COMMENTS_/REACTIONS_CHANGED). */
-  onThreads(fn: (e: { generationId: string; candidateId: string }) => void): () => void;
+  onThreads(fn: (e: ThreadEvent) => void): () => void;
   /** The board's view of the server's generation queue, live (boardQueue subscription). */
   queue: QueueStore;
   /** Shows a transient message (errors from mutations). */

@@ -21,15 +21,17 @@ export const Q_BOARD_PROMPTS = `query BoardPrompts($id: ID!) { board(id: $id) { 
   candidates { rank imageUrl }
 } } }`;
 
-export const Q_THREAD = `query Thread($c: ID!) { candidateThread(candidateId: $c) {
-  comments { id body createdAt author { id displayName } } reactions { emoji count mine } unread canComment } }`;
+const THREAD_FIELDS =
+  "comments { id body createdAt author { id displayName } } reactions { emoji count mine } unread canComment";
+export const Q_THREAD = `query Thread($c: ID!) { candidateThread(candidateId: $c) { ${THREAD_FIELDS} } }`;
+export const Q_CARD_THREAD = `query CardThread($b: ID!, $k: ID!) { cardThread(boardId: $b, cardId: $k) { ${THREAD_FIELDS} } }`;
 export const Q_MEMBERS = `query Members($b: ID!) { board(id: $b) { members { user { id displayName } } } }`;
 export const Q_COMMENT_COUNTS = `query CommentCounts($g: ID!) { commentCounts(generationId: $g) { candidateId comments unread } }`;
-export const M_ADD_COMMENT = `mutation AddComment($c: ID!, $b: String!) { addComment(candidateId: $c, body: $b) { id } }`;
+export const M_ADD_COMMENT = `mutation AddComment($c: ID, $board: ID, $k: ID, $b: String!) { addComment(candidateId: $c, boardId: $board, cardId: $k, body: $b) { id } }`;
 export const M_DELETE_COMMENT = `mutation DeleteComment($id: ID!) { deleteComment(id: $id) }`;
 export const M_REACT = `mutation React($c: ID!, $e: String!) { toggleReaction(candidateId: $c, emoji: $e) { emoji count mine } }`;
 export const M_VIEWERS_COMMENT = `mutation ViewersComment($b: ID!, $a: Boolean!) { setViewersMayComment(boardId: $b, allowed: $a) { viewersMayComment } }`;
-export const M_READ = `mutation Read($c: ID!) { markCommentsRead(candidateId: $c) }`;
+export const M_READ = `mutation Read($c: ID, $board: ID, $k: ID) { markCommentsRead(candidateId: $c, boardId: $board, cardId: $k) }`;
 
 export const M_SIGN_OUT_OTHERS = `mutation SignOutOthers { signOutOtherDevices }`;
 export const M_SET_NAME = `mutation SetName($name: String!) { setDisplayName(name: $name) { id displayName } }`;

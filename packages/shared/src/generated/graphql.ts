@@ -102,11 +102,15 @@ export type CandidateScore = {
   score: Scalars['Float']['output'];
 };
 
-/** A candidate's conversation: its comments (oldest first), reactions, and what the caller has not read yet. */
+/**
+ * A candidate's or a card's conversation: its comments (oldest first), reactions (candidates only), and what the
+ * caller has not read yet.
+ */
 export type CandidateThread = {
   __typename?: 'CandidateThread';
   canComment: Scalars['Boolean']['output'];
-  candidateId: Scalars['ID']['output'];
+  candidateId: Maybe<Scalars['ID']['output']>;
+  cardId: Scalars['ID']['output'];
   comments: Array<Comment>;
   reactions: Array<ReactionCount>;
   /** Comments by others since the caller last read this thread. */
@@ -117,7 +121,9 @@ export type Comment = {
   __typename?: 'Comment';
   author: User;
   body: Scalars['String']['output'];
-  candidateId: Scalars['ID']['output'];
+  /** Null for a comment on a card. */
+  candidateId: Maybe<Scalars['ID']['output']>;
+  cardId: Maybe<Scalars['ID']['output']>;
   createdAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
 };
@@ -308,7 +314,10 @@ export type ModelInfo = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Editors, and viewers where the board allows it; 1..1000 characters, at most 500 comments a candidate. */
+  /**
+   * On a candidate (candidateId) or a card (boardId and cardId). Editors, and viewers where the board allows it;
+   * 1..1000 characters, at most 500 comments a thread.
+   */
   addComment: Comment;
   /** Who started it may cancel it, and the board's owner any generation on the board. */
   cancelGeneration: Generation;
@@ -320,6 +329,7 @@ export type Mutation = {
   /** Its author, or the board's owner. */
   deleteComment: Scalars['ID']['output'];
   joinBoard: JoinResult;
+  /** A candidate's thread (candidateId) or a card's (boardId and cardId). */
   markCommentsRead: Scalars['Boolean']['output'];
   /** Image completion: keep the top keepRows rows of the candidate and regenerate the rest. */
   remixCandidate: Generation;
@@ -341,8 +351,10 @@ export type Mutation = {
 
 
 export type MutationAddCommentArgs = {
+  boardId?: InputMaybe<Scalars['ID']['input']>;
   body: Scalars['String']['input'];
-  candidateId: Scalars['ID']['input'];
+  candidateId?: InputMaybe<Scalars['ID']['input']>;
+  cardId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -388,7 +400,9 @@ export type MutationJoinBoardArgs = {
 
 
 export type MutationMarkCommentsReadArgs = {
-  candidateId: Scalars['ID']['input'];
+  boardId?: InputMaybe<Scalars['ID']['input']>;
+  candidateId?: InputMaybe<Scalars['ID']['input']>;
+  cardId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -456,6 +470,7 @@ export type Query = {
   boardQueue: BoardQueue;
   boards: Array<Board>;
   candidateThread: CandidateThread;
+  cardThread: CandidateThread;
   /** Comment counts (and the caller's unread) for each candidate of a generation that has comments. */
   commentCounts: Array<CommentCount>;
   generation: Maybe<Generation>;
@@ -478,6 +493,12 @@ export type QueryBoardQueueArgs = {
 
 export type QueryCandidateThreadArgs = {
   candidateId: Scalars['ID']['input'];
+};
+
+
+export type QueryCardThreadArgs = {
+  boardId: Scalars['ID']['input'];
+  cardId: Scalars['ID']['input'];
 };
 
 
@@ -790,7 +811,8 @@ export type CandidateScoreResolvers<ContextType = unknown, ParentType extends Re
 
 export type CandidateThreadResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['CandidateThread'] = ResolversParentTypes['CandidateThread']> = ResolversObject<{
   canComment?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
-  candidateId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  candidateId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  cardId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   comments?: Resolver<Array<ResolversTypes['Comment']>, ParentType, ContextType>;
   reactions?: Resolver<Array<ResolversTypes['ReactionCount']>, ParentType, ContextType>;
   unread?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -799,7 +821,8 @@ export type CandidateThreadResolvers<ContextType = unknown, ParentType extends R
 export type CommentResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Comment'] = ResolversParentTypes['Comment']> = ResolversObject<{
   author?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   body?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  candidateId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  candidateId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  cardId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
@@ -919,7 +942,7 @@ export type ModelInfoResolvers<ContextType = unknown, ParentType extends Resolve
 }>;
 
 export type MutationResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
-  addComment?: Resolver<ResolversTypes['Comment'], ParentType, ContextType, RequireFields<MutationAddCommentArgs, 'body' | 'candidateId'>>;
+  addComment?: Resolver<ResolversTypes['Comment'], ParentType, ContextType, RequireFields<MutationAddCommentArgs, 'body'>>;
   cancelGeneration?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationCancelGenerationArgs, 'id'>>;
   castVote?: Resolver<ResolversTypes['Candidate'], ParentType, ContextType, RequireFields<MutationCastVoteArgs, 'candidateId'>>;
   clearVote?: Resolver<ResolversTypes['Candidate'], ParentType, ContextType, RequireFields<MutationClearVoteArgs, 'candidateId'>>;
@@ -928,7 +951,7 @@ export type MutationResolvers<ContextType = unknown, ParentType extends Resolver
   deleteBoard?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteBoardArgs, 'id'>>;
   deleteComment?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteCommentArgs, 'id'>>;
   joinBoard?: Resolver<ResolversTypes['JoinResult'], ParentType, ContextType, RequireFields<MutationJoinBoardArgs, 'token'>>;
-  markCommentsRead?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationMarkCommentsReadArgs, 'candidateId'>>;
+  markCommentsRead?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, Partial<MutationMarkCommentsReadArgs>>;
   remixCandidate?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationRemixCandidateArgs, 'candidateId' | 'keepRows' | 'n'>>;
   renameBoard?: Resolver<ResolversTypes['Board'], ParentType, ContextType, RequireFields<MutationRenameBoardArgs, 'id' | 'name'>>;
   revokeShareLink?: Resolver<ResolversTypes['ShareLink'], ParentType, ContextType, RequireFields<MutationRevokeShareLinkArgs, 'id'>>;
@@ -950,6 +973,7 @@ export type QueryResolvers<ContextType = unknown, ParentType extends ResolversPa
   boardQueue?: Resolver<ResolversTypes['BoardQueue'], ParentType, ContextType, RequireFields<QueryBoardQueueArgs, 'boardId'>>;
   boards?: Resolver<Array<ResolversTypes['Board']>, ParentType, ContextType>;
   candidateThread?: Resolver<ResolversTypes['CandidateThread'], ParentType, ContextType, RequireFields<QueryCandidateThreadArgs, 'candidateId'>>;
+  cardThread?: Resolver<ResolversTypes['CandidateThread'], ParentType, ContextType, RequireFields<QueryCardThreadArgs, 'boardId' | 'cardId'>>;
   commentCounts?: Resolver<Array<ResolversTypes['CommentCount']>, ParentType, ContextType, RequireFields<QueryCommentCountsArgs, 'generationId'>>;
   generation?: Resolver<Maybe<ResolversTypes['Generation']>, ParentType, ContextType, RequireFields<QueryGenerationArgs, 'id'>>;
   generations?: Resolver<Array<ResolversTypes['Generation']>, ParentType, ContextType, RequireFields<QueryGenerationsArgs, 'boardId' | 'cardId' | 'limit'>>;

@@ -88,7 +88,7 @@ export type Candidate = Prisma.CandidateModel
 export type Vote = Prisma.VoteModel
 /**
  * Model Comment
- * A comment on a candidate (issue 18 item 2); its board is kept for the permission check and the export.
+ * A comment on a candidate, or on a card (candidateId null, cardId set; cards live in the board's Yjs document).
  */
 export type Comment = Prisma.CommentModel
 /**
@@ -98,6 +98,7 @@ export type Comment = Prisma.CommentModel
 export type Reaction = Prisma.ReactionModel
 /**
  * Model CommentRead
- * When a person last read a candidate's comments: later ones by others are unread for them.
+ * When a person last read a thread (a candidate's id, or "card:<boardId>:<cardId>"): later comments by others
+ * are unread for them.
  */
 export type CommentRead = Prisma.CommentReadModel

@@ -197,6 +197,7 @@ export const CommentScalarFieldEnum = {
   id: 'id',
   boardId: 'boardId',
   candidateId: 'candidateId',
+  cardId: 'cardId',
   authorId: 'authorId',
   body: 'body',
   createdAt: 'createdAt'
@@ -217,7 +218,7 @@ export type ReactionScalarFieldEnum = (typeof ReactionScalarFieldEnum)[keyof typ
 
 export const CommentReadScalarFieldEnum = {
   userId: 'userId',
-  candidateId: 'candidateId',
+  threadId: 'threadId',
   readAt: 'readAt'
 } as const
 

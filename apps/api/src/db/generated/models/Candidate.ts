@@ -244,7 +244,6 @@ export type CandidateWhereInput = {
   votes?: Prisma.VoteListRelationFilter
   comments?: Prisma.CommentListRelationFilter
   reactions?: Prisma.ReactionListRelationFilter
-  commentReads?: Prisma.CommentReadListRelationFilter
 }
 
 export type CandidateOrderByWithRelationInput = {
@@ -259,7 +258,6 @@ export type CandidateOrderByWithRelationInput = {
   votes?: Prisma.VoteOrderByRelationAggregateInput
   comments?: Prisma.CommentOrderByRelationAggregateInput
   reactions?: Prisma.ReactionOrderByRelationAggregateInput
-  commentReads?: Prisma.CommentReadOrderByRelationAggregateInput
 }
 
 export type CandidateWhereUniqueInput = Prisma.AtLeast<{
@@ -278,7 +276,6 @@ export type CandidateWhereUniqueInput = Prisma.AtLeast<{
   votes?: Prisma.VoteListRelationFilter
   comments?: Prisma.CommentListRelationFilter
   reactions?: Prisma.ReactionListRelationFilter
-  commentReads?: Prisma.CommentReadListRelationFilter
 }, "id" | "generationId_index">
 
 export type CandidateOrderByWithAggregationInput = {
@@ -320,7 +317,6 @@ export type CandidateCreateInput = {
   votes?: Prisma.VoteCreateNestedManyWithoutCandidateInput
   comments?: Prisma.CommentCreateNestedManyWithoutCandidateInput
   reactions?: Prisma.ReactionCreateNestedManyWithoutCandidateInput
-  commentReads?: Prisma.CommentReadCreateNestedManyWithoutCandidateInput
 }
 
 export type CandidateUncheckedCreateInput = {
@@ -334,7 +330,6 @@ export type CandidateUncheckedCreateInput = {
   votes?: Prisma.VoteUncheckedCreateNestedManyWithoutCandidateInput
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutCandidateInput
   reactions?: Prisma.ReactionUncheckedCreateNestedManyWithoutCandidateInput
-  commentReads?: Prisma.CommentReadUncheckedCreateNestedManyWithoutCandidateInput
 }
 
 export type CandidateUpdateInput = {
@@ -348,7 +343,6 @@ export type CandidateUpdateInput = {
   votes?: Prisma.VoteUpdateManyWithoutCandidateNestedInput
   comments?: Prisma.CommentUpdateManyWithoutCandidateNestedInput
   reactions?: Prisma.ReactionUpdateManyWithoutCandidateNestedInput
-  commentReads?: Prisma.CommentReadUpdateManyWithoutCandidateNestedInput
 }
 
 export type CandidateUncheckedUpdateInput = {
@@ -362,7 +356,6 @@ export type CandidateUncheckedUpdateInput = {
   votes?: Prisma.VoteUncheckedUpdateManyWithoutCandidateNestedInput
   comments?: Prisma.CommentUncheckedUpdateManyWithoutCandidateNestedInput
   reactions?: Prisma.ReactionUncheckedUpdateManyWithoutCandidateNestedInput
-  commentReads?: Prisma.CommentReadUncheckedUpdateManyWithoutCandidateNestedInput
 }
 
 export type CandidateCreateManyInput = {
@@ -464,6 +457,11 @@ export type CandidateScalarRelationFilter = {
   isNot?: Prisma.CandidateWhereInput
 }
 
+export type CandidateNullableScalarRelationFilter = {
+  is?: Prisma.CandidateWhereInput | null
+  isNot?: Prisma.CandidateWhereInput | null
+}
+
 export type CandidateCreateNestedManyWithoutGenerationInput = {
   create?: Prisma.XOR<Prisma.CandidateCreateWithoutGenerationInput, Prisma.CandidateUncheckedCreateWithoutGenerationInput> | Prisma.CandidateCreateWithoutGenerationInput[] | Prisma.CandidateUncheckedCreateWithoutGenerationInput[]
   connectOrCreate?: Prisma.CandidateCreateOrConnectWithoutGenerationInput | Prisma.CandidateCreateOrConnectWithoutGenerationInput[]
@@ -547,10 +545,12 @@ export type CandidateCreateNestedOneWithoutCommentsInput = {
   connect?: Prisma.CandidateWhereUniqueInput
 }
 
-export type CandidateUpdateOneRequiredWithoutCommentsNestedInput = {
+export type CandidateUpdateOneWithoutCommentsNestedInput = {
   create?: Prisma.XOR<Prisma.CandidateCreateWithoutCommentsInput, Prisma.CandidateUncheckedCreateWithoutCommentsInput>
   connectOrCreate?: Prisma.CandidateCreateOrConnectWithoutCommentsInput
   upsert?: Prisma.CandidateUpsertWithoutCommentsInput
+  disconnect?: Prisma.CandidateWhereInput | boolean
+  delete?: Prisma.CandidateWhereInput | boolean
   connect?: Prisma.CandidateWhereUniqueInput
   update?: Prisma.XOR<Prisma.XOR<Prisma.CandidateUpdateToOneWithWhereWithoutCommentsInput, Prisma.CandidateUpdateWithoutCommentsInput>, Prisma.CandidateUncheckedUpdateWithoutCommentsInput>
 }
@@ -569,20 +569,6 @@ export type CandidateUpdateOneRequiredWithoutReactionsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.CandidateUpdateToOneWithWhereWithoutReactionsInput, Prisma.CandidateUpdateWithoutReactionsInput>, Prisma.CandidateUncheckedUpdateWithoutReactionsInput>
 }
 
-export type CandidateCreateNestedOneWithoutCommentReadsInput = {
-  create?: Prisma.XOR<Prisma.CandidateCreateWithoutCommentReadsInput, Prisma.CandidateUncheckedCreateWithoutCommentReadsInput>
-  connectOrCreate?: Prisma.CandidateCreateOrConnectWithoutCommentReadsInput
-  connect?: Prisma.CandidateWhereUniqueInput
-}
-
-export type CandidateUpdateOneRequiredWithoutCommentReadsNestedInput = {
-  create?: Prisma.XOR<Prisma.CandidateCreateWithoutCommentReadsInput, Prisma.CandidateUncheckedCreateWithoutCommentReadsInput>
-  connectOrCreate?: Prisma.CandidateCreateOrConnectWithoutCommentReadsInput
-  upsert?: Prisma.CandidateUpsertWithoutCommentReadsInput
-  connect?: Prisma.CandidateWhereUniqueInput
-  update?: Prisma.XOR<Prisma.XOR<Prisma.CandidateUpdateToOneWithWhereWithoutCommentReadsInput, Prisma.CandidateUpdateWithoutCommentReadsInput>, Prisma.CandidateUncheckedUpdateWithoutCommentReadsInput>
-}
-
 export type CandidateCreateWithoutGenerationInput = {
   id: string
   index: number
@@ -593,7 +579,6 @@ export type CandidateCreateWithoutGenerationInput = {
   votes?: Prisma.VoteCreateNestedManyWithoutCandidateInput
   comments?: Prisma.CommentCreateNestedManyWithoutCandidateInput
   reactions?: Prisma.ReactionCreateNestedManyWithoutCandidateInput
-  commentReads?: Prisma.CommentReadCreateNestedManyWithoutCandidateInput
 }
 
 export type CandidateUncheckedCreateWithoutGenerationInput = {
@@ -606,7 +591,6 @@ export type CandidateUncheckedCreateWithoutGenerationInput = {
   votes?: Prisma.VoteUncheckedCreateNestedManyWithoutCandidateInput
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutCandidateInput
   reactions?: Prisma.ReactionUncheckedCreateNestedManyWithoutCandidateInput
-  commentReads?: Prisma.CommentReadUncheckedCreateNestedManyWithoutCandidateInput
 }
 
 export type CandidateCreateOrConnectWithoutGenerationInput = {
@@ -658,7 +642,6 @@ export type CandidateCreateWithoutVotesInput = {
   generation: Prisma.GenerationCreateNestedOneWithoutCandidatesInput
   comments?: Prisma.CommentCreateNestedManyWithoutCandidateInput
   reactions?: Prisma.ReactionCreateNestedManyWithoutCandidateInput
-  commentReads?: Prisma.CommentReadCreateNestedManyWithoutCandidateInput
 }
 
 export type CandidateUncheckedCreateWithoutVotesInput = {
@@ -671,7 +654,6 @@ export type CandidateUncheckedCreateWithoutVotesInput = {
   png?: runtime.Bytes | null
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutCandidateInput
   reactions?: Prisma.ReactionUncheckedCreateNestedManyWithoutCandidateInput
-  commentReads?: Prisma.CommentReadUncheckedCreateNestedManyWithoutCandidateInput
 }
 
 export type CandidateCreateOrConnectWithoutVotesInput = {
@@ -700,7 +682,6 @@ export type CandidateUpdateWithoutVotesInput = {
   generation?: Prisma.GenerationUpdateOneRequiredWithoutCandidatesNestedInput
   comments?: Prisma.CommentUpdateManyWithoutCandidateNestedInput
   reactions?: Prisma.ReactionUpdateManyWithoutCandidateNestedInput
-  commentReads?: Prisma.CommentReadUpdateManyWithoutCandidateNestedInput
 }
 
 export type CandidateUncheckedUpdateWithoutVotesInput = {
@@ -713,7 +694,6 @@ export type CandidateUncheckedUpdateWithoutVotesInput = {
   png?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
   comments?: Prisma.CommentUncheckedUpdateManyWithoutCandidateNestedInput
   reactions?: Prisma.ReactionUncheckedUpdateManyWithoutCandidateNestedInput
-  commentReads?: Prisma.CommentReadUncheckedUpdateManyWithoutCandidateNestedInput
 }
 
 export type CandidateCreateWithoutCommentsInput = {
@@ -726,7 +706,6 @@ export type CandidateCreateWithoutCommentsInput = {
   generation: Prisma.GenerationCreateNestedOneWithoutCandidatesInput
   votes?: Prisma.VoteCreateNestedManyWithoutCandidateInput
   reactions?: Prisma.ReactionCreateNestedManyWithoutCandidateInput
-  commentReads?: Prisma.CommentReadCreateNestedManyWithoutCandidateInput
 }
 
 export type CandidateUncheckedCreateWithoutCommentsInput = {
@@ -739,7 +718,6 @@ export type CandidateUncheckedCreateWithoutCommentsInput = {
   png?: runtime.Bytes | null
   votes?: Prisma.VoteUncheckedCreateNestedManyWithoutCandidateInput
   reactions?: Prisma.ReactionUncheckedCreateNestedManyWithoutCandidateInput
-  commentReads?: Prisma.CommentReadUncheckedCreateNestedManyWithoutCandidateInput
 }
 
 export type CandidateCreateOrConnectWithoutCommentsInput = {
@@ -768,7 +746,6 @@ export type CandidateUpdateWithoutCommentsInput = {
   generation?: Prisma.GenerationUpdateOneRequiredWithoutCandidatesNestedInput
   votes?: Prisma.VoteUpdateManyWithoutCandidateNestedInput
   reactions?: Prisma.ReactionUpdateManyWithoutCandidateNestedInput
-  commentReads?: Prisma.CommentReadUpdateManyWithoutCandidateNestedInput
 }
 
 export type CandidateUncheckedUpdateWithoutCommentsInput = {
@@ -781,7 +758,6 @@ export type CandidateUncheckedUpdateWithoutCommentsInput = {
   png?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
   votes?: Prisma.VoteUncheckedUpdateManyWithoutCandidateNestedInput
   reactions?: Prisma.ReactionUncheckedUpdateManyWithoutCandidateNestedInput
-  commentReads?: Prisma.CommentReadUncheckedUpdateManyWithoutCandidateNestedInput
 }
 
 export type CandidateCreateWithoutReactionsInput = {
@@ -794,7 +770,6 @@ export type CandidateCreateWithoutReactionsInput = {
   generation: Prisma.GenerationCreateNestedOneWithoutCandidatesInput
   votes?: Prisma.VoteCreateNestedManyWithoutCandidateInput
   comments?: Prisma.CommentCreateNestedManyWithoutCandidateInput
-  commentReads?: Prisma.CommentReadCreateNestedManyWithoutCandidateInput
 }
 
 export type CandidateUncheckedCreateWithoutReactionsInput = {
@@ -807,7 +782,6 @@ export type CandidateUncheckedCreateWithoutReactionsInput = {
   png?: runtime.Bytes | null
   votes?: Prisma.VoteUncheckedCreateNestedManyWithoutCandidateInput
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutCandidateInput
-  commentReads?: Prisma.CommentReadUncheckedCreateNestedManyWithoutCandidateInput
 }
 
 export type CandidateCreateOrConnectWithoutReactionsInput = {
@@ -836,7 +810,6 @@ export type CandidateUpdateWithoutReactionsInput = {
   generation?: Prisma.GenerationUpdateOneRequiredWithoutCandidatesNestedInput
   votes?: Prisma.VoteUpdateManyWithoutCandidateNestedInput
   comments?: Prisma.CommentUpdateManyWithoutCandidateNestedInput
-  commentReads?: Prisma.CommentReadUpdateManyWithoutCandidateNestedInput
 }
 
 export type CandidateUncheckedUpdateWithoutReactionsInput = {
@@ -849,75 +822,6 @@ export type CandidateUncheckedUpdateWithoutReactionsInput = {
   png?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
   votes?: Prisma.VoteUncheckedUpdateManyWithoutCandidateNestedInput
   comments?: Prisma.CommentUncheckedUpdateManyWithoutCandidateNestedInput
-  commentReads?: Prisma.CommentReadUncheckedUpdateManyWithoutCandidateNestedInput
-}
-
-export type CandidateCreateWithoutCommentReadsInput = {
-  id: string
-  index: number
-  tokens?: Prisma.CandidateCreatetokensInput | number[]
-  clipScore?: number | null
-  rank?: number | null
-  png?: runtime.Bytes | null
-  generation: Prisma.GenerationCreateNestedOneWithoutCandidatesInput
-  votes?: Prisma.VoteCreateNestedManyWithoutCandidateInput
-  comments?: Prisma.CommentCreateNestedManyWithoutCandidateInput
-  reactions?: Prisma.ReactionCreateNestedManyWithoutCandidateInput
-}
-
-export type CandidateUncheckedCreateWithoutCommentReadsInput = {
-  id: string
-  generationId: string
-  index: number
-  tokens?: Prisma.CandidateCreatetokensInput | number[]
-  clipScore?: number | null
-  rank?: number | null
-  png?: runtime.Bytes | null
-  votes?: Prisma.VoteUncheckedCreateNestedManyWithoutCandidateInput
-  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutCandidateInput
-  reactions?: Prisma.ReactionUncheckedCreateNestedManyWithoutCandidateInput
-}
-
-export type CandidateCreateOrConnectWithoutCommentReadsInput = {
-  where: Prisma.CandidateWhereUniqueInput
-  create: Prisma.XOR<Prisma.CandidateCreateWithoutCommentReadsInput, Prisma.CandidateUncheckedCreateWithoutCommentReadsInput>
-}
-
-export type CandidateUpsertWithoutCommentReadsInput = {
-  update: Prisma.XOR<Prisma.CandidateUpdateWithoutCommentReadsInput, Prisma.CandidateUncheckedUpdateWithoutCommentReadsInput>
-  create: Prisma.XOR<Prisma.CandidateCreateWithoutCommentReadsInput, Prisma.CandidateUncheckedCreateWithoutCommentReadsInput>
-  where?: Prisma.CandidateWhereInput
-}
-
-export type CandidateUpdateToOneWithWhereWithoutCommentReadsInput = {
-  where?: Prisma.CandidateWhereInput
-  data: Prisma.XOR<Prisma.CandidateUpdateWithoutCommentReadsInput, Prisma.CandidateUncheckedUpdateWithoutCommentReadsInput>
-}
-
-export type CandidateUpdateWithoutCommentReadsInput = {
-  id?: Prisma.StringFieldUpdateOperationsInput | string
-  index?: Prisma.IntFieldUpdateOperationsInput | number
-  tokens?: Prisma.CandidateUpdatetokensInput | number[]
-  clipScore?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
-  rank?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
-  png?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
-  generation?: Prisma.GenerationUpdateOneRequiredWithoutCandidatesNestedInput
-  votes?: Prisma.VoteUpdateManyWithoutCandidateNestedInput
-  comments?: Prisma.CommentUpdateManyWithoutCandidateNestedInput
-  reactions?: Prisma.ReactionUpdateManyWithoutCandidateNestedInput
-}
-
-export type CandidateUncheckedUpdateWithoutCommentReadsInput = {
-  id?: Prisma.StringFieldUpdateOperationsInput | string
-  generationId?: Prisma.StringFieldUpdateOperationsInput | string
-  index?: Prisma.IntFieldUpdateOperationsInput | number
-  tokens?: Prisma.CandidateUpdatetokensInput | number[]
-  clipScore?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
-  rank?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
-  png?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
-  votes?: Prisma.VoteUncheckedUpdateManyWithoutCandidateNestedInput
-  comments?: Prisma.CommentUncheckedUpdateManyWithoutCandidateNestedInput
-  reactions?: Prisma.ReactionUncheckedUpdateManyWithoutCandidateNestedInput
 }
 
 export type CandidateCreateManyGenerationInput = {
@@ -939,7 +843,6 @@ export type CandidateUpdateWithoutGenerationInput = {
   votes?: Prisma.VoteUpdateManyWithoutCandidateNestedInput
   comments?: Prisma.CommentUpdateManyWithoutCandidateNestedInput
   reactions?: Prisma.ReactionUpdateManyWithoutCandidateNestedInput
-  commentReads?: Prisma.CommentReadUpdateManyWithoutCandidateNestedInput
 }
 
 export type CandidateUncheckedUpdateWithoutGenerationInput = {
@@ -952,7 +855,6 @@ export type CandidateUncheckedUpdateWithoutGenerationInput = {
   votes?: Prisma.VoteUncheckedUpdateManyWithoutCandidateNestedInput
   comments?: Prisma.CommentUncheckedUpdateManyWithoutCandidateNestedInput
   reactions?: Prisma.ReactionUncheckedUpdateManyWithoutCandidateNestedInput
-  commentReads?: Prisma.CommentReadUncheckedUpdateManyWithoutCandidateNestedInput
 }
 
 export type CandidateUncheckedUpdateManyWithoutGenerationInput = {
@@ -973,14 +875,12 @@ export type CandidateCountOutputType = {
   votes: number
   comments: number
   reactions: number
-  commentReads: number
 }
 
 export type CandidateCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   votes?: boolean | CandidateCountOutputTypeCountVotesArgs
   comments?: boolean | CandidateCountOutputTypeCountCommentsArgs
   reactions?: boolean | CandidateCountOutputTypeCountReactionsArgs
-  commentReads?: boolean | CandidateCountOutputTypeCountCommentReadsArgs
 }
 
 /**
@@ -1014,13 +914,6 @@ export type CandidateCountOutputTypeCountReactionsArgs<ExtArgs extends runtime.T
   where?: Prisma.ReactionWhereInput
 }
 
-/**
- * CandidateCountOutputType without action
- */
-export type CandidateCountOutputTypeCountCommentReadsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
-  where?: Prisma.CommentReadWhereInput
-}
-
 
 export type CandidateSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -1034,7 +927,6 @@ export type CandidateSelect<ExtArgs extends runtime.Types.Extensions.InternalArg
   votes?: boolean | Prisma.Candidate$votesArgs<ExtArgs>
   comments?: boolean | Prisma.Candidate$commentsArgs<ExtArgs>
   reactions?: boolean | Prisma.Candidate$reactionsArgs<ExtArgs>
-  commentReads?: boolean | Prisma.Candidate$commentReadsArgs<ExtArgs>
   _count?: boolean | Prisma.CandidateCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["candidate"]>
 
@@ -1076,7 +968,6 @@ export type CandidateInclude<ExtArgs extends runtime.Types.Extensions.InternalAr
   votes?: boolean | Prisma.Candidate$votesArgs<ExtArgs>
   comments?: boolean | Prisma.Candidate$commentsArgs<ExtArgs>
   reactions?: boolean | Prisma.Candidate$reactionsArgs<ExtArgs>
-  commentReads?: boolean | Prisma.Candidate$commentReadsArgs<ExtArgs>
   _count?: boolean | Prisma.CandidateCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type CandidateIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1093,7 +984,6 @@ export type $CandidatePayload<ExtArgs extends runtime.Types.Extensions.InternalA
     votes: Prisma.$VotePayload<ExtArgs>[]
     comments: Prisma.$CommentPayload<ExtArgs>[]
     reactions: Prisma.$ReactionPayload<ExtArgs>[]
-    commentReads: Prisma.$CommentReadPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1504,7 +1394,6 @@ export interface Prisma__CandidateClient<T, Null = never, ExtArgs extends runtim
   votes<T extends Prisma.Candidate$votesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Candidate$votesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$VotePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   comments<T extends Prisma.Candidate$commentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Candidate$commentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CommentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   reactions<T extends Prisma.Candidate$reactionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Candidate$reactionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ReactionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
-  commentReads<T extends Prisma.Candidate$commentReadsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Candidate$commentReadsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CommentReadPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2011,30 +1900,6 @@ export type Candidate$reactionsArgs<ExtArgs extends runtime.Types.Extensions.Int
   take?: number
   skip?: number
   distinct?: Prisma.ReactionScalarFieldEnum | Prisma.ReactionScalarFieldEnum[]
-}
-
-/**
- * Candidate.commentReads
- */
-export type Candidate$commentReadsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
-  /**
-   * Select specific fields to fetch from the CommentRead
-   */
-  select?: Prisma.CommentReadSelect<ExtArgs> | null
-  /**
-   * Omit specific fields from the CommentRead
-   */
-  omit?: Prisma.CommentReadOmit<ExtArgs> | null
-  /**
-   * Choose, which related nodes to fetch as well
-   */
-  include?: Prisma.CommentReadInclude<ExtArgs> | null
-  where?: Prisma.CommentReadWhereInput
-  orderBy?: Prisma.CommentReadOrderByWithRelationInput | Prisma.CommentReadOrderByWithRelationInput[]
-  cursor?: Prisma.CommentReadWhereUniqueInput
-  take?: number
-  skip?: number
-  distinct?: Prisma.CommentReadScalarFieldEnum | Prisma.CommentReadScalarFieldEnum[]
 }
 
 /**

@@ -14,7 +14,7 @@ import type * as Prisma from "../internal/prismaNamespace.ts"
 
 /**
  * Model Comment
- * A comment on a candidate (issue 18 item 2); its board is kept for the permission check and the export.
+ * A comment on a candidate, or on a card (candidateId null, cardId set; cards live in the board's Yjs document).
  */
 export type CommentModel = runtime.Types.Result.DefaultSelection<Prisma.$CommentPayload>
 
@@ -28,6 +28,7 @@ export type CommentMinAggregateOutputType = {
   id: string | null
   boardId: string | null
   candidateId: string | null
+  cardId: string | null
   authorId: string | null
   body: string | null
   createdAt: Date | null
@@ -37,6 +38,7 @@ export type CommentMaxAggregateOutputType = {
   id: string | null
   boardId: string | null
   candidateId: string | null
+  cardId: string | null
   authorId: string | null
   body: string | null
   createdAt: Date | null
@@ -46,6 +48,7 @@ export type CommentCountAggregateOutputType = {
   id: number
   boardId: number
   candidateId: number
+  cardId: number
   authorId: number
   body: number
   createdAt: number
@@ -57,6 +60,7 @@ export type CommentMinAggregateInputType = {
   id?: true
   boardId?: true
   candidateId?: true
+  cardId?: true
   authorId?: true
   body?: true
   createdAt?: true
@@ -66,6 +70,7 @@ export type CommentMaxAggregateInputType = {
   id?: true
   boardId?: true
   candidateId?: true
+  cardId?: true
   authorId?: true
   body?: true
   createdAt?: true
@@ -75,6 +80,7 @@ export type CommentCountAggregateInputType = {
   id?: true
   boardId?: true
   candidateId?: true
+  cardId?: true
   authorId?: true
   body?: true
   createdAt?: true
@@ -156,7 +162,8 @@ export type CommentGroupByArgs<ExtArgs extends runtime.Types.Extensions.Internal
 export type CommentGroupByOutputType = {
   id: string
   boardId: string
-  candidateId: string
+  candidateId: string | null
+  cardId: string | null
   authorId: string
   body: string
   createdAt: Date
@@ -186,19 +193,21 @@ export type CommentWhereInput = {
   NOT?: Prisma.CommentWhereInput | Prisma.CommentWhereInput[]
   id?: Prisma.StringFilter<"Comment"> | string
   boardId?: Prisma.StringFilter<"Comment"> | string
-  candidateId?: Prisma.StringFilter<"Comment"> | string
+  candidateId?: Prisma.StringNullableFilter<"Comment"> | string | null
+  cardId?: Prisma.StringNullableFilter<"Comment"> | string | null
   authorId?: Prisma.StringFilter<"Comment"> | string
   body?: Prisma.StringFilter<"Comment"> | string
   createdAt?: Prisma.DateTimeFilter<"Comment"> | Date | string
   board?: Prisma.XOR<Prisma.BoardScalarRelationFilter, Prisma.BoardWhereInput>
-  candidate?: Prisma.XOR<Prisma.CandidateScalarRelationFilter, Prisma.CandidateWhereInput>
+  candidate?: Prisma.XOR<Prisma.CandidateNullableScalarRelationFilter, Prisma.CandidateWhereInput> | null
   author?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
 }
 
 export type CommentOrderByWithRelationInput = {
   id?: Prisma.SortOrder
   boardId?: Prisma.SortOrder
-  candidateId?: Prisma.SortOrder
+  candidateId?: Prisma.SortOrderInput | Prisma.SortOrder
+  cardId?: Prisma.SortOrderInput | Prisma.SortOrder
   authorId?: Prisma.SortOrder
   body?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -213,19 +222,21 @@ export type CommentWhereUniqueInput = Prisma.AtLeast<{
   OR?: Prisma.CommentWhereInput[]
   NOT?: Prisma.CommentWhereInput | Prisma.CommentWhereInput[]
   boardId?: Prisma.StringFilter<"Comment"> | string
-  candidateId?: Prisma.StringFilter<"Comment"> | string
+  candidateId?: Prisma.StringNullableFilter<"Comment"> | string | null
+  cardId?: Prisma.StringNullableFilter<"Comment"> | string | null
   authorId?: Prisma.StringFilter<"Comment"> | string
   body?: Prisma.StringFilter<"Comment"> | string
   createdAt?: Prisma.DateTimeFilter<"Comment"> | Date | string
   board?: Prisma.XOR<Prisma.BoardScalarRelationFilter, Prisma.BoardWhereInput>
-  candidate?: Prisma.XOR<Prisma.CandidateScalarRelationFilter, Prisma.CandidateWhereInput>
+  candidate?: Prisma.XOR<Prisma.CandidateNullableScalarRelationFilter, Prisma.CandidateWhereInput> | null
   author?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
 }, "id">
 
 export type CommentOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
   boardId?: Prisma.SortOrder
-  candidateId?: Prisma.SortOrder
+  candidateId?: Prisma.SortOrderInput | Prisma.SortOrder
+  cardId?: Prisma.SortOrderInput | Prisma.SortOrder
   authorId?: Prisma.SortOrder
   body?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -240,7 +251,8 @@ export type CommentScalarWhereWithAggregatesInput = {
   NOT?: Prisma.CommentScalarWhereWithAggregatesInput | Prisma.CommentScalarWhereWithAggregatesInput[]
   id?: Prisma.StringWithAggregatesFilter<"Comment"> | string
   boardId?: Prisma.StringWithAggregatesFilter<"Comment"> | string
-  candidateId?: Prisma.StringWithAggregatesFilter<"Comment"> | string
+  candidateId?: Prisma.StringNullableWithAggregatesFilter<"Comment"> | string | null
+  cardId?: Prisma.StringNullableWithAggregatesFilter<"Comment"> | string | null
   authorId?: Prisma.StringWithAggregatesFilter<"Comment"> | string
   body?: Prisma.StringWithAggregatesFilter<"Comment"> | string
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Comment"> | Date | string
@@ -248,17 +260,19 @@ export type CommentScalarWhereWithAggregatesInput = {
 
 export type CommentCreateInput = {
   id: string
+  cardId?: string | null
   body: string
   createdAt?: Date | string
   board: Prisma.BoardCreateNestedOneWithoutCommentsInput
-  candidate: Prisma.CandidateCreateNestedOneWithoutCommentsInput
+  candidate?: Prisma.CandidateCreateNestedOneWithoutCommentsInput
   author: Prisma.UserCreateNestedOneWithoutCommentsInput
 }
 
 export type CommentUncheckedCreateInput = {
   id: string
   boardId: string
-  candidateId: string
+  candidateId?: string | null
+  cardId?: string | null
   authorId: string
   body: string
   createdAt?: Date | string
@@ -266,17 +280,19 @@ export type CommentUncheckedCreateInput = {
 
 export type CommentUpdateInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
+  cardId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   body?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   board?: Prisma.BoardUpdateOneRequiredWithoutCommentsNestedInput
-  candidate?: Prisma.CandidateUpdateOneRequiredWithoutCommentsNestedInput
+  candidate?: Prisma.CandidateUpdateOneWithoutCommentsNestedInput
   author?: Prisma.UserUpdateOneRequiredWithoutCommentsNestedInput
 }
 
 export type CommentUncheckedUpdateInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   boardId?: Prisma.StringFieldUpdateOperationsInput | string
-  candidateId?: Prisma.StringFieldUpdateOperationsInput | string
+  candidateId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  cardId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   authorId?: Prisma.StringFieldUpdateOperationsInput | string
   body?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -285,7 +301,8 @@ export type CommentUncheckedUpdateInput = {
 export type CommentCreateManyInput = {
   id: string
   boardId: string
-  candidateId: string
+  candidateId?: string | null
+  cardId?: string | null
   authorId: string
   body: string
   createdAt?: Date | string
@@ -293,6 +310,7 @@ export type CommentCreateManyInput = {
 
 export type CommentUpdateManyMutationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
+  cardId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   body?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -300,7 +318,8 @@ export type CommentUpdateManyMutationInput = {
 export type CommentUncheckedUpdateManyInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   boardId?: Prisma.StringFieldUpdateOperationsInput | string
-  candidateId?: Prisma.StringFieldUpdateOperationsInput | string
+  candidateId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  cardId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   authorId?: Prisma.StringFieldUpdateOperationsInput | string
   body?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -320,6 +339,7 @@ export type CommentCountOrderByAggregateInput = {
   id?: Prisma.SortOrder
   boardId?: Prisma.SortOrder
   candidateId?: Prisma.SortOrder
+  cardId?: Prisma.SortOrder
   authorId?: Prisma.SortOrder
   body?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -329,6 +349,7 @@ export type CommentMaxOrderByAggregateInput = {
   id?: Prisma.SortOrder
   boardId?: Prisma.SortOrder
   candidateId?: Prisma.SortOrder
+  cardId?: Prisma.SortOrder
   authorId?: Prisma.SortOrder
   body?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -338,6 +359,7 @@ export type CommentMinOrderByAggregateInput = {
   id?: Prisma.SortOrder
   boardId?: Prisma.SortOrder
   candidateId?: Prisma.SortOrder
+  cardId?: Prisma.SortOrder
   authorId?: Prisma.SortOrder
   body?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -471,16 +493,18 @@ export type CommentUncheckedUpdateManyWithoutCandidateNestedInput = {
 
 export type CommentCreateWithoutAuthorInput = {
   id: string
+  cardId?: string | null
   body: string
   createdAt?: Date | string
   board: Prisma.BoardCreateNestedOneWithoutCommentsInput
-  candidate: Prisma.CandidateCreateNestedOneWithoutCommentsInput
+  candidate?: Prisma.CandidateCreateNestedOneWithoutCommentsInput
 }
 
 export type CommentUncheckedCreateWithoutAuthorInput = {
   id: string
   boardId: string
-  candidateId: string
+  candidateId?: string | null
+  cardId?: string | null
   body: string
   createdAt?: Date | string
 }
@@ -517,7 +541,8 @@ export type CommentScalarWhereInput = {
   NOT?: Prisma.CommentScalarWhereInput | Prisma.CommentScalarWhereInput[]
   id?: Prisma.StringFilter<"Comment"> | string
   boardId?: Prisma.StringFilter<"Comment"> | string
-  candidateId?: Prisma.StringFilter<"Comment"> | string
+  candidateId?: Prisma.StringNullableFilter<"Comment"> | string | null
+  cardId?: Prisma.StringNullableFilter<"Comment"> | string | null
   authorId?: Prisma.StringFilter<"Comment"> | string
   body?: Prisma.StringFilter<"Comment"> | string
   createdAt?: Prisma.DateTimeFilter<"Comment"> | Date | string
@@ -525,15 +550,17 @@ export type CommentScalarWhereInput = {
 
 export type CommentCreateWithoutBoardInput = {
   id: string
+  cardId?: string | null
   body: string
   createdAt?: Date | string
-  candidate: Prisma.CandidateCreateNestedOneWithoutCommentsInput
+  candidate?: Prisma.CandidateCreateNestedOneWithoutCommentsInput
   author: Prisma.UserCreateNestedOneWithoutCommentsInput
 }
 
 export type CommentUncheckedCreateWithoutBoardInput = {
   id: string
-  candidateId: string
+  candidateId?: string | null
+  cardId?: string | null
   authorId: string
   body: string
   createdAt?: Date | string
@@ -567,6 +594,7 @@ export type CommentUpdateManyWithWhereWithoutBoardInput = {
 
 export type CommentCreateWithoutCandidateInput = {
   id: string
+  cardId?: string | null
   body: string
   createdAt?: Date | string
   board: Prisma.BoardCreateNestedOneWithoutCommentsInput
@@ -576,6 +604,7 @@ export type CommentCreateWithoutCandidateInput = {
 export type CommentUncheckedCreateWithoutCandidateInput = {
   id: string
   boardId: string
+  cardId?: string | null
   authorId: string
   body: string
   createdAt?: Date | string
@@ -610,23 +639,26 @@ export type CommentUpdateManyWithWhereWithoutCandidateInput = {
 export type CommentCreateManyAuthorInput = {
   id: string
   boardId: string
-  candidateId: string
+  candidateId?: string | null
+  cardId?: string | null
   body: string
   createdAt?: Date | string
 }
 
 export type CommentUpdateWithoutAuthorInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
+  cardId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   body?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   board?: Prisma.BoardUpdateOneRequiredWithoutCommentsNestedInput
-  candidate?: Prisma.CandidateUpdateOneRequiredWithoutCommentsNestedInput
+  candidate?: Prisma.CandidateUpdateOneWithoutCommentsNestedInput
 }
 
 export type CommentUncheckedUpdateWithoutAuthorInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   boardId?: Prisma.StringFieldUpdateOperationsInput | string
-  candidateId?: Prisma.StringFieldUpdateOperationsInput | string
+  candidateId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  cardId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   body?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -634,14 +666,16 @@ export type CommentUncheckedUpdateWithoutAuthorInput = {
 export type CommentUncheckedUpdateManyWithoutAuthorInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   boardId?: Prisma.StringFieldUpdateOperationsInput | string
-  candidateId?: Prisma.StringFieldUpdateOperationsInput | string
+  candidateId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  cardId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   body?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
 export type CommentCreateManyBoardInput = {
   id: string
-  candidateId: string
+  candidateId?: string | null
+  cardId?: string | null
   authorId: string
   body: string
   createdAt?: Date | string
@@ -649,15 +683,17 @@ export type CommentCreateManyBoardInput = {
 
 export type CommentUpdateWithoutBoardInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
+  cardId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   body?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  candidate?: Prisma.CandidateUpdateOneRequiredWithoutCommentsNestedInput
+  candidate?: Prisma.CandidateUpdateOneWithoutCommentsNestedInput
   author?: Prisma.UserUpdateOneRequiredWithoutCommentsNestedInput
 }
 
 export type CommentUncheckedUpdateWithoutBoardInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
-  candidateId?: Prisma.StringFieldUpdateOperationsInput | string
+  candidateId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  cardId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   authorId?: Prisma.StringFieldUpdateOperationsInput | string
   body?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -665,7 +701,8 @@ export type CommentUncheckedUpdateWithoutBoardInput = {
 
 export type CommentUncheckedUpdateManyWithoutBoardInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
-  candidateId?: Prisma.StringFieldUpdateOperationsInput | string
+  candidateId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  cardId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   authorId?: Prisma.StringFieldUpdateOperationsInput | string
   body?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -674,6 +711,7 @@ export type CommentUncheckedUpdateManyWithoutBoardInput = {
 export type CommentCreateManyCandidateInput = {
   id: string
   boardId: string
+  cardId?: string | null
   authorId: string
   body: string
   createdAt?: Date | string
@@ -681,6 +719,7 @@ export type CommentCreateManyCandidateInput = {
 
 export type CommentUpdateWithoutCandidateInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
+  cardId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   body?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   board?: Prisma.BoardUpdateOneRequiredWithoutCommentsNestedInput
@@ -690,6 +729,7 @@ export type CommentUpdateWithoutCandidateInput = {
 export type CommentUncheckedUpdateWithoutCandidateInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   boardId?: Prisma.StringFieldUpdateOperationsInput | string
+  cardId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   authorId?: Prisma.StringFieldUpdateOperationsInput | string
   body?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -698,6 +738,7 @@ export type CommentUncheckedUpdateWithoutCandidateInput = {
 export type CommentUncheckedUpdateManyWithoutCandidateInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   boardId?: Prisma.StringFieldUpdateOperationsInput | string
+  cardId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   authorId?: Prisma.StringFieldUpdateOperationsInput | string
   body?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -709,11 +750,12 @@ export type CommentSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   id?: boolean
   boardId?: boolean
   candidateId?: boolean
+  cardId?: boolean
   authorId?: boolean
   body?: boolean
   createdAt?: boolean
   board?: boolean | Prisma.BoardDefaultArgs<ExtArgs>
-  candidate?: boolean | Prisma.CandidateDefaultArgs<ExtArgs>
+  candidate?: boolean | Prisma.Comment$candidateArgs<ExtArgs>
   author?: boolean | Prisma.UserDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["comment"]>
 
@@ -721,11 +763,12 @@ export type CommentSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exten
   id?: boolean
   boardId?: boolean
   candidateId?: boolean
+  cardId?: boolean
   authorId?: boolean
   body?: boolean
   createdAt?: boolean
   board?: boolean | Prisma.BoardDefaultArgs<ExtArgs>
-  candidate?: boolean | Prisma.CandidateDefaultArgs<ExtArgs>
+  candidate?: boolean | Prisma.Comment$candidateArgs<ExtArgs>
   author?: boolean | Prisma.UserDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["comment"]>
 
@@ -733,11 +776,12 @@ export type CommentSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exten
   id?: boolean
   boardId?: boolean
   candidateId?: boolean
+  cardId?: boolean
   authorId?: boolean
   body?: boolean
   createdAt?: boolean
   board?: boolean | Prisma.BoardDefaultArgs<ExtArgs>
-  candidate?: boolean | Prisma.CandidateDefaultArgs<ExtArgs>
+  candidate?: boolean | Prisma.Comment$candidateArgs<ExtArgs>
   author?: boolean | Prisma.UserDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["comment"]>
 
@@ -745,25 +789,26 @@ export type CommentSelectScalar = {
   id?: boolean
   boardId?: boolean
   candidateId?: boolean
+  cardId?: boolean
   authorId?: boolean
   body?: boolean
   createdAt?: boolean
 }
 
-export type CommentOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "boardId" | "candidateId" | "authorId" | "body" | "createdAt", ExtArgs["result"]["comment"]>
+export type CommentOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "boardId" | "candidateId" | "cardId" | "authorId" | "body" | "createdAt", ExtArgs["result"]["comment"]>
 export type CommentInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   board?: boolean | Prisma.BoardDefaultArgs<ExtArgs>
-  candidate?: boolean | Prisma.CandidateDefaultArgs<ExtArgs>
+  candidate?: boolean | Prisma.Comment$candidateArgs<ExtArgs>
   author?: boolean | Prisma.UserDefaultArgs<ExtArgs>
 }
 export type CommentIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   board?: boolean | Prisma.BoardDefaultArgs<ExtArgs>
-  candidate?: boolean | Prisma.CandidateDefaultArgs<ExtArgs>
+  candidate?: boolean | Prisma.Comment$candidateArgs<ExtArgs>
   author?: boolean | Prisma.UserDefaultArgs<ExtArgs>
 }
 export type CommentIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   board?: boolean | Prisma.BoardDefaultArgs<ExtArgs>
-  candidate?: boolean | Prisma.CandidateDefaultArgs<ExtArgs>
+  candidate?: boolean | Prisma.Comment$candidateArgs<ExtArgs>
   author?: boolean | Prisma.UserDefaultArgs<ExtArgs>
 }
 
@@ -771,13 +816,14 @@ export type $CommentPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
   name: "Comment"
   objects: {
     board: Prisma.$BoardPayload<ExtArgs>
-    candidate: Prisma.$CandidatePayload<ExtArgs>
+    candidate: Prisma.$CandidatePayload<ExtArgs> | null
     author: Prisma.$UserPayload<ExtArgs>
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
     boardId: string
-    candidateId: string
+    candidateId: string | null
+    cardId: string | null
     authorId: string
     body: string
     createdAt: Date
@@ -1176,7 +1222,7 @@ readonly fields: CommentFieldRefs;
 export interface Prisma__CommentClient<T, Null = never, ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs, GlobalOmitOptions = {}> extends Prisma.PrismaPromise<T> {
   readonly [Symbol.toStringTag]: "PrismaPromise"
   board<T extends Prisma.BoardDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.BoardDefaultArgs<ExtArgs>>): Prisma.Prisma__BoardClient<runtime.Types.Result.GetResult<Prisma.$BoardPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
-  candidate<T extends Prisma.CandidateDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.CandidateDefaultArgs<ExtArgs>>): Prisma.Prisma__CandidateClient<runtime.Types.Result.GetResult<Prisma.$CandidatePayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
+  candidate<T extends Prisma.Comment$candidateArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Comment$candidateArgs<ExtArgs>>): Prisma.Prisma__CandidateClient<runtime.Types.Result.GetResult<Prisma.$CandidatePayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   author<T extends Prisma.UserDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.UserDefaultArgs<ExtArgs>>): Prisma.Prisma__UserClient<runtime.Types.Result.GetResult<Prisma.$UserPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
@@ -1210,6 +1256,7 @@ export interface CommentFieldRefs {
   readonly id: Prisma.FieldRef<"Comment", 'String'>
   readonly boardId: Prisma.FieldRef<"Comment", 'String'>
   readonly candidateId: Prisma.FieldRef<"Comment", 'String'>
+  readonly cardId: Prisma.FieldRef<"Comment", 'String'>
   readonly authorId: Prisma.FieldRef<"Comment", 'String'>
   readonly body: Prisma.FieldRef<"Comment", 'String'>
   readonly createdAt: Prisma.FieldRef<"Comment", 'DateTime'>
@@ -1611,6 +1658,25 @@ export type CommentDeleteManyArgs<ExtArgs extends runtime.Types.Extensions.Inter
    * Limit how many Comments to delete.
    */
   limit?: number
+}
+
+/**
+ * Comment.candidate
+ */
+export type Comment$candidateArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Candidate
+   */
+  select?: Prisma.CandidateSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Candidate
+   */
+  omit?: Prisma.CandidateOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.CandidateInclude<ExtArgs> | null
+  where?: Prisma.CandidateWhereInput
 }
 
 /**

@@ -14,7 +14,8 @@ import type * as Prisma from "../internal/prismaNamespace.ts"
 
 /**
  * Model CommentRead
- * When a person last read a candidate's comments: later ones by others are unread for them.
+ * When a person last read a thread (a candidate's id, or "card:<boardId>:<cardId>"): later comments by others
+ * are unread for them.
  */
 export type CommentReadModel = runtime.Types.Result.DefaultSelection<Prisma.$CommentReadPayload>
 
@@ -26,19 +27,19 @@ export type AggregateCommentRead = {
 
 export type CommentReadMinAggregateOutputType = {
   userId: string | null
-  candidateId: string | null
+  threadId: string | null
   readAt: Date | null
 }
 
 export type CommentReadMaxAggregateOutputType = {
   userId: string | null
-  candidateId: string | null
+  threadId: string | null
   readAt: Date | null
 }
 
 export type CommentReadCountAggregateOutputType = {
   userId: number
-  candidateId: number
+  threadId: number
   readAt: number
   _all: number
 }
@@ -46,19 +47,19 @@ export type CommentReadCountAggregateOutputType = {
 
 export type CommentReadMinAggregateInputType = {
   userId?: true
-  candidateId?: true
+  threadId?: true
   readAt?: true
 }
 
 export type CommentReadMaxAggregateInputType = {
   userId?: true
-  candidateId?: true
+  threadId?: true
   readAt?: true
 }
 
 export type CommentReadCountAggregateInputType = {
   userId?: true
-  candidateId?: true
+  threadId?: true
   readAt?: true
   _all?: true
 }
@@ -137,7 +138,7 @@ export type CommentReadGroupByArgs<ExtArgs extends runtime.Types.Extensions.Inte
 
 export type CommentReadGroupByOutputType = {
   userId: string
-  candidateId: string
+  threadId: string
   readAt: Date
   _count: CommentReadCountAggregateOutputType | null
   _min: CommentReadMinAggregateOutputType | null
@@ -164,35 +165,32 @@ export type CommentReadWhereInput = {
   OR?: Prisma.CommentReadWhereInput[]
   NOT?: Prisma.CommentReadWhereInput | Prisma.CommentReadWhereInput[]
   userId?: Prisma.StringFilter<"CommentRead"> | string
-  candidateId?: Prisma.StringFilter<"CommentRead"> | string
+  threadId?: Prisma.StringFilter<"CommentRead"> | string
   readAt?: Prisma.DateTimeFilter<"CommentRead"> | Date | string
   user?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
-  candidate?: Prisma.XOR<Prisma.CandidateScalarRelationFilter, Prisma.CandidateWhereInput>
 }
 
 export type CommentReadOrderByWithRelationInput = {
   userId?: Prisma.SortOrder
-  candidateId?: Prisma.SortOrder
+  threadId?: Prisma.SortOrder
   readAt?: Prisma.SortOrder
   user?: Prisma.UserOrderByWithRelationInput
-  candidate?: Prisma.CandidateOrderByWithRelationInput
 }
 
 export type CommentReadWhereUniqueInput = Prisma.AtLeast<{
-  userId_candidateId?: Prisma.CommentReadUserIdCandidateIdCompoundUniqueInput
+  userId_threadId?: Prisma.CommentReadUserIdThreadIdCompoundUniqueInput
   AND?: Prisma.CommentReadWhereInput | Prisma.CommentReadWhereInput[]
   OR?: Prisma.CommentReadWhereInput[]
   NOT?: Prisma.CommentReadWhereInput | Prisma.CommentReadWhereInput[]
   userId?: Prisma.StringFilter<"CommentRead"> | string
-  candidateId?: Prisma.StringFilter<"CommentRead"> | string
+  threadId?: Prisma.StringFilter<"CommentRead"> | string
   readAt?: Prisma.DateTimeFilter<"CommentRead"> | Date | string
   user?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
-  candidate?: Prisma.XOR<Prisma.CandidateScalarRelationFilter, Prisma.CandidateWhereInput>
-}, "userId_candidateId">
+}, "userId_threadId">
 
 export type CommentReadOrderByWithAggregationInput = {
   userId?: Prisma.SortOrder
-  candidateId?: Prisma.SortOrder
+  threadId?: Prisma.SortOrder
   readAt?: Prisma.SortOrder
   _count?: Prisma.CommentReadCountOrderByAggregateInput
   _max?: Prisma.CommentReadMaxOrderByAggregateInput
@@ -204,47 +202,48 @@ export type CommentReadScalarWhereWithAggregatesInput = {
   OR?: Prisma.CommentReadScalarWhereWithAggregatesInput[]
   NOT?: Prisma.CommentReadScalarWhereWithAggregatesInput | Prisma.CommentReadScalarWhereWithAggregatesInput[]
   userId?: Prisma.StringWithAggregatesFilter<"CommentRead"> | string
-  candidateId?: Prisma.StringWithAggregatesFilter<"CommentRead"> | string
+  threadId?: Prisma.StringWithAggregatesFilter<"CommentRead"> | string
   readAt?: Prisma.DateTimeWithAggregatesFilter<"CommentRead"> | Date | string
 }
 
 export type CommentReadCreateInput = {
+  threadId: string
   readAt: Date | string
   user: Prisma.UserCreateNestedOneWithoutCommentReadsInput
-  candidate: Prisma.CandidateCreateNestedOneWithoutCommentReadsInput
 }
 
 export type CommentReadUncheckedCreateInput = {
   userId: string
-  candidateId: string
+  threadId: string
   readAt: Date | string
 }
 
 export type CommentReadUpdateInput = {
+  threadId?: Prisma.StringFieldUpdateOperationsInput | string
   readAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   user?: Prisma.UserUpdateOneRequiredWithoutCommentReadsNestedInput
-  candidate?: Prisma.CandidateUpdateOneRequiredWithoutCommentReadsNestedInput
 }
 
 export type CommentReadUncheckedUpdateInput = {
   userId?: Prisma.StringFieldUpdateOperationsInput | string
-  candidateId?: Prisma.StringFieldUpdateOperationsInput | string
+  threadId?: Prisma.StringFieldUpdateOperationsInput | string
   readAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
 export type CommentReadCreateManyInput = {
   userId: string
-  candidateId: string
+  threadId: string
   readAt: Date | string
 }
 
 export type CommentReadUpdateManyMutationInput = {
+  threadId?: Prisma.StringFieldUpdateOperationsInput | string
   readAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
 export type CommentReadUncheckedUpdateManyInput = {
   userId?: Prisma.StringFieldUpdateOperationsInput | string
-  candidateId?: Prisma.StringFieldUpdateOperationsInput | string
+  threadId?: Prisma.StringFieldUpdateOperationsInput | string
   readAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -258,26 +257,26 @@ export type CommentReadOrderByRelationAggregateInput = {
   _count?: Prisma.SortOrder
 }
 
-export type CommentReadUserIdCandidateIdCompoundUniqueInput = {
+export type CommentReadUserIdThreadIdCompoundUniqueInput = {
   userId: string
-  candidateId: string
+  threadId: string
 }
 
 export type CommentReadCountOrderByAggregateInput = {
   userId?: Prisma.SortOrder
-  candidateId?: Prisma.SortOrder
+  threadId?: Prisma.SortOrder
   readAt?: Prisma.SortOrder
 }
 
 export type CommentReadMaxOrderByAggregateInput = {
   userId?: Prisma.SortOrder
-  candidateId?: Prisma.SortOrder
+  threadId?: Prisma.SortOrder
   readAt?: Prisma.SortOrder
 }
 
 export type CommentReadMinOrderByAggregateInput = {
   userId?: Prisma.SortOrder
-  candidateId?: Prisma.SortOrder
+  threadId?: Prisma.SortOrder
   readAt?: Prisma.SortOrder
 }
 
@@ -323,55 +322,13 @@ export type CommentReadUncheckedUpdateManyWithoutUserNestedInput = {
   deleteMany?: Prisma.CommentReadScalarWhereInput | Prisma.CommentReadScalarWhereInput[]
 }
 
-export type CommentReadCreateNestedManyWithoutCandidateInput = {
-  create?: Prisma.XOR<Prisma.CommentReadCreateWithoutCandidateInput, Prisma.CommentReadUncheckedCreateWithoutCandidateInput> | Prisma.CommentReadCreateWithoutCandidateInput[] | Prisma.CommentReadUncheckedCreateWithoutCandidateInput[]
-  connectOrCreate?: Prisma.CommentReadCreateOrConnectWithoutCandidateInput | Prisma.CommentReadCreateOrConnectWithoutCandidateInput[]
-  createMany?: Prisma.CommentReadCreateManyCandidateInputEnvelope
-  connect?: Prisma.CommentReadWhereUniqueInput | Prisma.CommentReadWhereUniqueInput[]
-}
-
-export type CommentReadUncheckedCreateNestedManyWithoutCandidateInput = {
-  create?: Prisma.XOR<Prisma.CommentReadCreateWithoutCandidateInput, Prisma.CommentReadUncheckedCreateWithoutCandidateInput> | Prisma.CommentReadCreateWithoutCandidateInput[] | Prisma.CommentReadUncheckedCreateWithoutCandidateInput[]
-  connectOrCreate?: Prisma.CommentReadCreateOrConnectWithoutCandidateInput | Prisma.CommentReadCreateOrConnectWithoutCandidateInput[]
-  createMany?: Prisma.CommentReadCreateManyCandidateInputEnvelope
-  connect?: Prisma.CommentReadWhereUniqueInput | Prisma.CommentReadWhereUniqueInput[]
-}
-
-export type CommentReadUpdateManyWithoutCandidateNestedInput = {
-  create?: Prisma.XOR<Prisma.CommentReadCreateWithoutCandidateInput, Prisma.CommentReadUncheckedCreateWithoutCandidateInput> | Prisma.CommentReadCreateWithoutCandidateInput[] | Prisma.CommentReadUncheckedCreateWithoutCandidateInput[]
-  connectOrCreate?: Prisma.CommentReadCreateOrConnectWithoutCandidateInput | Prisma.CommentReadCreateOrConnectWithoutCandidateInput[]
-  upsert?: Prisma.CommentReadUpsertWithWhereUniqueWithoutCandidateInput | Prisma.CommentReadUpsertWithWhereUniqueWithoutCandidateInput[]
-  createMany?: Prisma.CommentReadCreateManyCandidateInputEnvelope
-  set?: Prisma.CommentReadWhereUniqueInput | Prisma.CommentReadWhereUniqueInput[]
-  disconnect?: Prisma.CommentReadWhereUniqueInput | Prisma.CommentReadWhereUniqueInput[]
-  delete?: Prisma.CommentReadWhereUniqueInput | Prisma.CommentReadWhereUniqueInput[]
-  connect?: Prisma.CommentReadWhereUniqueInput | Prisma.CommentReadWhereUniqueInput[]
-  update?: Prisma.CommentReadUpdateWithWhereUniqueWithoutCandidateInput | Prisma.CommentReadUpdateWithWhereUniqueWithoutCandidateInput[]
-  updateMany?: Prisma.CommentReadUpdateManyWithWhereWithoutCandidateInput | Prisma.CommentReadUpdateManyWithWhereWithoutCandidateInput[]
-  deleteMany?: Prisma.CommentReadScalarWhereInput | Prisma.CommentReadScalarWhereInput[]
-}
-
-export type CommentReadUncheckedUpdateManyWithoutCandidateNestedInput = {
-  create?: Prisma.XOR<Prisma.CommentReadCreateWithoutCandidateInput, Prisma.CommentReadUncheckedCreateWithoutCandidateInput> | Prisma.CommentReadCreateWithoutCandidateInput[] | Prisma.CommentReadUncheckedCreateWithoutCandidateInput[]
-  connectOrCreate?: Prisma.CommentReadCreateOrConnectWithoutCandidateInput | Prisma.CommentReadCreateOrConnectWithoutCandidateInput[]
-  upsert?: Prisma.CommentReadUpsertWithWhereUniqueWithoutCandidateInput | Prisma.CommentReadUpsertWithWhereUniqueWithoutCandidateInput[]
-  createMany?: Prisma.CommentReadCreateManyCandidateInputEnvelope
-  set?: Prisma.CommentReadWhereUniqueInput | Prisma.CommentReadWhereUniqueInput[]
-  disconnect?: Prisma.CommentReadWhereUniqueInput | Prisma.CommentReadWhereUniqueInput[]
-  delete?: Prisma.CommentReadWhereUniqueInput | Prisma.CommentReadWhereUniqueInput[]
-  connect?: Prisma.CommentReadWhereUniqueInput | Prisma.CommentReadWhereUniqueInput[]
-  update?: Prisma.CommentReadUpdateWithWhereUniqueWithoutCandidateInput | Prisma.CommentReadUpdateWithWhereUniqueWithoutCandidateInput[]
-  updateMany?: Prisma.CommentReadUpdateManyWithWhereWithoutCandidateInput | Prisma.CommentReadUpdateManyWithWhereWithoutCandidateInput[]
-  deleteMany?: Prisma.CommentReadScalarWhereInput | Prisma.CommentReadScalarWhereInput[]
-}
-
 export type CommentReadCreateWithoutUserInput = {
+  threadId: string
   readAt: Date | string
-  candidate: Prisma.CandidateCreateNestedOneWithoutCommentReadsInput
 }
 
 export type CommentReadUncheckedCreateWithoutUserInput = {
-  candidateId: string
+  threadId: string
   readAt: Date | string
 }
 
@@ -406,83 +363,27 @@ export type CommentReadScalarWhereInput = {
   OR?: Prisma.CommentReadScalarWhereInput[]
   NOT?: Prisma.CommentReadScalarWhereInput | Prisma.CommentReadScalarWhereInput[]
   userId?: Prisma.StringFilter<"CommentRead"> | string
-  candidateId?: Prisma.StringFilter<"CommentRead"> | string
+  threadId?: Prisma.StringFilter<"CommentRead"> | string
   readAt?: Prisma.DateTimeFilter<"CommentRead"> | Date | string
 }
 
-export type CommentReadCreateWithoutCandidateInput = {
-  readAt: Date | string
-  user: Prisma.UserCreateNestedOneWithoutCommentReadsInput
-}
-
-export type CommentReadUncheckedCreateWithoutCandidateInput = {
-  userId: string
-  readAt: Date | string
-}
-
-export type CommentReadCreateOrConnectWithoutCandidateInput = {
-  where: Prisma.CommentReadWhereUniqueInput
-  create: Prisma.XOR<Prisma.CommentReadCreateWithoutCandidateInput, Prisma.CommentReadUncheckedCreateWithoutCandidateInput>
-}
-
-export type CommentReadCreateManyCandidateInputEnvelope = {
-  data: Prisma.CommentReadCreateManyCandidateInput | Prisma.CommentReadCreateManyCandidateInput[]
-  skipDuplicates?: boolean
-}
-
-export type CommentReadUpsertWithWhereUniqueWithoutCandidateInput = {
-  where: Prisma.CommentReadWhereUniqueInput
-  update: Prisma.XOR<Prisma.CommentReadUpdateWithoutCandidateInput, Prisma.CommentReadUncheckedUpdateWithoutCandidateInput>
-  create: Prisma.XOR<Prisma.CommentReadCreateWithoutCandidateInput, Prisma.CommentReadUncheckedCreateWithoutCandidateInput>
-}
-
-export type CommentReadUpdateWithWhereUniqueWithoutCandidateInput = {
-  where: Prisma.CommentReadWhereUniqueInput
-  data: Prisma.XOR<Prisma.CommentReadUpdateWithoutCandidateInput, Prisma.CommentReadUncheckedUpdateWithoutCandidateInput>
-}
-
-export type CommentReadUpdateManyWithWhereWithoutCandidateInput = {
-  where: Prisma.CommentReadScalarWhereInput
-  data: Prisma.XOR<Prisma.CommentReadUpdateManyMutationInput, Prisma.CommentReadUncheckedUpdateManyWithoutCandidateInput>
-}
-
 export type CommentReadCreateManyUserInput = {
-  candidateId: string
+  threadId: string
   readAt: Date | string
 }
 
 export type CommentReadUpdateWithoutUserInput = {
+  threadId?: Prisma.StringFieldUpdateOperationsInput | string
   readAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  candidate?: Prisma.CandidateUpdateOneRequiredWithoutCommentReadsNestedInput
 }
 
 export type CommentReadUncheckedUpdateWithoutUserInput = {
-  candidateId?: Prisma.StringFieldUpdateOperationsInput | string
+  threadId?: Prisma.StringFieldUpdateOperationsInput | string
   readAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
 export type CommentReadUncheckedUpdateManyWithoutUserInput = {
-  candidateId?: Prisma.StringFieldUpdateOperationsInput | string
-  readAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-}
-
-export type CommentReadCreateManyCandidateInput = {
-  userId: string
-  readAt: Date | string
-}
-
-export type CommentReadUpdateWithoutCandidateInput = {
-  readAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  user?: Prisma.UserUpdateOneRequiredWithoutCommentReadsNestedInput
-}
-
-export type CommentReadUncheckedUpdateWithoutCandidateInput = {
-  userId?: Prisma.StringFieldUpdateOperationsInput | string
-  readAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-}
-
-export type CommentReadUncheckedUpdateManyWithoutCandidateInput = {
-  userId?: Prisma.StringFieldUpdateOperationsInput | string
+  threadId?: Prisma.StringFieldUpdateOperationsInput | string
   readAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -490,57 +391,50 @@ export type CommentReadUncheckedUpdateManyWithoutCandidateInput = {
 
 export type CommentReadSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   userId?: boolean
-  candidateId?: boolean
+  threadId?: boolean
   readAt?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
-  candidate?: boolean | Prisma.CandidateDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["commentRead"]>
 
 export type CommentReadSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   userId?: boolean
-  candidateId?: boolean
+  threadId?: boolean
   readAt?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
-  candidate?: boolean | Prisma.CandidateDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["commentRead"]>
 
 export type CommentReadSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   userId?: boolean
-  candidateId?: boolean
+  threadId?: boolean
   readAt?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
-  candidate?: boolean | Prisma.CandidateDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["commentRead"]>
 
 export type CommentReadSelectScalar = {
   userId?: boolean
-  candidateId?: boolean
+  threadId?: boolean
   readAt?: boolean
 }
 
-export type CommentReadOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"userId" | "candidateId" | "readAt", ExtArgs["result"]["commentRead"]>
+export type CommentReadOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"userId" | "threadId" | "readAt", ExtArgs["result"]["commentRead"]>
 export type CommentReadInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
-  candidate?: boolean | Prisma.CandidateDefaultArgs<ExtArgs>
 }
 export type CommentReadIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
-  candidate?: boolean | Prisma.CandidateDefaultArgs<ExtArgs>
 }
 export type CommentReadIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
-  candidate?: boolean | Prisma.CandidateDefaultArgs<ExtArgs>
 }
 
 export type $CommentReadPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "CommentRead"
   objects: {
     user: Prisma.$UserPayload<ExtArgs>
-    candidate: Prisma.$CandidatePayload<ExtArgs>
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     userId: string
-    candidateId: string
+    threadId: string
     readAt: Date
   }, ExtArgs["result"]["commentRead"]>
   composites: {}
@@ -937,7 +831,6 @@ readonly fields: CommentReadFieldRefs;
 export interface Prisma__CommentReadClient<T, Null = never, ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs, GlobalOmitOptions = {}> extends Prisma.PrismaPromise<T> {
   readonly [Symbol.toStringTag]: "PrismaPromise"
   user<T extends Prisma.UserDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.UserDefaultArgs<ExtArgs>>): Prisma.Prisma__UserClient<runtime.Types.Result.GetResult<Prisma.$UserPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
-  candidate<T extends Prisma.CandidateDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.CandidateDefaultArgs<ExtArgs>>): Prisma.Prisma__CandidateClient<runtime.Types.Result.GetResult<Prisma.$CandidatePayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -968,7 +861,7 @@ export interface Prisma__CommentReadClient<T, Null = never, ExtArgs extends runt
  */
 export interface CommentReadFieldRefs {
   readonly userId: Prisma.FieldRef<"CommentRead", 'String'>
-  readonly candidateId: Prisma.FieldRef<"CommentRead", 'String'>
+  readonly threadId: Prisma.FieldRef<"CommentRead", 'String'>
   readonly readAt: Prisma.FieldRef<"CommentRead", 'DateTime'>
 }
     
