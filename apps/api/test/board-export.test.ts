@@ -54,6 +54,9 @@ describe("board export", () => {
     await owner.ok(`mutation($c: ID!) { castVote(candidateId: $c) { id } }`, { c: voted.id });
     await owner.ok(`mutation($c: ID!) { addComment(candidateId: $c, body: "the best one") { id } }`, { c: voted.id });
     await owner.ok(`mutation($c: ID!) { toggleReaction(candidateId: $c, emoji: "🔥") { count } }`, { c: voted.id });
+    await owner.ok(`mutation($b: ID!) { addComment(boardId: $b, cardId: "card-a", body: "more apples") { id } }`, {
+      b: boardId,
+    });
 
     const r = await download(owner, `/export/${boardId}.zip`);
     expect(r.status).toBe(200);
@@ -102,6 +105,9 @@ describe("board export", () => {
     expect(exported.votes).toBe(1);
     expect(exported.comments).toEqual([{ by: expect.any(String), at: expect.any(String), text: "the best one" }]);
     expect(exported.reactions).toEqual({ "🔥": 1 });
+    expect(doc.cardComments).toEqual([
+      { cardId: "card-a", by: expect.any(String), at: expect.any(String), text: "more apples" },
+    ]);
   }, 60_000);
 
   it("one card: only its generations", async () => {

@@ -16,7 +16,7 @@ const UPSCALE = 4;
 
 /**
  * A board's (or one card's) finished work as a ZIP, streamed as it is read: every candidate's PNG at the
- * model's size and ×4 nearest-neighbour, `tessera.json` (prompts, seeds, settings, CLIP scores, ranks, votes, comments, reactions,
+ * model's size and ×4 nearest-neighbour, `tessera.json` (prompts, seeds, settings, CLIP scores, ranks, votes, comments (candidates' and cards'), reactions,
  * who made each generation and what it was), and `contact-sheet.png` (each generation's CLIP #1). Members only
  * (viewers too); bounded at LIMITS.exportMaxCandidates candidates. PNGs are stored (they don't compress), the
  * JSON deflated; one candidate's pictures are in memory at a time.
@@ -164,6 +164,13 @@ export async function serveBoardExport(
     }
     const sheet = contactSheet(firsts);
     if (sheet) await store("contact-sheet.png", sheet);
+    // The cards' own threads (a card's comments have no candidate), bounded like a thread is.
+    const cardComments = await deps.prisma.comment.findMany({
+      where: { boardId, candidateId: null, ...(cardId ? { cardId } : {}) },
+      orderBy: [{ cardId: "asc" }, { createdAt: "asc" }],
+      take: 50 * LIMITS.commentsPerCandidateMax,
+      select: { cardId: true, body: true, createdAt: true, author: { select: { displayName: true } } },
+    });
     const json = new ZipDeflate("tessera.json", { level: 6 });
     zip.add(json);
     const doc = {
@@ -172,6 +179,12 @@ export async function serveBoardExport(
       exportedAt: new Date().toISOString(),
       upscale: `×${UPSCALE} nearest neighbour`,
       generations: index,
+      cardComments: cardComments.map((m) => ({
+        cardId: m.cardId,
+        by: m.author.displayName,
+        at: m.createdAt,
+        text: m.body,
+      })),
     };
     json.push(new TextEncoder().encode(`${JSON.stringify(doc, null, 1)}\n`), true);
     zip.end();
