@@ -38,6 +38,11 @@ export const presetSchema = z.strictObject({
 
 export type Preset = z.infer<typeof presetSchema> & { id: string };
 
+/** The settings of a card that has none of its own: the model's defaults, a random seed, nothing "without". */
+export function defaultCardSettings(d: { n: number; guidanceScale: number; temperature: number }): CardSettings {
+  return { n: d.n, guidanceScale: d.guidanceScale, temperature: d.temperature, seed: null, negativePrompt: "" };
+}
+
 /** One line a person can read: "8 images · guidance 3 · temperature 1 · seed 42 · without red". */
 export function describeSettings(s: CardSettings): string {
   const parts = [

@@ -62,4 +62,23 @@ describe("FairQueue", () => {
       ["b0", "B"],
     ]);
   });
+
+  it("peek() is the head of order() and countOf() counts one person's items, without changing the queue", () => {
+    const q = new FairQueue<ReturnType<typeof job>>();
+    expect(q.peek()).toBeUndefined();
+    for (const [id, b, u] of [
+      ["a0", "A", "x"],
+      ["a1", "A", "y"],
+      ["b0", "B", "x"],
+      ["a2", "A", "x"],
+    ] as const)
+      q.push(job(id, b, u));
+    for (let i = 0; i < 4; i++) {
+      expect(q.peek()?.id).toBe(q.order()[0]?.id);
+      q.shift();
+    }
+    q.push(job("c0", "C", "x"));
+    q.push(job("c1", "C", "z"));
+    expect([q.countOf("x"), q.countOf("z"), q.countOf("w"), q.size]).toEqual([1, 1, 0, 2]);
+  });
 });

@@ -45,6 +45,22 @@ export class FairQueue<T extends FairItem> {
     this.count++;
   }
 
+  /** The next item to run, left in the queue. */
+  peek(): T | undefined {
+    const boardId = this.boards[0];
+    if (boardId === undefined) return undefined;
+    const line = this.lines.get(boardId)!;
+    return line.byUser.get(line.users[0]!)![0];
+  }
+
+  /** How many items wait whose userId is `userId` (in "fifo" order too). */
+  countOf(userId: string): number {
+    let k = 0;
+    for (const line of this.lines.values())
+      for (const xs of line.byUser.values()) for (const x of xs) if (x.userId === userId) k++;
+    return k;
+  }
+
   /** The next item to run, taken out of the queue; its board and person go to the back of their lines. */
   shift(): T | undefined {
     const boardId = this.boards.shift();

@@ -6,7 +6,7 @@
  */
 import { randomInt } from "node:crypto";
 import { EventEmitter, on } from "node:events";
-import { generationRequestSchema, isTesseraError, LIMITS, TesseraError } from "@tessera/shared";
+import { blankControlChars, generationRequestSchema, isTesseraError, LIMITS, TesseraError } from "@tessera/shared";
 import type { Logger } from "pino";
 import { newId } from "../auth/index.ts";
 import type { PrismaClient } from "../db/index.ts";
@@ -63,8 +63,6 @@ interface Waiting {
   log: EventLog<GqlGenerationEvent>;
   abort: AbortController;
 }
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
 
 export class GenerationService {
   private readonly logs = new Map<string, EventLog<GqlGenerationEvent>>();
@@ -163,8 +161,7 @@ export class GenerationService {
       Object.entries(input.params ?? {}).filter(([, v]) => v !== null && v !== undefined),
     );
     const parsed = generationRequestSchema.safeParse({
-      // Control characters mean nothing to the tokenizer and PostgreSQL text can't hold NUL: spaces instead.
-      prompt: typeof input.prompt === "string" ? input.prompt.replace(CONTROL_CHARS, " ") : input.prompt,
+      prompt: blankControlChars(input.prompt),
       n: input.n,
       seed,
       params,
@@ -218,9 +215,7 @@ export class GenerationService {
 
   /** How many of this person's generations wait for the model here (scaled out: none are held here). */
   protected waitingFor(userId: string): number {
-    let k = 0;
-    for (const w of this.waiting.order()) if (w.userId === userId) k++;
-    return k;
+    return this.waiting.countOf(userId);
   }
 
   /**
@@ -230,9 +225,7 @@ export class GenerationService {
   protected async launch(generation: GenerationRow, request: EngineRequest): Promise<void> {
     const log = new EventLog<GqlGenerationEvent>();
     this.logs.set(generation.id, log);
-    const user = await this.prisma.user
-      .findUnique({ where: { id: generation.createdById }, select: { displayName: true } })
-      .catch(() => null);
+    const createdBy = await this.starterName(generation);
     const guidance = request.params?.guidanceScale ?? this.engine.model().defaults.guidanceScale;
     this.waiting.push({
       id: generation.id,
@@ -240,7 +233,7 @@ export class GenerationService {
       userId: generation.createdById,
       cardId: generation.cardId,
       prompt: generation.prompt,
-      createdBy: user?.displayName ?? "Someone",
+      createdBy,
       n: generation.n,
       rows: generation.n * (guidance === 0 || guidance === 1 ? 1 : 2),
       request,
@@ -251,10 +244,18 @@ export class GenerationService {
     this.queueChanged();
   }
 
+  /** Who started a generation, as its queue entry names them. */
+  protected async starterName(generation: GenerationRow): Promise<string> {
+    const user = await this.prisma.user
+      .findUnique({ where: { id: generation.createdById }, select: { displayName: true } })
+      .catch(() => null);
+    return user?.displayName ?? "Someone";
+  }
+
   /** Starts waiting generations in their fair order while the model has batch rows free. */
   private pump(): void {
     for (;;) {
-      const next = this.waiting.order()[0];
+      const next = this.waiting.peek();
       if (!next) return;
       let busyRows = 0;
       for (const r of this.running.values()) busyRows += r.rows;

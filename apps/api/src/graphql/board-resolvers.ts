@@ -5,7 +5,7 @@ import { z } from "zod";
 import { newId } from "../auth/index.ts";
 import type { Role } from "../db/index.ts";
 import { type Context, ensureCaller, requireRole } from "./context.ts";
-import { parseArg } from "./validate.ts";
+import { idArg as id, parseArg } from "./validate.ts";
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const noControl = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
@@ -31,7 +31,6 @@ const displayName = z
       .min(1, "Display names can't be empty.")
       .max(LIMITS.displayNameMaxChars, `Display names are limited to ${LIMITS.displayNameMaxChars} characters.`),
   );
-const id = z.string().min(1).max(64);
 
 type BoardRow = { id: string; name: string; createdAt: Date; updatedAt: Date };
 

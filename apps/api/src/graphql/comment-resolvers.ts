@@ -3,15 +3,10 @@
  * the votes, what each person has not read yet, and the board's "viewers may comment" setting. Every change is
  * told to the board (COMMENTS_CHANGED / REACTIONS_CHANGED) so open threads refresh live.
  */
-import { commentBodySchema, LIMITS, REACTIONS, TesseraError } from "@tessera/shared";
-import { z } from "zod";
+import { blankControlChars, commentBodySchema, LIMITS, REACTIONS, TesseraError } from "@tessera/shared";
 import { type BoardRole, newId } from "../auth/index.ts";
 import { type Context, checkRole, requireRole } from "./context.ts";
-import { parseArg } from "./validate.ts";
-
-const id = z.string().min(1).max(64);
-// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
-const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+import { idArg as id, parseArg } from "./validate.ts";
 
 interface Target {
   candidateId: string;
@@ -142,10 +137,7 @@ export const commentMutations = {
   addComment: async (_: unknown, args: ThreadArgs & { body: string }, ctx: Context) => {
     const t = await threadOf(ctx, args);
     requireComment(t);
-    const body = parseArg(
-      commentBodySchema,
-      typeof args.body === "string" ? args.body.replace(CONTROL_CHARS, " ") : args.body,
-    );
+    const body = parseArg(commentBodySchema, blankControlChars(args.body));
     const count = await ctx.prisma.comment.count({ where: t.where });
     if (count >= LIMITS.commentsPerCandidateMax) {
       throw new TesseraError(

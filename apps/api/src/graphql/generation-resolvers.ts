@@ -5,9 +5,8 @@ import { type BoardRole, newId } from "../auth/index.ts";
 import { type Context, checkRole, requireGenerations, requireRole } from "./context.ts";
 import { type CandidateRow, loadersOf } from "./loaders.ts";
 import { sharedPayload } from "./shared-execution.ts";
-import { parseArg } from "./validate.ts";
+import { idArg as id, parseArg } from "./validate.ts";
 
-const id = z.string().min(1).max(64);
 type Params = {
   temperature?: number | null;
   topK?: number | null;

@@ -76,9 +76,7 @@ export class ScaledGenerationService extends GenerationService {
   protected override async launch(generation: GenerationRow, request: EngineRequest): Promise<void> {
     const { redis, keys, queue } = this.scale;
     if (this.queued === 0) await resetFairTags(redis, keys); // nothing waited or ran as of isFull() just now
-    const user = await this.prisma.user
-      .findUnique({ where: { id: generation.createdById }, select: { displayName: true } })
-      .catch(() => null);
+    const createdBy = await this.starterName(generation);
     await queue.add(
       "generate",
       {
@@ -87,7 +85,7 @@ export class ScaledGenerationService extends GenerationService {
         cardId: generation.cardId,
         request,
         userId: generation.createdById,
-        createdBy: user?.displayName ?? "Someone",
+        createdBy,
       },
       // Round-robin across boards on every node: BullMQ runs the lowest priority first (fair-priority.ts).
       { jobId: generation.id, priority: await fairTag(redis, keys, generation.boardId) },

@@ -1,4 +1,4 @@
-import { addGeneration, type Card, describeSettings, setCardSettings } from "@tessera/shared";
+import { addGeneration, type Card, defaultCardSettings, describeSettings, setCardSettings } from "@tessera/shared";
 import { History } from "lucide-react";
 import { useEffect, useState, useSyncExternalStore } from "react";
 import { GENERATION_ORIGIN, progress } from "../lib/generationState.ts";
@@ -57,14 +57,7 @@ export function GenerationPanel({ card }: { card: Card }) {
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new generation on the card brings the view back to the latest
   useEffect(() => setChosen(null), [latest]);
 
-  const d = info.model.defaults;
-  const settings: GenerateParams = card.settings ?? {
-    n: d.n,
-    guidanceScale: d.guidanceScale,
-    temperature: d.temperature,
-    seed: null,
-    negativePrompt: "",
-  };
+  const settings: GenerateParams = card.settings ?? defaultCardSettings(info.model.defaults);
   const start = async (p: GenerateParams) => {
     setOpen(false);
     const prompt = card.text.trim();

@@ -1,6 +1,7 @@
 import {
   type Card,
   type CardSettings,
+  defaultCardSettings,
   deletePreset,
   describeSettings,
   LIMITS,
@@ -74,15 +75,8 @@ export function PromptLibrary({
     };
   }, [info.boardId]);
 
-  const d = info.model.defaults;
   const targetSettings: CardSettings | null = target
-    ? (target.settings ?? {
-        n: d.n,
-        guidanceScale: d.guidanceScale,
-        temperature: d.temperature,
-        seed: null,
-        negativePrompt: "",
-      })
+    ? (target.settings ?? defaultCardSettings(info.model.defaults))
     : null;
   const save = (e: FormEvent) => {
     e.preventDefault();
