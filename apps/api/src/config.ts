@@ -34,6 +34,8 @@ const Env = z.object({
   /** In-process queue order: "fair" (round-robin across boards, then people) or "fifo" (the baseline bench:queue compares with). */
   TESSERA_QUEUE_ORDER: z.enum(["fair", "fifo"]).default("fair"),
   TESSERA_THREADS: z.coerce.number().int().min(1).max(256).optional(),
+  /** An automatic board version at most this often while a board is edited (minutes; 0 = none). */
+  TESSERA_AUTO_VERSION_MINUTES: z.coerce.number().min(0).max(7 * 24 * 60).default(60),
   TESSERA_SECRET: z.string().min(16, "TESSERA_SECRET must be at least 16 characters").optional(),
   TESSERA_INTROSPECTION: bool.optional(),
   /**

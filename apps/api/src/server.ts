@@ -32,6 +32,7 @@ import { allowedOrigins, type OriginPolicy, originAllowed } from "./http/origin.
 import { closeAfterAnswer, HttpError } from "./http/read-body.ts";
 import { metricsAllowed, setSecurityHeaders } from "./http/security-headers.ts";
 import { createScaleOut, type ScaleOut } from "./scale/index.ts";
+import { BoardVersions } from "./versions/board-versions.ts";
 
 export type Fallback = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -118,12 +119,23 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   if (reaped) logger.warn({ reaped }, "marked generations interrupted by a restart as failed");
   generations?.startReaper();
 
+  // Versions read and edit boards through collab, and collab tells them when a board was stored: the late
+  // binding breaks the cycle.
+  let versions: BoardVersions | null = null;
   const collab = createCollab({
     prisma: db.prisma,
     logger: logger.child({ component: "collab" }),
     authorize: (headers, boardId) => auth.authorize(headers, boardId),
+    onStored: async (boardId, state) => versions?.onStored(boardId, state),
     ...scale?.collab,
   });
+  versions = new BoardVersions(
+    db.prisma,
+    { read: (boardId) => collab.readDocument(boardId), edit: (boardId, fn) => collab.withDocument(boardId, fn) },
+    activity,
+    logger.child({ component: "versions" }),
+    { autoIntervalMs: config.TESSERA_AUTO_VERSION_MINUTES * 60_000 },
+  );
   /** An hourly budget: shared through Redis when scaled out, else in this process. */
   const hourly = (name: string, max: number) => scale?.rateLimiter(name, max, HOUR_MS) ?? new RateLimiter(max, HOUR_MS);
   const services: Services = {
@@ -133,6 +145,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     engine,
     generations,
     withDocument: (boardId, fn) => collab.withDocument(boardId, fn),
+    versions,
     writeLimits: {
       newUsers: opts.writeLimits?.newUsers ?? hourly("new-users", LIMITS.newUsersPerAddressPerHour),
       boards: opts.writeLimits?.boards ?? hourly("boards", LIMITS.boardsPerUserPerHour),

@@ -1,6 +1,7 @@
 // @tessera/shared: the contracts every app agrees on. Nothing here imports an app.
 export * from "./board.ts";
 export * from "./board-validation.ts";
+export * from "./board-versions.ts";
 export * from "./card-settings.ts";
 export * from "./errors.ts";
 export type * as GQL from "./generated/graphql.ts";

@@ -37,6 +37,11 @@ export const LIMITS = {
   /** Characters in one comment, and comments on one candidate. */
   commentMaxChars: 1000,
   commentsPerCandidateMax: 500,
+  /** Board versions: a name's length, named versions one board keeps, and automatic ones (hourly while
+   * edited, and the "before restoring" copies) kept before the oldest is dropped. */
+  versionNameMaxChars: 80,
+  namedVersionsPerBoardMax: 100,
+  automaticVersionsPerBoardMax: 50,
   /** Generations one person may have waiting for the model at once (a fair queue still needs a bound). */
   queuedPerUserMax: 8,
   /** Generations one user may start per minute. */

@@ -44,6 +44,8 @@ export interface CollabOptions {
   extensions?: Extension[];
   /** Bytes a board's log may hold (default LIMITS.boardDocumentMaxBytes; tests use less). */
   maxDocumentBytes?: number;
+  /** After a document was stored (it changed, or the server flushes): automatic board versions hook in here. */
+  onStored?: (boardId: string, state: Uint8Array) => Promise<void>;
 }
 
 interface SocketContext {
@@ -99,6 +101,8 @@ export function createCollab(options: CollabOptions) {
     if (through > entry.compactedThrough) entry.compactedThrough = through;
     counters.compactions++;
     log.info({ boardId, bytes: state.byteLength, through: String(through) }, "document stored");
+    // The board is safe once compacted; a failed automatic version must not fail the store.
+    await options.onStored?.(boardId, state).catch((err) => log.warn({ boardId, err }, "automatic version failed"));
   };
 
   const hocuspocus = new Hocuspocus<SocketContext>({
@@ -276,6 +280,23 @@ export function createCollab(options: CollabOptions) {
     }
   }
 
+  /**
+   * The board's whole state now: the live document when this node has it open, else read from the store
+   * (which holds every acknowledged update). A direct connection would run the store hooks on every read.
+   */
+  async function readDocument(boardId: string): Promise<Uint8Array> {
+    const live = hocuspocus.documents.get(boardId);
+    if (live) return Y.encodeStateAsUpdate(live);
+    const loaded = await store.load(boardId);
+    const doc = new Y.Doc();
+    applyStored(doc, loaded.updates, (i, e) =>
+      log.error({ boardId, index: i, err: e }, "corrupt stored update skipped"),
+    );
+    const state = Y.encodeStateAsUpdate(doc);
+    doc.destroy();
+    return state;
+  }
+
   async function flushAll(): Promise<void> {
     await Promise.all([...hocuspocus.documents.entries()].map(([name, doc]) => compact(name, doc)));
   }
@@ -284,6 +305,7 @@ export function createCollab(options: CollabOptions) {
     hocuspocus,
     handleUpgrade,
     withDocument,
+    readDocument,
     flushAll,
     documentCount: () => hocuspocus.getDocumentsCount(),
     connectionCount: () => hocuspocus.getConnectionsCount(),

@@ -7,12 +7,19 @@ export interface BoardActivityEvent {
     | "VOTES_CHANGED"
     | "RANKING_CHANGED"
     | "COMMENTS_CHANGED"
-    | "REACTIONS_CHANGED";
+    | "REACTIONS_CHANGED"
+    | "VERSIONS_CHANGED"
+    | "BOARD_RESTORED";
   generationId: string;
   cardId: string;
   candidateId?: string | null;
   votes?: number | null;
   status?: "QUEUED" | "RUNNING" | "FINISHED" | "FAILED" | "CANCELLED" | null;
+  /** BOARD_RESTORED: the restored version, the one kept just before, who restored and the version's name. */
+  versionId?: string | null;
+  backupVersionId?: string | null;
+  byName?: string | null;
+  versionName?: string | null;
 }
 
 type Listener = (e: BoardActivityEvent) => void;

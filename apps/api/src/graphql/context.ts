@@ -6,6 +6,7 @@ import type { BoardActivityBus } from "../generation/board-activity.ts";
 import type { GenerationEngine } from "../generation/engine.ts";
 import type { Limiter } from "../generation/rate-limit.ts";
 import type { GenerationService } from "../generation/service.ts";
+import type { BoardVersions } from "../versions/board-versions.ts";
 
 /**
  * Budgets for writes that would otherwise add rows without bound: new users per client address (a
@@ -27,6 +28,8 @@ export interface Services {
   writeLimits: WriteLimits;
   /** Server-side edit of a board's Yjs document (from collab), e.g. appending a generation to a card. */
   withDocument?: (boardId: string, fn: (doc: import("yjs").Doc) => void) => Promise<void>;
+  /** Named, automatic and pre-restore versions of boards (absent where no collab runs, e.g. some tests). */
+  versions?: BoardVersions;
 }
 
 export interface Context extends Services {

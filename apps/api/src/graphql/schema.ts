@@ -13,6 +13,7 @@ import {
   modelFields,
   subscriptions,
 } from "./generation-resolvers.ts";
+import { versionFields, versionMutations, versionQueries } from "./version-resolvers.ts";
 
 const SDL = readFileSync(new URL("../../../../packages/shared/schema.graphql", import.meta.url), "utf8");
 
@@ -30,14 +31,15 @@ export function buildSchema() {
     resolvers: {
       DateTime,
       JSON: JSONScalar,
-      Query: { ...boardQueries, ...generationQueries, ...commentQueries },
-      Mutation: { ...boardMutations, ...generationMutations, ...commentMutations },
+      Query: { ...boardQueries, ...generationQueries, ...commentQueries, ...versionQueries },
+      Mutation: { ...boardMutations, ...generationMutations, ...commentMutations, ...versionMutations },
       Subscription: subscriptions,
       Board: boardFields,
       Generation: generationFields,
       Candidate: candidateFields,
       ModelInfo: modelFields,
       Comment: commentFields,
+      BoardVersion: versionFields,
     },
   });
 }

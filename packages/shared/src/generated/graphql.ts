@@ -46,22 +46,31 @@ export type BoardPickThumbnailsArgs = {
 
 export type BoardActivity = {
   __typename?: 'BoardActivity';
+  backupVersionId: Maybe<Scalars['ID']['output']>;
   boardId: Scalars['ID']['output'];
+  /** BOARD_RESTORED: who restored, and the restored version's name (or its time, for an automatic one). */
+  byName: Maybe<Scalars['String']['output']>;
   candidateId: Maybe<Scalars['ID']['output']>;
   cardId: Scalars['ID']['output'];
   generationId: Scalars['ID']['output'];
   kind: BoardActivityKind;
   status: Maybe<GenerationStatus>;
+  versionId: Maybe<Scalars['ID']['output']>;
+  versionName: Maybe<Scalars['String']['output']>;
   /** VOTES_CHANGED: the candidate's new vote count. */
   votes: Maybe<Scalars['Int']['output']>;
 };
 
 export type BoardActivityKind =
+  /** Someone restored a version: versionId is the restored one, backupVersionId the board just before. */
+  | 'BOARD_RESTORED'
   | 'COMMENTS_CHANGED'
   | 'GENERATION_FINISHED'
   | 'GENERATION_STARTED'
   | 'RANKING_CHANGED'
   | 'REACTIONS_CHANGED'
+  /** A version was saved, renamed or deleted (generationId and cardId are empty). */
+  | 'VERSIONS_CHANGED'
   | 'VOTES_CHANGED';
 
 export type BoardMember = {
@@ -79,6 +88,30 @@ export type BoardQueue = {
   /** Generations waiting on this server, every board together (other boards' prompts are not shown). */
   waiting: Scalars['Int']['output'];
 };
+
+/** A board's whole content at one moment (a Yjs snapshot stored in PostgreSQL). */
+export type BoardVersion = {
+  __typename?: 'BoardVersion';
+  boardId: Scalars['ID']['output'];
+  /** Size of the stored state in bytes. */
+  bytes: Scalars['Int']['output'];
+  cardCount: Scalars['Int']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  createdBy: Maybe<User>;
+  id: Scalars['ID']['output'];
+  kind: BoardVersionKind;
+  /** Null for automatic versions and for one kept before a restore (see restoredFrom). */
+  name: Maybe<Scalars['String']['output']>;
+  /** BEFORE_RESTORE: the version whose restore replaced this state. */
+  restoredFrom: Maybe<BoardVersion>;
+  /** The Yjs update (Y.encodeStateAsUpdate) of the board then, base64: apply it to an empty Y.Doc to browse it. */
+  state: Scalars['String']['output'];
+};
+
+export type BoardVersionKind =
+  | 'AUTOMATIC'
+  | 'BEFORE_RESTORE'
+  | 'NAMED';
 
 export type Candidate = {
   __typename?: 'Candidate';
@@ -326,6 +359,8 @@ export type Mutation = {
   createBoard: Board;
   createShareLink: ShareLink;
   deleteBoard: Scalars['Boolean']['output'];
+  /** Deletes a named version (its author or the board's owner); automatic ones age out on their own. */
+  deleteBoardVersion: Scalars['Boolean']['output'];
   /** Its author, or the board's owner. */
   deleteComment: Scalars['ID']['output'];
   joinBoard: JoinResult;
@@ -334,7 +369,16 @@ export type Mutation = {
   /** Image completion: keep the top keepRows rows of the candidate and regenerate the rest. */
   remixCandidate: Generation;
   renameBoard: Board;
+  /** Names a version, or renames one (an automatic version named this way is kept like a named one). */
+  renameBoardVersion: BoardVersion;
+  /**
+   * Makes the live board equal to the version, as one change every collaborator receives at once. The board as
+   * it was is kept as a version first; restoring that one undoes the restore.
+   */
+  restoreBoardVersion: RestoreResult;
   revokeShareLink: ShareLink;
+  /** Saves the board as it is now under a name (editors and owners). */
+  saveBoardVersion: BoardVersion;
   setDisplayName: User;
   setViewersMayComment: Board;
   /**
@@ -389,6 +433,11 @@ export type MutationDeleteBoardArgs = {
 };
 
 
+export type MutationDeleteBoardVersionArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationDeleteCommentArgs = {
   id: Scalars['ID']['input'];
 };
@@ -420,8 +469,25 @@ export type MutationRenameBoardArgs = {
 };
 
 
+export type MutationRenameBoardVersionArgs = {
+  id: Scalars['ID']['input'];
+  name: Scalars['String']['input'];
+};
+
+
+export type MutationRestoreBoardVersionArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationRevokeShareLinkArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationSaveBoardVersionArgs = {
+  boardId: Scalars['ID']['input'];
+  name: Scalars['String']['input'];
 };
 
 
@@ -468,6 +534,9 @@ export type Query = {
   __typename?: 'Query';
   board: Maybe<Board>;
   boardQueue: BoardQueue;
+  boardVersion: Maybe<BoardVersion>;
+  /** The board's versions, newest first (members; viewers too). */
+  boardVersions: Array<BoardVersion>;
   boards: Array<Board>;
   candidateThread: CandidateThread;
   cardThread: CandidateThread;
@@ -487,6 +556,16 @@ export type QueryBoardArgs = {
 
 
 export type QueryBoardQueueArgs = {
+  boardId: Scalars['ID']['input'];
+};
+
+
+export type QueryBoardVersionArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryBoardVersionsArgs = {
   boardId: Scalars['ID']['input'];
 };
 
@@ -538,6 +617,16 @@ export type ReactionCount = {
   count: Scalars['Int']['output'];
   emoji: Scalars['String']['output'];
   mine: Scalars['Boolean']['output'];
+};
+
+export type RestoreResult = {
+  __typename?: 'RestoreResult';
+  /** The board as it was just before: restoring it undoes the restore. */
+  backup: BoardVersion;
+  cardsAdded: Scalars['Int']['output'];
+  cardsChanged: Scalars['Int']['output'];
+  cardsRemoved: Scalars['Int']['output'];
+  restored: BoardVersion;
 };
 
 export type Role =
@@ -680,6 +769,8 @@ export type ResolversTypes = ResolversObject<{
   BoardActivityKind: BoardActivityKind;
   BoardMember: ResolverTypeWrapper<BoardMember>;
   BoardQueue: ResolverTypeWrapper<BoardQueue>;
+  BoardVersion: ResolverTypeWrapper<BoardVersion>;
+  BoardVersionKind: BoardVersionKind;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Candidate: ResolverTypeWrapper<Candidate>;
   CandidateScore: ResolverTypeWrapper<CandidateScore>;
@@ -708,6 +799,7 @@ export type ResolversTypes = ResolversObject<{
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   QueueEntry: ResolverTypeWrapper<QueueEntry>;
   ReactionCount: ResolverTypeWrapper<ReactionCount>;
+  RestoreResult: ResolverTypeWrapper<RestoreResult>;
   Role: Role;
   ShareLink: ResolverTypeWrapper<ShareLink>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -723,6 +815,7 @@ export type ResolversParentTypes = ResolversObject<{
   BoardActivity: BoardActivity;
   BoardMember: BoardMember;
   BoardQueue: BoardQueue;
+  BoardVersion: BoardVersion;
   Boolean: Scalars['Boolean']['output'];
   Candidate: Candidate;
   CandidateScore: CandidateScore;
@@ -749,6 +842,7 @@ export type ResolversParentTypes = ResolversObject<{
   Query: Record<PropertyKey, never>;
   QueueEntry: QueueEntry;
   ReactionCount: ReactionCount;
+  RestoreResult: RestoreResult;
   ShareLink: ShareLink;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
@@ -771,12 +865,16 @@ export type BoardResolvers<ContextType = unknown, ParentType extends ResolversPa
 }>;
 
 export type BoardActivityResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['BoardActivity'] = ResolversParentTypes['BoardActivity']> = ResolversObject<{
+  backupVersionId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   boardId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  byName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   candidateId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   cardId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   generationId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['BoardActivityKind'], ParentType, ContextType>;
   status?: Resolver<Maybe<ResolversTypes['GenerationStatus']>, ParentType, ContextType>;
+  versionId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  versionName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   votes?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 }>;
 
@@ -790,6 +888,19 @@ export type BoardQueueResolvers<ContextType = unknown, ParentType extends Resolv
   entries?: Resolver<Array<ResolversTypes['QueueEntry']>, ParentType, ContextType>;
   running?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   waiting?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type BoardVersionResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['BoardVersion'] = ResolversParentTypes['BoardVersion']> = ResolversObject<{
+  boardId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  bytes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  cardCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['BoardVersionKind'], ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  restoredFrom?: Resolver<Maybe<ResolversTypes['BoardVersion']>, ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type CandidateResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Candidate'] = ResolversParentTypes['Candidate']> = ResolversObject<{
@@ -949,12 +1060,16 @@ export type MutationResolvers<ContextType = unknown, ParentType extends Resolver
   createBoard?: Resolver<ResolversTypes['Board'], ParentType, ContextType, RequireFields<MutationCreateBoardArgs, 'name'>>;
   createShareLink?: Resolver<ResolversTypes['ShareLink'], ParentType, ContextType, RequireFields<MutationCreateShareLinkArgs, 'boardId' | 'role'>>;
   deleteBoard?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteBoardArgs, 'id'>>;
+  deleteBoardVersion?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteBoardVersionArgs, 'id'>>;
   deleteComment?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteCommentArgs, 'id'>>;
   joinBoard?: Resolver<ResolversTypes['JoinResult'], ParentType, ContextType, RequireFields<MutationJoinBoardArgs, 'token'>>;
   markCommentsRead?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, Partial<MutationMarkCommentsReadArgs>>;
   remixCandidate?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationRemixCandidateArgs, 'candidateId' | 'keepRows' | 'n'>>;
   renameBoard?: Resolver<ResolversTypes['Board'], ParentType, ContextType, RequireFields<MutationRenameBoardArgs, 'id' | 'name'>>;
+  renameBoardVersion?: Resolver<ResolversTypes['BoardVersion'], ParentType, ContextType, RequireFields<MutationRenameBoardVersionArgs, 'id' | 'name'>>;
+  restoreBoardVersion?: Resolver<ResolversTypes['RestoreResult'], ParentType, ContextType, RequireFields<MutationRestoreBoardVersionArgs, 'id'>>;
   revokeShareLink?: Resolver<ResolversTypes['ShareLink'], ParentType, ContextType, RequireFields<MutationRevokeShareLinkArgs, 'id'>>;
+  saveBoardVersion?: Resolver<ResolversTypes['BoardVersion'], ParentType, ContextType, RequireFields<MutationSaveBoardVersionArgs, 'boardId' | 'name'>>;
   setDisplayName?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetDisplayNameArgs, 'name'>>;
   setViewersMayComment?: Resolver<ResolversTypes['Board'], ParentType, ContextType, RequireFields<MutationSetViewersMayCommentArgs, 'allowed' | 'boardId'>>;
   signOutOtherDevices?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -971,6 +1086,8 @@ export type PreviewFrameResolvers<ContextType = unknown, ParentType extends Reso
 export type QueryResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   board?: Resolver<Maybe<ResolversTypes['Board']>, ParentType, ContextType, RequireFields<QueryBoardArgs, 'id'>>;
   boardQueue?: Resolver<ResolversTypes['BoardQueue'], ParentType, ContextType, RequireFields<QueryBoardQueueArgs, 'boardId'>>;
+  boardVersion?: Resolver<Maybe<ResolversTypes['BoardVersion']>, ParentType, ContextType, RequireFields<QueryBoardVersionArgs, 'id'>>;
+  boardVersions?: Resolver<Array<ResolversTypes['BoardVersion']>, ParentType, ContextType, RequireFields<QueryBoardVersionsArgs, 'boardId'>>;
   boards?: Resolver<Array<ResolversTypes['Board']>, ParentType, ContextType>;
   candidateThread?: Resolver<ResolversTypes['CandidateThread'], ParentType, ContextType, RequireFields<QueryCandidateThreadArgs, 'candidateId'>>;
   cardThread?: Resolver<ResolversTypes['CandidateThread'], ParentType, ContextType, RequireFields<QueryCardThreadArgs, 'boardId' | 'cardId'>>;
@@ -996,6 +1113,14 @@ export type ReactionCountResolvers<ContextType = unknown, ParentType extends Res
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   emoji?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   mine?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type RestoreResultResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['RestoreResult'] = ResolversParentTypes['RestoreResult']> = ResolversObject<{
+  backup?: Resolver<ResolversTypes['BoardVersion'], ParentType, ContextType>;
+  cardsAdded?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  cardsChanged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  cardsRemoved?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  restored?: Resolver<ResolversTypes['BoardVersion'], ParentType, ContextType>;
 }>;
 
 export type ShareLinkResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ShareLink'] = ResolversParentTypes['ShareLink']> = ResolversObject<{
@@ -1037,6 +1162,7 @@ export type Resolvers<ContextType = unknown> = ResolversObject<{
   BoardActivity?: BoardActivityResolvers<ContextType>;
   BoardMember?: BoardMemberResolvers<ContextType>;
   BoardQueue?: BoardQueueResolvers<ContextType>;
+  BoardVersion?: BoardVersionResolvers<ContextType>;
   Candidate?: CandidateResolvers<ContextType>;
   CandidateScore?: CandidateScoreResolvers<ContextType>;
   CandidateThread?: CandidateThreadResolvers<ContextType>;
@@ -1058,6 +1184,7 @@ export type Resolvers<ContextType = unknown> = ResolversObject<{
   Query?: QueryResolvers<ContextType>;
   QueueEntry?: QueueEntryResolvers<ContextType>;
   ReactionCount?: ReactionCountResolvers<ContextType>;
+  RestoreResult?: RestoreResultResolvers<ContextType>;
   ShareLink?: ShareLinkResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   Timings?: TimingsResolvers<ContextType>;

@@ -78,3 +78,9 @@ export type Reaction = Prisma.ReactionModel
  * are unread for them.
  */
 export type CommentRead = Prisma.CommentReadModel
+/**
+ * Model BoardVersion
+ * A board's whole Yjs state at one moment: named by a person, taken hourly while edited, or kept just
+ * before a restore replaced it (so a restore never loses anything).
+ */
+export type BoardVersion = Prisma.BoardVersionModel

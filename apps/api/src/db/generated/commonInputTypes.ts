@@ -426,6 +426,23 @@ export type BytesNullableWithAggregatesFilter<$PrismaModel = never> = {
   _max?: Prisma.NestedBytesNullableFilter<$PrismaModel>
 }
 
+export type EnumBoardVersionKindFilter<$PrismaModel = never> = {
+  equals?: $Enums.BoardVersionKind | Prisma.EnumBoardVersionKindFieldRefInput<$PrismaModel>
+  in?: $Enums.BoardVersionKind[] | Prisma.ListEnumBoardVersionKindFieldRefInput<$PrismaModel>
+  notIn?: $Enums.BoardVersionKind[] | Prisma.ListEnumBoardVersionKindFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumBoardVersionKindFilter<$PrismaModel> | $Enums.BoardVersionKind
+}
+
+export type EnumBoardVersionKindWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.BoardVersionKind | Prisma.EnumBoardVersionKindFieldRefInput<$PrismaModel>
+  in?: $Enums.BoardVersionKind[] | Prisma.ListEnumBoardVersionKindFieldRefInput<$PrismaModel>
+  notIn?: $Enums.BoardVersionKind[] | Prisma.ListEnumBoardVersionKindFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumBoardVersionKindWithAggregatesFilter<$PrismaModel> | $Enums.BoardVersionKind
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumBoardVersionKindFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumBoardVersionKindFilter<$PrismaModel>
+}
+
 export type NestedStringFilter<$PrismaModel = never> = {
   equals?: string | Prisma.StringFieldRefInput<$PrismaModel>
   in?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel>
@@ -784,6 +801,23 @@ export type NestedBytesNullableWithAggregatesFilter<$PrismaModel = never> = {
   _count?: Prisma.NestedIntNullableFilter<$PrismaModel>
   _min?: Prisma.NestedBytesNullableFilter<$PrismaModel>
   _max?: Prisma.NestedBytesNullableFilter<$PrismaModel>
+}
+
+export type NestedEnumBoardVersionKindFilter<$PrismaModel = never> = {
+  equals?: $Enums.BoardVersionKind | Prisma.EnumBoardVersionKindFieldRefInput<$PrismaModel>
+  in?: $Enums.BoardVersionKind[] | Prisma.ListEnumBoardVersionKindFieldRefInput<$PrismaModel>
+  notIn?: $Enums.BoardVersionKind[] | Prisma.ListEnumBoardVersionKindFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumBoardVersionKindFilter<$PrismaModel> | $Enums.BoardVersionKind
+}
+
+export type NestedEnumBoardVersionKindWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.BoardVersionKind | Prisma.EnumBoardVersionKindFieldRefInput<$PrismaModel>
+  in?: $Enums.BoardVersionKind[] | Prisma.ListEnumBoardVersionKindFieldRefInput<$PrismaModel>
+  notIn?: $Enums.BoardVersionKind[] | Prisma.ListEnumBoardVersionKindFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumBoardVersionKindWithAggregatesFilter<$PrismaModel> | $Enums.BoardVersionKind
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumBoardVersionKindFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumBoardVersionKindFilter<$PrismaModel>
 }
 
 

@@ -27,3 +27,12 @@ export const GenerationStatus = {
 } as const
 
 export type GenerationStatus = (typeof GenerationStatus)[keyof typeof GenerationStatus]
+
+
+export const BoardVersionKind = {
+  NAMED: 'NAMED',
+  AUTOMATIC: 'AUTOMATIC',
+  BEFORE_RESTORE: 'BEFORE_RESTORE'
+} as const
+
+export type BoardVersionKind = (typeof BoardVersionKind)[keyof typeof BoardVersionKind]

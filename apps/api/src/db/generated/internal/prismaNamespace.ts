@@ -408,7 +408,8 @@ export const ModelName = {
   Vote: 'Vote',
   Comment: 'Comment',
   Reaction: 'Reaction',
-  CommentRead: 'CommentRead'
+  CommentRead: 'CommentRead',
+  BoardVersion: 'BoardVersion'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -424,7 +425,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "user" | "board" | "boardMember" | "shareLink" | "boardDocument" | "boardUpdate" | "generation" | "candidate" | "vote" | "comment" | "reaction" | "commentRead"
+    modelProps: "user" | "board" | "boardMember" | "shareLink" | "boardDocument" | "boardUpdate" | "generation" | "candidate" | "vote" | "comment" | "reaction" | "commentRead" | "boardVersion"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -1316,6 +1317,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    BoardVersion: {
+      payload: Prisma.$BoardVersionPayload<ExtArgs>
+      fields: Prisma.BoardVersionFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.BoardVersionFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BoardVersionPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.BoardVersionFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BoardVersionPayload>
+        }
+        findFirst: {
+          args: Prisma.BoardVersionFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BoardVersionPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.BoardVersionFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BoardVersionPayload>
+        }
+        findMany: {
+          args: Prisma.BoardVersionFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BoardVersionPayload>[]
+        }
+        create: {
+          args: Prisma.BoardVersionCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BoardVersionPayload>
+        }
+        createMany: {
+          args: Prisma.BoardVersionCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.BoardVersionCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BoardVersionPayload>[]
+        }
+        delete: {
+          args: Prisma.BoardVersionDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BoardVersionPayload>
+        }
+        update: {
+          args: Prisma.BoardVersionUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BoardVersionPayload>
+        }
+        deleteMany: {
+          args: Prisma.BoardVersionDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.BoardVersionUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.BoardVersionUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BoardVersionPayload>[]
+        }
+        upsert: {
+          args: Prisma.BoardVersionUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BoardVersionPayload>
+        }
+        aggregate: {
+          args: Prisma.BoardVersionAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateBoardVersion>
+        }
+        groupBy: {
+          args: Prisma.BoardVersionGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.BoardVersionGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.BoardVersionCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.BoardVersionCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -1497,6 +1572,21 @@ export const CommentReadScalarFieldEnum = {
 } as const
 
 export type CommentReadScalarFieldEnum = (typeof CommentReadScalarFieldEnum)[keyof typeof CommentReadScalarFieldEnum]
+
+
+export const BoardVersionScalarFieldEnum = {
+  id: 'id',
+  boardId: 'boardId',
+  kind: 'kind',
+  name: 'name',
+  state: 'state',
+  cardCount: 'cardCount',
+  restoredFromId: 'restoredFromId',
+  createdById: 'createdById',
+  createdAt: 'createdAt'
+} as const
+
+export type BoardVersionScalarFieldEnum = (typeof BoardVersionScalarFieldEnum)[keyof typeof BoardVersionScalarFieldEnum]
 
 
 export const SortOrder = {
@@ -1685,6 +1775,20 @@ export type FloatFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, '
 export type ListFloatFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Float[]'>
     
 
+
+/**
+ * Reference to a field of type 'BoardVersionKind'
+ */
+export type EnumBoardVersionKindFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'BoardVersionKind'>
+    
+
+
+/**
+ * Reference to a field of type 'BoardVersionKind[]'
+ */
+export type ListEnumBoardVersionKindFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'BoardVersionKind[]'>
+    
+
 /**
  * Batch Payload for updateMany & deleteMany & createMany
  */
@@ -1848,6 +1952,7 @@ export type GlobalOmitConfig = {
   comment?: Prisma.CommentOmit
   reaction?: Prisma.ReactionOmit
   commentRead?: Prisma.CommentReadOmit
+  boardVersion?: Prisma.BoardVersionOmit
 }
 
 /* Types for Logging */

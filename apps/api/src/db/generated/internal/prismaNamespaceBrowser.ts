@@ -62,7 +62,8 @@ export const ModelName = {
   Vote: 'Vote',
   Comment: 'Comment',
   Reaction: 'Reaction',
-  CommentRead: 'CommentRead'
+  CommentRead: 'CommentRead',
+  BoardVersion: 'BoardVersion'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -223,6 +224,21 @@ export const CommentReadScalarFieldEnum = {
 } as const
 
 export type CommentReadScalarFieldEnum = (typeof CommentReadScalarFieldEnum)[keyof typeof CommentReadScalarFieldEnum]
+
+
+export const BoardVersionScalarFieldEnum = {
+  id: 'id',
+  boardId: 'boardId',
+  kind: 'kind',
+  name: 'name',
+  state: 'state',
+  cardCount: 'cardCount',
+  restoredFromId: 'restoredFromId',
+  createdById: 'createdById',
+  createdAt: 'createdAt'
+} as const
+
+export type BoardVersionScalarFieldEnum = (typeof BoardVersionScalarFieldEnum)[keyof typeof BoardVersionScalarFieldEnum]
 
 
 export const SortOrder = {

@@ -188,6 +188,7 @@ export type BoardWhereInput = {
   document?: Prisma.XOR<Prisma.BoardDocumentNullableScalarRelationFilter, Prisma.BoardDocumentWhereInput> | null
   updates?: Prisma.BoardUpdateListRelationFilter
   comments?: Prisma.CommentListRelationFilter
+  versions?: Prisma.BoardVersionListRelationFilter
 }
 
 export type BoardOrderByWithRelationInput = {
@@ -202,6 +203,7 @@ export type BoardOrderByWithRelationInput = {
   document?: Prisma.BoardDocumentOrderByWithRelationInput
   updates?: Prisma.BoardUpdateOrderByRelationAggregateInput
   comments?: Prisma.CommentOrderByRelationAggregateInput
+  versions?: Prisma.BoardVersionOrderByRelationAggregateInput
 }
 
 export type BoardWhereUniqueInput = Prisma.AtLeast<{
@@ -219,6 +221,7 @@ export type BoardWhereUniqueInput = Prisma.AtLeast<{
   document?: Prisma.XOR<Prisma.BoardDocumentNullableScalarRelationFilter, Prisma.BoardDocumentWhereInput> | null
   updates?: Prisma.BoardUpdateListRelationFilter
   comments?: Prisma.CommentListRelationFilter
+  versions?: Prisma.BoardVersionListRelationFilter
 }, "id">
 
 export type BoardOrderByWithAggregationInput = {
@@ -255,6 +258,7 @@ export type BoardCreateInput = {
   document?: Prisma.BoardDocumentCreateNestedOneWithoutBoardInput
   updates?: Prisma.BoardUpdateCreateNestedManyWithoutBoardInput
   comments?: Prisma.CommentCreateNestedManyWithoutBoardInput
+  versions?: Prisma.BoardVersionCreateNestedManyWithoutBoardInput
 }
 
 export type BoardUncheckedCreateInput = {
@@ -269,6 +273,7 @@ export type BoardUncheckedCreateInput = {
   document?: Prisma.BoardDocumentUncheckedCreateNestedOneWithoutBoardInput
   updates?: Prisma.BoardUpdateUncheckedCreateNestedManyWithoutBoardInput
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutBoardInput
+  versions?: Prisma.BoardVersionUncheckedCreateNestedManyWithoutBoardInput
 }
 
 export type BoardUpdateInput = {
@@ -283,6 +288,7 @@ export type BoardUpdateInput = {
   document?: Prisma.BoardDocumentUpdateOneWithoutBoardNestedInput
   updates?: Prisma.BoardUpdateUpdateManyWithoutBoardNestedInput
   comments?: Prisma.CommentUpdateManyWithoutBoardNestedInput
+  versions?: Prisma.BoardVersionUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardUncheckedUpdateInput = {
@@ -297,6 +303,7 @@ export type BoardUncheckedUpdateInput = {
   document?: Prisma.BoardDocumentUncheckedUpdateOneWithoutBoardNestedInput
   updates?: Prisma.BoardUpdateUncheckedUpdateManyWithoutBoardNestedInput
   comments?: Prisma.CommentUncheckedUpdateManyWithoutBoardNestedInput
+  versions?: Prisma.BoardVersionUncheckedUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardCreateManyInput = {
@@ -440,6 +447,20 @@ export type BoardUpdateOneRequiredWithoutCommentsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.BoardUpdateToOneWithWhereWithoutCommentsInput, Prisma.BoardUpdateWithoutCommentsInput>, Prisma.BoardUncheckedUpdateWithoutCommentsInput>
 }
 
+export type BoardCreateNestedOneWithoutVersionsInput = {
+  create?: Prisma.XOR<Prisma.BoardCreateWithoutVersionsInput, Prisma.BoardUncheckedCreateWithoutVersionsInput>
+  connectOrCreate?: Prisma.BoardCreateOrConnectWithoutVersionsInput
+  connect?: Prisma.BoardWhereUniqueInput
+}
+
+export type BoardUpdateOneRequiredWithoutVersionsNestedInput = {
+  create?: Prisma.XOR<Prisma.BoardCreateWithoutVersionsInput, Prisma.BoardUncheckedCreateWithoutVersionsInput>
+  connectOrCreate?: Prisma.BoardCreateOrConnectWithoutVersionsInput
+  upsert?: Prisma.BoardUpsertWithoutVersionsInput
+  connect?: Prisma.BoardWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.BoardUpdateToOneWithWhereWithoutVersionsInput, Prisma.BoardUpdateWithoutVersionsInput>, Prisma.BoardUncheckedUpdateWithoutVersionsInput>
+}
+
 export type BoardCreateWithoutMembersInput = {
   id: string
   name: string
@@ -451,6 +472,7 @@ export type BoardCreateWithoutMembersInput = {
   document?: Prisma.BoardDocumentCreateNestedOneWithoutBoardInput
   updates?: Prisma.BoardUpdateCreateNestedManyWithoutBoardInput
   comments?: Prisma.CommentCreateNestedManyWithoutBoardInput
+  versions?: Prisma.BoardVersionCreateNestedManyWithoutBoardInput
 }
 
 export type BoardUncheckedCreateWithoutMembersInput = {
@@ -464,6 +486,7 @@ export type BoardUncheckedCreateWithoutMembersInput = {
   document?: Prisma.BoardDocumentUncheckedCreateNestedOneWithoutBoardInput
   updates?: Prisma.BoardUpdateUncheckedCreateNestedManyWithoutBoardInput
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutBoardInput
+  versions?: Prisma.BoardVersionUncheckedCreateNestedManyWithoutBoardInput
 }
 
 export type BoardCreateOrConnectWithoutMembersInput = {
@@ -493,6 +516,7 @@ export type BoardUpdateWithoutMembersInput = {
   document?: Prisma.BoardDocumentUpdateOneWithoutBoardNestedInput
   updates?: Prisma.BoardUpdateUpdateManyWithoutBoardNestedInput
   comments?: Prisma.CommentUpdateManyWithoutBoardNestedInput
+  versions?: Prisma.BoardVersionUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardUncheckedUpdateWithoutMembersInput = {
@@ -506,6 +530,7 @@ export type BoardUncheckedUpdateWithoutMembersInput = {
   document?: Prisma.BoardDocumentUncheckedUpdateOneWithoutBoardNestedInput
   updates?: Prisma.BoardUpdateUncheckedUpdateManyWithoutBoardNestedInput
   comments?: Prisma.CommentUncheckedUpdateManyWithoutBoardNestedInput
+  versions?: Prisma.BoardVersionUncheckedUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardCreateWithoutShareLinksInput = {
@@ -519,6 +544,7 @@ export type BoardCreateWithoutShareLinksInput = {
   document?: Prisma.BoardDocumentCreateNestedOneWithoutBoardInput
   updates?: Prisma.BoardUpdateCreateNestedManyWithoutBoardInput
   comments?: Prisma.CommentCreateNestedManyWithoutBoardInput
+  versions?: Prisma.BoardVersionCreateNestedManyWithoutBoardInput
 }
 
 export type BoardUncheckedCreateWithoutShareLinksInput = {
@@ -532,6 +558,7 @@ export type BoardUncheckedCreateWithoutShareLinksInput = {
   document?: Prisma.BoardDocumentUncheckedCreateNestedOneWithoutBoardInput
   updates?: Prisma.BoardUpdateUncheckedCreateNestedManyWithoutBoardInput
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutBoardInput
+  versions?: Prisma.BoardVersionUncheckedCreateNestedManyWithoutBoardInput
 }
 
 export type BoardCreateOrConnectWithoutShareLinksInput = {
@@ -561,6 +588,7 @@ export type BoardUpdateWithoutShareLinksInput = {
   document?: Prisma.BoardDocumentUpdateOneWithoutBoardNestedInput
   updates?: Prisma.BoardUpdateUpdateManyWithoutBoardNestedInput
   comments?: Prisma.CommentUpdateManyWithoutBoardNestedInput
+  versions?: Prisma.BoardVersionUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardUncheckedUpdateWithoutShareLinksInput = {
@@ -574,6 +602,7 @@ export type BoardUncheckedUpdateWithoutShareLinksInput = {
   document?: Prisma.BoardDocumentUncheckedUpdateOneWithoutBoardNestedInput
   updates?: Prisma.BoardUpdateUncheckedUpdateManyWithoutBoardNestedInput
   comments?: Prisma.CommentUncheckedUpdateManyWithoutBoardNestedInput
+  versions?: Prisma.BoardVersionUncheckedUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardCreateWithoutDocumentInput = {
@@ -587,6 +616,7 @@ export type BoardCreateWithoutDocumentInput = {
   generations?: Prisma.GenerationCreateNestedManyWithoutBoardInput
   updates?: Prisma.BoardUpdateCreateNestedManyWithoutBoardInput
   comments?: Prisma.CommentCreateNestedManyWithoutBoardInput
+  versions?: Prisma.BoardVersionCreateNestedManyWithoutBoardInput
 }
 
 export type BoardUncheckedCreateWithoutDocumentInput = {
@@ -600,6 +630,7 @@ export type BoardUncheckedCreateWithoutDocumentInput = {
   generations?: Prisma.GenerationUncheckedCreateNestedManyWithoutBoardInput
   updates?: Prisma.BoardUpdateUncheckedCreateNestedManyWithoutBoardInput
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutBoardInput
+  versions?: Prisma.BoardVersionUncheckedCreateNestedManyWithoutBoardInput
 }
 
 export type BoardCreateOrConnectWithoutDocumentInput = {
@@ -629,6 +660,7 @@ export type BoardUpdateWithoutDocumentInput = {
   generations?: Prisma.GenerationUpdateManyWithoutBoardNestedInput
   updates?: Prisma.BoardUpdateUpdateManyWithoutBoardNestedInput
   comments?: Prisma.CommentUpdateManyWithoutBoardNestedInput
+  versions?: Prisma.BoardVersionUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardUncheckedUpdateWithoutDocumentInput = {
@@ -642,6 +674,7 @@ export type BoardUncheckedUpdateWithoutDocumentInput = {
   generations?: Prisma.GenerationUncheckedUpdateManyWithoutBoardNestedInput
   updates?: Prisma.BoardUpdateUncheckedUpdateManyWithoutBoardNestedInput
   comments?: Prisma.CommentUncheckedUpdateManyWithoutBoardNestedInput
+  versions?: Prisma.BoardVersionUncheckedUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardCreateWithoutUpdatesInput = {
@@ -655,6 +688,7 @@ export type BoardCreateWithoutUpdatesInput = {
   generations?: Prisma.GenerationCreateNestedManyWithoutBoardInput
   document?: Prisma.BoardDocumentCreateNestedOneWithoutBoardInput
   comments?: Prisma.CommentCreateNestedManyWithoutBoardInput
+  versions?: Prisma.BoardVersionCreateNestedManyWithoutBoardInput
 }
 
 export type BoardUncheckedCreateWithoutUpdatesInput = {
@@ -668,6 +702,7 @@ export type BoardUncheckedCreateWithoutUpdatesInput = {
   generations?: Prisma.GenerationUncheckedCreateNestedManyWithoutBoardInput
   document?: Prisma.BoardDocumentUncheckedCreateNestedOneWithoutBoardInput
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutBoardInput
+  versions?: Prisma.BoardVersionUncheckedCreateNestedManyWithoutBoardInput
 }
 
 export type BoardCreateOrConnectWithoutUpdatesInput = {
@@ -697,6 +732,7 @@ export type BoardUpdateWithoutUpdatesInput = {
   generations?: Prisma.GenerationUpdateManyWithoutBoardNestedInput
   document?: Prisma.BoardDocumentUpdateOneWithoutBoardNestedInput
   comments?: Prisma.CommentUpdateManyWithoutBoardNestedInput
+  versions?: Prisma.BoardVersionUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardUncheckedUpdateWithoutUpdatesInput = {
@@ -710,6 +746,7 @@ export type BoardUncheckedUpdateWithoutUpdatesInput = {
   generations?: Prisma.GenerationUncheckedUpdateManyWithoutBoardNestedInput
   document?: Prisma.BoardDocumentUncheckedUpdateOneWithoutBoardNestedInput
   comments?: Prisma.CommentUncheckedUpdateManyWithoutBoardNestedInput
+  versions?: Prisma.BoardVersionUncheckedUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardCreateWithoutGenerationsInput = {
@@ -723,6 +760,7 @@ export type BoardCreateWithoutGenerationsInput = {
   document?: Prisma.BoardDocumentCreateNestedOneWithoutBoardInput
   updates?: Prisma.BoardUpdateCreateNestedManyWithoutBoardInput
   comments?: Prisma.CommentCreateNestedManyWithoutBoardInput
+  versions?: Prisma.BoardVersionCreateNestedManyWithoutBoardInput
 }
 
 export type BoardUncheckedCreateWithoutGenerationsInput = {
@@ -736,6 +774,7 @@ export type BoardUncheckedCreateWithoutGenerationsInput = {
   document?: Prisma.BoardDocumentUncheckedCreateNestedOneWithoutBoardInput
   updates?: Prisma.BoardUpdateUncheckedCreateNestedManyWithoutBoardInput
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutBoardInput
+  versions?: Prisma.BoardVersionUncheckedCreateNestedManyWithoutBoardInput
 }
 
 export type BoardCreateOrConnectWithoutGenerationsInput = {
@@ -765,6 +804,7 @@ export type BoardUpdateWithoutGenerationsInput = {
   document?: Prisma.BoardDocumentUpdateOneWithoutBoardNestedInput
   updates?: Prisma.BoardUpdateUpdateManyWithoutBoardNestedInput
   comments?: Prisma.CommentUpdateManyWithoutBoardNestedInput
+  versions?: Prisma.BoardVersionUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardUncheckedUpdateWithoutGenerationsInput = {
@@ -778,6 +818,7 @@ export type BoardUncheckedUpdateWithoutGenerationsInput = {
   document?: Prisma.BoardDocumentUncheckedUpdateOneWithoutBoardNestedInput
   updates?: Prisma.BoardUpdateUncheckedUpdateManyWithoutBoardNestedInput
   comments?: Prisma.CommentUncheckedUpdateManyWithoutBoardNestedInput
+  versions?: Prisma.BoardVersionUncheckedUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardCreateWithoutCommentsInput = {
@@ -791,6 +832,7 @@ export type BoardCreateWithoutCommentsInput = {
   generations?: Prisma.GenerationCreateNestedManyWithoutBoardInput
   document?: Prisma.BoardDocumentCreateNestedOneWithoutBoardInput
   updates?: Prisma.BoardUpdateCreateNestedManyWithoutBoardInput
+  versions?: Prisma.BoardVersionCreateNestedManyWithoutBoardInput
 }
 
 export type BoardUncheckedCreateWithoutCommentsInput = {
@@ -804,6 +846,7 @@ export type BoardUncheckedCreateWithoutCommentsInput = {
   generations?: Prisma.GenerationUncheckedCreateNestedManyWithoutBoardInput
   document?: Prisma.BoardDocumentUncheckedCreateNestedOneWithoutBoardInput
   updates?: Prisma.BoardUpdateUncheckedCreateNestedManyWithoutBoardInput
+  versions?: Prisma.BoardVersionUncheckedCreateNestedManyWithoutBoardInput
 }
 
 export type BoardCreateOrConnectWithoutCommentsInput = {
@@ -833,6 +876,7 @@ export type BoardUpdateWithoutCommentsInput = {
   generations?: Prisma.GenerationUpdateManyWithoutBoardNestedInput
   document?: Prisma.BoardDocumentUpdateOneWithoutBoardNestedInput
   updates?: Prisma.BoardUpdateUpdateManyWithoutBoardNestedInput
+  versions?: Prisma.BoardVersionUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardUncheckedUpdateWithoutCommentsInput = {
@@ -846,6 +890,79 @@ export type BoardUncheckedUpdateWithoutCommentsInput = {
   generations?: Prisma.GenerationUncheckedUpdateManyWithoutBoardNestedInput
   document?: Prisma.BoardDocumentUncheckedUpdateOneWithoutBoardNestedInput
   updates?: Prisma.BoardUpdateUncheckedUpdateManyWithoutBoardNestedInput
+  versions?: Prisma.BoardVersionUncheckedUpdateManyWithoutBoardNestedInput
+}
+
+export type BoardCreateWithoutVersionsInput = {
+  id: string
+  name: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  viewersMayComment?: boolean
+  members?: Prisma.BoardMemberCreateNestedManyWithoutBoardInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutBoardInput
+  generations?: Prisma.GenerationCreateNestedManyWithoutBoardInput
+  document?: Prisma.BoardDocumentCreateNestedOneWithoutBoardInput
+  updates?: Prisma.BoardUpdateCreateNestedManyWithoutBoardInput
+  comments?: Prisma.CommentCreateNestedManyWithoutBoardInput
+}
+
+export type BoardUncheckedCreateWithoutVersionsInput = {
+  id: string
+  name: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  viewersMayComment?: boolean
+  members?: Prisma.BoardMemberUncheckedCreateNestedManyWithoutBoardInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutBoardInput
+  generations?: Prisma.GenerationUncheckedCreateNestedManyWithoutBoardInput
+  document?: Prisma.BoardDocumentUncheckedCreateNestedOneWithoutBoardInput
+  updates?: Prisma.BoardUpdateUncheckedCreateNestedManyWithoutBoardInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutBoardInput
+}
+
+export type BoardCreateOrConnectWithoutVersionsInput = {
+  where: Prisma.BoardWhereUniqueInput
+  create: Prisma.XOR<Prisma.BoardCreateWithoutVersionsInput, Prisma.BoardUncheckedCreateWithoutVersionsInput>
+}
+
+export type BoardUpsertWithoutVersionsInput = {
+  update: Prisma.XOR<Prisma.BoardUpdateWithoutVersionsInput, Prisma.BoardUncheckedUpdateWithoutVersionsInput>
+  create: Prisma.XOR<Prisma.BoardCreateWithoutVersionsInput, Prisma.BoardUncheckedCreateWithoutVersionsInput>
+  where?: Prisma.BoardWhereInput
+}
+
+export type BoardUpdateToOneWithWhereWithoutVersionsInput = {
+  where?: Prisma.BoardWhereInput
+  data: Prisma.XOR<Prisma.BoardUpdateWithoutVersionsInput, Prisma.BoardUncheckedUpdateWithoutVersionsInput>
+}
+
+export type BoardUpdateWithoutVersionsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  viewersMayComment?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  members?: Prisma.BoardMemberUpdateManyWithoutBoardNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutBoardNestedInput
+  generations?: Prisma.GenerationUpdateManyWithoutBoardNestedInput
+  document?: Prisma.BoardDocumentUpdateOneWithoutBoardNestedInput
+  updates?: Prisma.BoardUpdateUpdateManyWithoutBoardNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutBoardNestedInput
+}
+
+export type BoardUncheckedUpdateWithoutVersionsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  viewersMayComment?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  members?: Prisma.BoardMemberUncheckedUpdateManyWithoutBoardNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutBoardNestedInput
+  generations?: Prisma.GenerationUncheckedUpdateManyWithoutBoardNestedInput
+  document?: Prisma.BoardDocumentUncheckedUpdateOneWithoutBoardNestedInput
+  updates?: Prisma.BoardUpdateUncheckedUpdateManyWithoutBoardNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutBoardNestedInput
 }
 
 
@@ -859,6 +976,7 @@ export type BoardCountOutputType = {
   generations: number
   updates: number
   comments: number
+  versions: number
 }
 
 export type BoardCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -867,6 +985,7 @@ export type BoardCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.
   generations?: boolean | BoardCountOutputTypeCountGenerationsArgs
   updates?: boolean | BoardCountOutputTypeCountUpdatesArgs
   comments?: boolean | BoardCountOutputTypeCountCommentsArgs
+  versions?: boolean | BoardCountOutputTypeCountVersionsArgs
 }
 
 /**
@@ -914,6 +1033,13 @@ export type BoardCountOutputTypeCountCommentsArgs<ExtArgs extends runtime.Types.
   where?: Prisma.CommentWhereInput
 }
 
+/**
+ * BoardCountOutputType without action
+ */
+export type BoardCountOutputTypeCountVersionsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.BoardVersionWhereInput
+}
+
 
 export type BoardSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -927,6 +1053,7 @@ export type BoardSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   document?: boolean | Prisma.Board$documentArgs<ExtArgs>
   updates?: boolean | Prisma.Board$updatesArgs<ExtArgs>
   comments?: boolean | Prisma.Board$commentsArgs<ExtArgs>
+  versions?: boolean | Prisma.Board$versionsArgs<ExtArgs>
   _count?: boolean | Prisma.BoardCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["board"]>
 
@@ -962,6 +1089,7 @@ export type BoardInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   document?: boolean | Prisma.Board$documentArgs<ExtArgs>
   updates?: boolean | Prisma.Board$updatesArgs<ExtArgs>
   comments?: boolean | Prisma.Board$commentsArgs<ExtArgs>
+  versions?: boolean | Prisma.Board$versionsArgs<ExtArgs>
   _count?: boolean | Prisma.BoardCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type BoardIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -976,6 +1104,7 @@ export type $BoardPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
     document: Prisma.$BoardDocumentPayload<ExtArgs> | null
     updates: Prisma.$BoardUpdatePayload<ExtArgs>[]
     comments: Prisma.$CommentPayload<ExtArgs>[]
+    versions: Prisma.$BoardVersionPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1386,6 +1515,7 @@ export interface Prisma__BoardClient<T, Null = never, ExtArgs extends runtime.Ty
   document<T extends Prisma.Board$documentArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Board$documentArgs<ExtArgs>>): Prisma.Prisma__BoardDocumentClient<runtime.Types.Result.GetResult<Prisma.$BoardDocumentPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   updates<T extends Prisma.Board$updatesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Board$updatesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$BoardUpdatePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   comments<T extends Prisma.Board$commentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Board$commentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CommentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  versions<T extends Prisma.Board$versionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Board$versionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$BoardVersionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1949,6 +2079,30 @@ export type Board$commentsArgs<ExtArgs extends runtime.Types.Extensions.Internal
   take?: number
   skip?: number
   distinct?: Prisma.CommentScalarFieldEnum | Prisma.CommentScalarFieldEnum[]
+}
+
+/**
+ * Board.versions
+ */
+export type Board$versionsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the BoardVersion
+   */
+  select?: Prisma.BoardVersionSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the BoardVersion
+   */
+  omit?: Prisma.BoardVersionOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.BoardVersionInclude<ExtArgs> | null
+  where?: Prisma.BoardVersionWhereInput
+  orderBy?: Prisma.BoardVersionOrderByWithRelationInput | Prisma.BoardVersionOrderByWithRelationInput[]
+  cursor?: Prisma.BoardVersionWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.BoardVersionScalarFieldEnum | Prisma.BoardVersionScalarFieldEnum[]
 }
 
 /**

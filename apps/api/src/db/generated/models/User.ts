@@ -215,6 +215,7 @@ export type UserWhereInput = {
   comments?: Prisma.CommentListRelationFilter
   reactions?: Prisma.ReactionListRelationFilter
   commentReads?: Prisma.CommentReadListRelationFilter
+  boardVersions?: Prisma.BoardVersionListRelationFilter
 }
 
 export type UserOrderByWithRelationInput = {
@@ -229,6 +230,7 @@ export type UserOrderByWithRelationInput = {
   comments?: Prisma.CommentOrderByRelationAggregateInput
   reactions?: Prisma.ReactionOrderByRelationAggregateInput
   commentReads?: Prisma.CommentReadOrderByRelationAggregateInput
+  boardVersions?: Prisma.BoardVersionOrderByRelationAggregateInput
 }
 
 export type UserWhereUniqueInput = Prisma.AtLeast<{
@@ -246,6 +248,7 @@ export type UserWhereUniqueInput = Prisma.AtLeast<{
   comments?: Prisma.CommentListRelationFilter
   reactions?: Prisma.ReactionListRelationFilter
   commentReads?: Prisma.CommentReadListRelationFilter
+  boardVersions?: Prisma.BoardVersionListRelationFilter
 }, "id">
 
 export type UserOrderByWithAggregationInput = {
@@ -282,6 +285,7 @@ export type UserCreateInput = {
   comments?: Prisma.CommentCreateNestedManyWithoutAuthorInput
   reactions?: Prisma.ReactionCreateNestedManyWithoutUserInput
   commentReads?: Prisma.CommentReadCreateNestedManyWithoutUserInput
+  boardVersions?: Prisma.BoardVersionCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateInput = {
@@ -296,6 +300,7 @@ export type UserUncheckedCreateInput = {
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutAuthorInput
   reactions?: Prisma.ReactionUncheckedCreateNestedManyWithoutUserInput
   commentReads?: Prisma.CommentReadUncheckedCreateNestedManyWithoutUserInput
+  boardVersions?: Prisma.BoardVersionUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUpdateInput = {
@@ -310,6 +315,7 @@ export type UserUpdateInput = {
   comments?: Prisma.CommentUpdateManyWithoutAuthorNestedInput
   reactions?: Prisma.ReactionUpdateManyWithoutUserNestedInput
   commentReads?: Prisma.CommentReadUpdateManyWithoutUserNestedInput
+  boardVersions?: Prisma.BoardVersionUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateInput = {
@@ -324,6 +330,7 @@ export type UserUncheckedUpdateInput = {
   comments?: Prisma.CommentUncheckedUpdateManyWithoutAuthorNestedInput
   reactions?: Prisma.ReactionUncheckedUpdateManyWithoutUserNestedInput
   commentReads?: Prisma.CommentReadUncheckedUpdateManyWithoutUserNestedInput
+  boardVersions?: Prisma.BoardVersionUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateManyInput = {
@@ -379,6 +386,11 @@ export type UserSumOrderByAggregateInput = {
 export type UserScalarRelationFilter = {
   is?: Prisma.UserWhereInput
   isNot?: Prisma.UserWhereInput
+}
+
+export type UserNullableScalarRelationFilter = {
+  is?: Prisma.UserWhereInput | null
+  isNot?: Prisma.UserWhereInput | null
 }
 
 export type StringFieldUpdateOperationsInput = {
@@ -495,6 +507,22 @@ export type UserUpdateOneRequiredWithoutCommentReadsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutCommentReadsInput, Prisma.UserUpdateWithoutCommentReadsInput>, Prisma.UserUncheckedUpdateWithoutCommentReadsInput>
 }
 
+export type UserCreateNestedOneWithoutBoardVersionsInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutBoardVersionsInput, Prisma.UserUncheckedCreateWithoutBoardVersionsInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutBoardVersionsInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneWithoutBoardVersionsNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutBoardVersionsInput, Prisma.UserUncheckedCreateWithoutBoardVersionsInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutBoardVersionsInput
+  upsert?: Prisma.UserUpsertWithoutBoardVersionsInput
+  disconnect?: Prisma.UserWhereInput | boolean
+  delete?: Prisma.UserWhereInput | boolean
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutBoardVersionsInput, Prisma.UserUpdateWithoutBoardVersionsInput>, Prisma.UserUncheckedUpdateWithoutBoardVersionsInput>
+}
+
 export type UserCreateWithoutMembershipsInput = {
   id: string
   displayName: string
@@ -506,6 +534,7 @@ export type UserCreateWithoutMembershipsInput = {
   comments?: Prisma.CommentCreateNestedManyWithoutAuthorInput
   reactions?: Prisma.ReactionCreateNestedManyWithoutUserInput
   commentReads?: Prisma.CommentReadCreateNestedManyWithoutUserInput
+  boardVersions?: Prisma.BoardVersionCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutMembershipsInput = {
@@ -519,6 +548,7 @@ export type UserUncheckedCreateWithoutMembershipsInput = {
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutAuthorInput
   reactions?: Prisma.ReactionUncheckedCreateNestedManyWithoutUserInput
   commentReads?: Prisma.CommentReadUncheckedCreateNestedManyWithoutUserInput
+  boardVersions?: Prisma.BoardVersionUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutMembershipsInput = {
@@ -548,6 +578,7 @@ export type UserUpdateWithoutMembershipsInput = {
   comments?: Prisma.CommentUpdateManyWithoutAuthorNestedInput
   reactions?: Prisma.ReactionUpdateManyWithoutUserNestedInput
   commentReads?: Prisma.CommentReadUpdateManyWithoutUserNestedInput
+  boardVersions?: Prisma.BoardVersionUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutMembershipsInput = {
@@ -561,6 +592,7 @@ export type UserUncheckedUpdateWithoutMembershipsInput = {
   comments?: Prisma.CommentUncheckedUpdateManyWithoutAuthorNestedInput
   reactions?: Prisma.ReactionUncheckedUpdateManyWithoutUserNestedInput
   commentReads?: Prisma.CommentReadUncheckedUpdateManyWithoutUserNestedInput
+  boardVersions?: Prisma.BoardVersionUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutShareLinksInput = {
@@ -574,6 +606,7 @@ export type UserCreateWithoutShareLinksInput = {
   comments?: Prisma.CommentCreateNestedManyWithoutAuthorInput
   reactions?: Prisma.ReactionCreateNestedManyWithoutUserInput
   commentReads?: Prisma.CommentReadCreateNestedManyWithoutUserInput
+  boardVersions?: Prisma.BoardVersionCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutShareLinksInput = {
@@ -587,6 +620,7 @@ export type UserUncheckedCreateWithoutShareLinksInput = {
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutAuthorInput
   reactions?: Prisma.ReactionUncheckedCreateNestedManyWithoutUserInput
   commentReads?: Prisma.CommentReadUncheckedCreateNestedManyWithoutUserInput
+  boardVersions?: Prisma.BoardVersionUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutShareLinksInput = {
@@ -616,6 +650,7 @@ export type UserUpdateWithoutShareLinksInput = {
   comments?: Prisma.CommentUpdateManyWithoutAuthorNestedInput
   reactions?: Prisma.ReactionUpdateManyWithoutUserNestedInput
   commentReads?: Prisma.CommentReadUpdateManyWithoutUserNestedInput
+  boardVersions?: Prisma.BoardVersionUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutShareLinksInput = {
@@ -629,6 +664,7 @@ export type UserUncheckedUpdateWithoutShareLinksInput = {
   comments?: Prisma.CommentUncheckedUpdateManyWithoutAuthorNestedInput
   reactions?: Prisma.ReactionUncheckedUpdateManyWithoutUserNestedInput
   commentReads?: Prisma.CommentReadUncheckedUpdateManyWithoutUserNestedInput
+  boardVersions?: Prisma.BoardVersionUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutGenerationsInput = {
@@ -642,6 +678,7 @@ export type UserCreateWithoutGenerationsInput = {
   comments?: Prisma.CommentCreateNestedManyWithoutAuthorInput
   reactions?: Prisma.ReactionCreateNestedManyWithoutUserInput
   commentReads?: Prisma.CommentReadCreateNestedManyWithoutUserInput
+  boardVersions?: Prisma.BoardVersionCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutGenerationsInput = {
@@ -655,6 +692,7 @@ export type UserUncheckedCreateWithoutGenerationsInput = {
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutAuthorInput
   reactions?: Prisma.ReactionUncheckedCreateNestedManyWithoutUserInput
   commentReads?: Prisma.CommentReadUncheckedCreateNestedManyWithoutUserInput
+  boardVersions?: Prisma.BoardVersionUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutGenerationsInput = {
@@ -684,6 +722,7 @@ export type UserUpdateWithoutGenerationsInput = {
   comments?: Prisma.CommentUpdateManyWithoutAuthorNestedInput
   reactions?: Prisma.ReactionUpdateManyWithoutUserNestedInput
   commentReads?: Prisma.CommentReadUpdateManyWithoutUserNestedInput
+  boardVersions?: Prisma.BoardVersionUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutGenerationsInput = {
@@ -697,6 +736,7 @@ export type UserUncheckedUpdateWithoutGenerationsInput = {
   comments?: Prisma.CommentUncheckedUpdateManyWithoutAuthorNestedInput
   reactions?: Prisma.ReactionUncheckedUpdateManyWithoutUserNestedInput
   commentReads?: Prisma.CommentReadUncheckedUpdateManyWithoutUserNestedInput
+  boardVersions?: Prisma.BoardVersionUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutVotesInput = {
@@ -710,6 +750,7 @@ export type UserCreateWithoutVotesInput = {
   comments?: Prisma.CommentCreateNestedManyWithoutAuthorInput
   reactions?: Prisma.ReactionCreateNestedManyWithoutUserInput
   commentReads?: Prisma.CommentReadCreateNestedManyWithoutUserInput
+  boardVersions?: Prisma.BoardVersionCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutVotesInput = {
@@ -723,6 +764,7 @@ export type UserUncheckedCreateWithoutVotesInput = {
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutAuthorInput
   reactions?: Prisma.ReactionUncheckedCreateNestedManyWithoutUserInput
   commentReads?: Prisma.CommentReadUncheckedCreateNestedManyWithoutUserInput
+  boardVersions?: Prisma.BoardVersionUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutVotesInput = {
@@ -752,6 +794,7 @@ export type UserUpdateWithoutVotesInput = {
   comments?: Prisma.CommentUpdateManyWithoutAuthorNestedInput
   reactions?: Prisma.ReactionUpdateManyWithoutUserNestedInput
   commentReads?: Prisma.CommentReadUpdateManyWithoutUserNestedInput
+  boardVersions?: Prisma.BoardVersionUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutVotesInput = {
@@ -765,6 +808,7 @@ export type UserUncheckedUpdateWithoutVotesInput = {
   comments?: Prisma.CommentUncheckedUpdateManyWithoutAuthorNestedInput
   reactions?: Prisma.ReactionUncheckedUpdateManyWithoutUserNestedInput
   commentReads?: Prisma.CommentReadUncheckedUpdateManyWithoutUserNestedInput
+  boardVersions?: Prisma.BoardVersionUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutCommentsInput = {
@@ -778,6 +822,7 @@ export type UserCreateWithoutCommentsInput = {
   shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutCreatedByInput
   reactions?: Prisma.ReactionCreateNestedManyWithoutUserInput
   commentReads?: Prisma.CommentReadCreateNestedManyWithoutUserInput
+  boardVersions?: Prisma.BoardVersionCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutCommentsInput = {
@@ -791,6 +836,7 @@ export type UserUncheckedCreateWithoutCommentsInput = {
   shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutCreatedByInput
   reactions?: Prisma.ReactionUncheckedCreateNestedManyWithoutUserInput
   commentReads?: Prisma.CommentReadUncheckedCreateNestedManyWithoutUserInput
+  boardVersions?: Prisma.BoardVersionUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutCommentsInput = {
@@ -820,6 +866,7 @@ export type UserUpdateWithoutCommentsInput = {
   shareLinks?: Prisma.ShareLinkUpdateManyWithoutCreatedByNestedInput
   reactions?: Prisma.ReactionUpdateManyWithoutUserNestedInput
   commentReads?: Prisma.CommentReadUpdateManyWithoutUserNestedInput
+  boardVersions?: Prisma.BoardVersionUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutCommentsInput = {
@@ -833,6 +880,7 @@ export type UserUncheckedUpdateWithoutCommentsInput = {
   shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutCreatedByNestedInput
   reactions?: Prisma.ReactionUncheckedUpdateManyWithoutUserNestedInput
   commentReads?: Prisma.CommentReadUncheckedUpdateManyWithoutUserNestedInput
+  boardVersions?: Prisma.BoardVersionUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutReactionsInput = {
@@ -846,6 +894,7 @@ export type UserCreateWithoutReactionsInput = {
   shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutCreatedByInput
   comments?: Prisma.CommentCreateNestedManyWithoutAuthorInput
   commentReads?: Prisma.CommentReadCreateNestedManyWithoutUserInput
+  boardVersions?: Prisma.BoardVersionCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutReactionsInput = {
@@ -859,6 +908,7 @@ export type UserUncheckedCreateWithoutReactionsInput = {
   shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutCreatedByInput
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutAuthorInput
   commentReads?: Prisma.CommentReadUncheckedCreateNestedManyWithoutUserInput
+  boardVersions?: Prisma.BoardVersionUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutReactionsInput = {
@@ -888,6 +938,7 @@ export type UserUpdateWithoutReactionsInput = {
   shareLinks?: Prisma.ShareLinkUpdateManyWithoutCreatedByNestedInput
   comments?: Prisma.CommentUpdateManyWithoutAuthorNestedInput
   commentReads?: Prisma.CommentReadUpdateManyWithoutUserNestedInput
+  boardVersions?: Prisma.BoardVersionUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutReactionsInput = {
@@ -901,6 +952,7 @@ export type UserUncheckedUpdateWithoutReactionsInput = {
   shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutCreatedByNestedInput
   comments?: Prisma.CommentUncheckedUpdateManyWithoutAuthorNestedInput
   commentReads?: Prisma.CommentReadUncheckedUpdateManyWithoutUserNestedInput
+  boardVersions?: Prisma.BoardVersionUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutCommentReadsInput = {
@@ -914,6 +966,7 @@ export type UserCreateWithoutCommentReadsInput = {
   shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutCreatedByInput
   comments?: Prisma.CommentCreateNestedManyWithoutAuthorInput
   reactions?: Prisma.ReactionCreateNestedManyWithoutUserInput
+  boardVersions?: Prisma.BoardVersionCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutCommentReadsInput = {
@@ -927,6 +980,7 @@ export type UserUncheckedCreateWithoutCommentReadsInput = {
   shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutCreatedByInput
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutAuthorInput
   reactions?: Prisma.ReactionUncheckedCreateNestedManyWithoutUserInput
+  boardVersions?: Prisma.BoardVersionUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutCommentReadsInput = {
@@ -956,6 +1010,7 @@ export type UserUpdateWithoutCommentReadsInput = {
   shareLinks?: Prisma.ShareLinkUpdateManyWithoutCreatedByNestedInput
   comments?: Prisma.CommentUpdateManyWithoutAuthorNestedInput
   reactions?: Prisma.ReactionUpdateManyWithoutUserNestedInput
+  boardVersions?: Prisma.BoardVersionUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutCommentReadsInput = {
@@ -969,6 +1024,79 @@ export type UserUncheckedUpdateWithoutCommentReadsInput = {
   shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutCreatedByNestedInput
   comments?: Prisma.CommentUncheckedUpdateManyWithoutAuthorNestedInput
   reactions?: Prisma.ReactionUncheckedUpdateManyWithoutUserNestedInput
+  boardVersions?: Prisma.BoardVersionUncheckedUpdateManyWithoutCreatedByNestedInput
+}
+
+export type UserCreateWithoutBoardVersionsInput = {
+  id: string
+  displayName: string
+  createdAt?: Date | string
+  sessionVersion?: number
+  memberships?: Prisma.BoardMemberCreateNestedManyWithoutUserInput
+  generations?: Prisma.GenerationCreateNestedManyWithoutCreatedByInput
+  votes?: Prisma.VoteCreateNestedManyWithoutUserInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutCreatedByInput
+  comments?: Prisma.CommentCreateNestedManyWithoutAuthorInput
+  reactions?: Prisma.ReactionCreateNestedManyWithoutUserInput
+  commentReads?: Prisma.CommentReadCreateNestedManyWithoutUserInput
+}
+
+export type UserUncheckedCreateWithoutBoardVersionsInput = {
+  id: string
+  displayName: string
+  createdAt?: Date | string
+  sessionVersion?: number
+  memberships?: Prisma.BoardMemberUncheckedCreateNestedManyWithoutUserInput
+  generations?: Prisma.GenerationUncheckedCreateNestedManyWithoutCreatedByInput
+  votes?: Prisma.VoteUncheckedCreateNestedManyWithoutUserInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutCreatedByInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutAuthorInput
+  reactions?: Prisma.ReactionUncheckedCreateNestedManyWithoutUserInput
+  commentReads?: Prisma.CommentReadUncheckedCreateNestedManyWithoutUserInput
+}
+
+export type UserCreateOrConnectWithoutBoardVersionsInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutBoardVersionsInput, Prisma.UserUncheckedCreateWithoutBoardVersionsInput>
+}
+
+export type UserUpsertWithoutBoardVersionsInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutBoardVersionsInput, Prisma.UserUncheckedUpdateWithoutBoardVersionsInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutBoardVersionsInput, Prisma.UserUncheckedCreateWithoutBoardVersionsInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutBoardVersionsInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutBoardVersionsInput, Prisma.UserUncheckedUpdateWithoutBoardVersionsInput>
+}
+
+export type UserUpdateWithoutBoardVersionsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  displayName?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessionVersion?: Prisma.IntFieldUpdateOperationsInput | number
+  memberships?: Prisma.BoardMemberUpdateManyWithoutUserNestedInput
+  generations?: Prisma.GenerationUpdateManyWithoutCreatedByNestedInput
+  votes?: Prisma.VoteUpdateManyWithoutUserNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutCreatedByNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutAuthorNestedInput
+  reactions?: Prisma.ReactionUpdateManyWithoutUserNestedInput
+  commentReads?: Prisma.CommentReadUpdateManyWithoutUserNestedInput
+}
+
+export type UserUncheckedUpdateWithoutBoardVersionsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  displayName?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessionVersion?: Prisma.IntFieldUpdateOperationsInput | number
+  memberships?: Prisma.BoardMemberUncheckedUpdateManyWithoutUserNestedInput
+  generations?: Prisma.GenerationUncheckedUpdateManyWithoutCreatedByNestedInput
+  votes?: Prisma.VoteUncheckedUpdateManyWithoutUserNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutCreatedByNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutAuthorNestedInput
+  reactions?: Prisma.ReactionUncheckedUpdateManyWithoutUserNestedInput
+  commentReads?: Prisma.CommentReadUncheckedUpdateManyWithoutUserNestedInput
 }
 
 
@@ -984,6 +1112,7 @@ export type UserCountOutputType = {
   comments: number
   reactions: number
   commentReads: number
+  boardVersions: number
 }
 
 export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -994,6 +1123,7 @@ export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.I
   comments?: boolean | UserCountOutputTypeCountCommentsArgs
   reactions?: boolean | UserCountOutputTypeCountReactionsArgs
   commentReads?: boolean | UserCountOutputTypeCountCommentReadsArgs
+  boardVersions?: boolean | UserCountOutputTypeCountBoardVersionsArgs
 }
 
 /**
@@ -1055,6 +1185,13 @@ export type UserCountOutputTypeCountCommentReadsArgs<ExtArgs extends runtime.Typ
   where?: Prisma.CommentReadWhereInput
 }
 
+/**
+ * UserCountOutputType without action
+ */
+export type UserCountOutputTypeCountBoardVersionsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.BoardVersionWhereInput
+}
+
 
 export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -1068,6 +1205,7 @@ export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   comments?: boolean | Prisma.User$commentsArgs<ExtArgs>
   reactions?: boolean | Prisma.User$reactionsArgs<ExtArgs>
   commentReads?: boolean | Prisma.User$commentReadsArgs<ExtArgs>
+  boardVersions?: boolean | Prisma.User$boardVersionsArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["user"]>
 
@@ -1101,6 +1239,7 @@ export type UserInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   comments?: boolean | Prisma.User$commentsArgs<ExtArgs>
   reactions?: boolean | Prisma.User$reactionsArgs<ExtArgs>
   commentReads?: boolean | Prisma.User$commentReadsArgs<ExtArgs>
+  boardVersions?: boolean | Prisma.User$boardVersionsArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type UserIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -1116,6 +1255,7 @@ export type $UserPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
     comments: Prisma.$CommentPayload<ExtArgs>[]
     reactions: Prisma.$ReactionPayload<ExtArgs>[]
     commentReads: Prisma.$CommentReadPayload<ExtArgs>[]
+    boardVersions: Prisma.$BoardVersionPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1526,6 +1666,7 @@ export interface Prisma__UserClient<T, Null = never, ExtArgs extends runtime.Typ
   comments<T extends Prisma.User$commentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$commentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CommentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   reactions<T extends Prisma.User$reactionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$reactionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ReactionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   commentReads<T extends Prisma.User$commentReadsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$commentReadsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CommentReadPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  boardVersions<T extends Prisma.User$boardVersionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$boardVersionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$BoardVersionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2117,6 +2258,30 @@ export type User$commentReadsArgs<ExtArgs extends runtime.Types.Extensions.Inter
   take?: number
   skip?: number
   distinct?: Prisma.CommentReadScalarFieldEnum | Prisma.CommentReadScalarFieldEnum[]
+}
+
+/**
+ * User.boardVersions
+ */
+export type User$boardVersionsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the BoardVersion
+   */
+  select?: Prisma.BoardVersionSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the BoardVersion
+   */
+  omit?: Prisma.BoardVersionOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.BoardVersionInclude<ExtArgs> | null
+  where?: Prisma.BoardVersionWhereInput
+  orderBy?: Prisma.BoardVersionOrderByWithRelationInput | Prisma.BoardVersionOrderByWithRelationInput[]
+  cursor?: Prisma.BoardVersionWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.BoardVersionScalarFieldEnum | Prisma.BoardVersionScalarFieldEnum[]
 }
 
 /**
