@@ -162,11 +162,12 @@ describe("board versions", () => {
       backupVersionId: string | null;
       byName: string | null;
       versionName: string | null;
+      versionKind: string | null;
     }[] = [];
     const ws = owner.ws();
     const stop = ws.subscribe<{ boardActivity: (typeof activity)[number] }>(
       {
-        query: `subscription($b: ID!) { boardActivity(boardId: $b) { kind versionId backupVersionId byName versionName } }`,
+        query: `subscription($b: ID!) { boardActivity(boardId: $b) { kind versionId backupVersionId byName versionName versionKind } }`,
         variables: { b: boardId },
       },
       { next: (v) => v.data && activity.push(v.data.boardActivity), error: () => {}, complete: () => {} },
@@ -195,6 +196,7 @@ describe("board versions", () => {
       backupVersionId: r.backup.id,
       byName: "Eve",
       versionName: "Morning ideas",
+      versionKind: "NAMED",
     });
     // Nothing lost: the copy kept before the restore is the board as it was.
     expect(boardContent(await stateOf(owner, r.backup.id))).toEqual(beforeRestore);

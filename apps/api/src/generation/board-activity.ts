@@ -20,6 +20,7 @@ export interface BoardActivityEvent {
   backupVersionId?: string | null;
   byName?: string | null;
   versionName?: string | null;
+  versionKind?: "NAMED" | "AUTOMATIC" | "BEFORE_RESTORE" | null;
 }
 
 type Listener = (e: BoardActivityEvent) => void;

@@ -163,6 +163,7 @@ export class BoardVersions {
       backupVersionId: backup.id,
       byName: by.displayName,
       versionName: v.name,
+      versionKind: v.kind,
     });
     return { backup, summary };
   }

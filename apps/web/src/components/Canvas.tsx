@@ -40,15 +40,24 @@ import { ConceptBrowser } from "./ConceptBrowser.tsx";
 import { HelpOverlay } from "./HelpOverlay.tsx";
 import { Presence, type PresenceHandle } from "./Presence.tsx";
 import { type PromptChoice, PromptLibrary } from "./PromptLibrary.tsx";
+import { RestoreNotice } from "./RestoreNotice.tsx";
 import { Toolbar } from "./Toolbar.tsx";
 import { useCards } from "./useCards.ts";
 import { useShortcuts } from "./useShortcuts.ts";
+import { useVersionView, type VersionActivity } from "./useVersionView.ts";
+import { VersionBanner } from "./VersionBanner.tsx";
+import { VersionHistory } from "./VersionHistory.tsx";
 
 /**
  * The infinite canvas. The camera lives in a ref and is written straight to one transformed layer, so a
  * pan or zoom never re-renders React; cards are positioned inside that layer with their own transforms.
  */
-export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
+export function Canvas({ info: liveInfo, sync: live }: { info: BoardInfo; sync: BoardSync }) {
+  const [toastMsg, setToast] = useState<string | null>(null);
+  // While a version is shown, `sync` and `info` are the version's (read-only); `live` stays the live board.
+  const versions = useVersionView(live, liveInfo, setToast);
+  const { sync, info } = versions;
+  const onVersionActivity = versions.onActivity;
   const cards = useCards(sync.doc);
   const viewportRef = useRef<HTMLDivElement>(null);
   const worldRef = useRef<HTMLDivElement>(null);
@@ -60,7 +69,6 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
   const [knows, setKnows] = useState(false);
   const [library, setLibrary] = useState(false);
   const [conn, setConn] = useState<ConnectionState>("connecting");
-  const [toastMsg, setToast] = useState<string | null>(null);
   const voteListeners = useRef(new Set<(id: string, votes: number) => void>());
   const threadListeners = useRef(new Set<(e: ThreadEvent) => void>());
   const [queue] = useState(() => new QueueStore());
@@ -168,8 +176,9 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
           cardId: string;
           candidateId: string | null;
           votes: number | null;
-        };
+        } & VersionActivity;
       }>(S_BOARD, { boardId: info.boardId }, ({ boardActivity: a }) => {
+        onVersionActivity(a);
         if (a.kind === "VOTES_CHANGED" && a.candidateId && a.votes != null) {
           for (const l of voteListeners.current) l(a.candidateId, a.votes);
         }
@@ -178,7 +187,7 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
           for (const l of threadListeners.current) l(e);
         }
       }),
-    [info.boardId],
+    [info.boardId, onVersionActivity],
   );
 
   const ctx = useMemo<BoardCtx>(
@@ -428,7 +437,7 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
     nudge: nudgeSelected,
     resize: resizeSelected,
     selectAll: () => setSelected(new Set(cards.keys())),
-    deselect: () => (help ? setHelp(false) : setSelected(new Set())),
+    deselect: () => (help ? setHelp(false) : versions.viewing ? versions.view(null) : setSelected(new Set())),
     newPrompt: () => addCard("prompt"),
     newNote: () => addCard("note"),
     zoomIn: () => zoomBy(1.2),
@@ -436,6 +445,7 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
     fit,
     help: () => setHelp((h) => !h),
     prompts: () => setLibrary(true),
+    versions: () => versions.setPanel((open) => !open),
   });
 
   // Pointer: drag on empty space (or anywhere with space held) pans; shift-drag on empty space selects.
@@ -592,7 +602,7 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
   const cardList = [...cards.values()];
   return (
     <BoardContext.Provider value={ctx}>
-      <div className="board">
+      <div className={`board${versions.viewing ? " viewing-version" : ""}${versions.panel ? " versions-open" : ""}`}>
         <Toolbar
           name={info.name}
           role={info.role}
@@ -604,6 +614,8 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
           onHelp={() => setHelp(true)}
           onKnows={() => setKnows(true)}
           onPrompts={() => setLibrary(true)}
+          onVersions={() => versions.setPanel((open) => !open)}
+          viewingVersion={versions.viewing !== null}
           finalOnly={finalOnly}
           onFinalOnly={toggleFinalOnly}
           onUndo={() => undoRedo("undo")}
@@ -648,6 +660,40 @@ export function Canvas({ info, sync }: { info: BoardInfo; sync: BoardSync }) {
         {help && <HelpOverlay onClose={() => setHelp(false)} />}
         {knows && <ConceptBrowser onPick={canEdit ? insertConcept : null} onClose={() => setKnows(false)} />}
         {library && <PromptLibrary target={onlyPromptCard()} onUse={applyPrompt} onClose={() => setLibrary(false)} />}
+        {versions.viewing && (
+          <VersionBanner
+            version={versions.viewing}
+            loading={versions.loading}
+            canRestore={liveInfo.role !== "VIEWER"}
+            restoring={versions.busy}
+            onRestore={versions.restore}
+            onBack={() => versions.view(null)}
+          />
+        )}
+        {versions.panel && (
+          <VersionHistory
+            role={liveInfo.role}
+            viewing={versions.viewing?.id ?? null}
+            onView={(v) => {
+              setSelected(new Set());
+              versions.view(v);
+            }}
+            onClose={() => {
+              versions.view(null);
+              versions.setPanel(false);
+            }}
+            refresh={versions.refresh}
+          />
+        )}
+        {versions.notice && (
+          <RestoreNotice
+            message={versions.notice.message}
+            canUndo={liveInfo.role !== "VIEWER" && versions.notice.backupId !== null}
+            undoing={versions.busy}
+            onUndo={versions.undo}
+            onDismiss={versions.dismissNotice}
+          />
+        )}
         {toastMsg && (
           <div role="alert" className="toast">
             {toastMsg}

@@ -1,5 +1,17 @@
 import type { CardKind } from "@tessera/shared";
-import { BookMarked, CircleHelp, Download, Image, Menu, Minus, Plus, Redo2, Shapes, Undo2 } from "lucide-react";
+import {
+  BookMarked,
+  CircleHelp,
+  Download,
+  History,
+  Image,
+  Menu,
+  Minus,
+  Plus,
+  Redo2,
+  Shapes,
+  Undo2,
+} from "lucide-react";
 import { type RefObject, useState } from "react";
 import type { ConnectionState } from "../lib/boardSync.ts";
 import type { SharedViewport } from "../lib/camera.ts";
@@ -26,6 +38,9 @@ interface Props {
   onHelp(): void;
   onKnows(): void;
   onPrompts(): void;
+  onVersions(): void;
+  /** A version is shown instead of the live board (read-only for everyone). */
+  viewingVersion: boolean;
   finalOnly: boolean;
   onFinalOnly(): void;
   onUndo(): void;
@@ -52,7 +67,11 @@ export function Toolbar(p: Props) {
       <h1 className="board-name" title={p.name}>
         {p.name}
       </h1>
-      {!canEdit && <span className="badge">View only</span>}
+      {p.viewingVersion ? (
+        <span className="badge">Earlier version</span>
+      ) : (
+        !canEdit && <span className="badge">View only</span>
+      )}
       {canEdit && (
         <button type="button" className="primary add-prompt" onClick={() => p.onAdd("prompt")}>
           + Prompt card
@@ -100,6 +119,15 @@ export function Toolbar(p: Props) {
         >
           <BookMarked className="icon" aria-hidden="true" />
           <span className="tb-label">Prompts</span>
+        </button>
+        <button
+          type="button"
+          aria-label="Versions"
+          onClick={act(p.onVersions)}
+          title="Version history: save, browse and restore versions of this board (H)"
+        >
+          <History className="icon" aria-hidden="true" />
+          <span className="tb-label">Versions</span>
         </button>
         {info.model.concepts.length > 0 && (
           <button

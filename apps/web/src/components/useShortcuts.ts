@@ -17,6 +17,7 @@ export interface ShortcutHandlers {
   fit(): void;
   help(): void;
   prompts(): void;
+  versions(): void;
 }
 
 /** The shortcut table shown in the help overlay; keep in sync with the handler below. */
@@ -24,6 +25,7 @@ export const SHORTCUTS: [string, string][] = [
   ["P / double-click", "New prompt card"],
   ["N", "New sticky note"],
   ["L", "Prompts: presets and the board's prompt history"],
+  ["H", "Version history: save, browse and restore versions"],
   ["Drag empty space / Space + drag", "Pan"],
   ["Wheel / pinch / + / −", "Zoom"],
   ["Shift + 1", "Fit to content"],
@@ -77,6 +79,7 @@ export function useShortcuts(h: ShortcutHandlers): void {
       if (k === "p") return run(ref.current.newPrompt);
       if (k === "n") return run(ref.current.newNote);
       if (k === "l") return run(ref.current.prompts);
+      if (k === "h") return run(ref.current.versions);
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);

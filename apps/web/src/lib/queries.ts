@@ -57,4 +57,5 @@ export const QUEUE_FIELDS =
 export const S_BOARD_QUEUE = `subscription Queue($boardId: ID!) { boardQueue(boardId: $boardId) { ${QUEUE_FIELDS} } }`;
 export const S_BOARD = `subscription Activity($boardId: ID!) { boardActivity(boardId: $boardId) {
   boardId kind generationId cardId candidateId votes status
+  versionId backupVersionId byName versionName versionKind
 } }`;

@@ -56,6 +56,7 @@ export type BoardActivity = {
   kind: BoardActivityKind;
   status: Maybe<GenerationStatus>;
   versionId: Maybe<Scalars['ID']['output']>;
+  versionKind: Maybe<BoardVersionKind>;
   versionName: Maybe<Scalars['String']['output']>;
   /** VOTES_CHANGED: the candidate's new vote count. */
   votes: Maybe<Scalars['Int']['output']>;
@@ -874,6 +875,7 @@ export type BoardActivityResolvers<ContextType = unknown, ParentType extends Res
   kind?: Resolver<ResolversTypes['BoardActivityKind'], ParentType, ContextType>;
   status?: Resolver<Maybe<ResolversTypes['GenerationStatus']>, ParentType, ContextType>;
   versionId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  versionKind?: Resolver<Maybe<ResolversTypes['BoardVersionKind']>, ParentType, ContextType>;
   versionName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   votes?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 }>;
