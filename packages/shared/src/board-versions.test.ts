@@ -65,7 +65,10 @@ describe("restoreBoard", () => {
     const origin = { restore: true };
     const undo = new Y.UndoManager(undoScope(server), { trackedOrigins: new Set([origin]) });
     const sv = Y.encodeStateVector(server);
+    let transactions = 0;
+    server.on("afterTransaction", () => transactions++);
     restoreBoard(server, versionDoc(v1), origin);
+    expect(transactions).toBe(1);
     Y.applyUpdate(client, Y.encodeStateAsUpdate(server, sv));
     expect(updates).toBe(1);
     expect(boardContent(client)).toEqual(boardContent(versionDoc(v1)));
