@@ -32,6 +32,10 @@ export interface AwarenessGuardState {
   refilledAt: number;
   clientIds: Map<string, number>;
   dropped: number;
+  /** The last message passed was a leave (every state null): relayed without delay. */
+  leaving: boolean;
+  /** The board the last message passed was for. */
+  documentName: string;
 }
 
 /** Whether a raw Hocuspocus message carries presence. */
@@ -46,7 +50,14 @@ export function isAwareness(raw: Uint8Array): boolean {
 }
 
 export function newGuardState(now: number): AwarenessGuardState {
-  return { tokens: AWARENESS_LIMITS.burst, refilledAt: now, clientIds: new Map(), dropped: 0 };
+  return {
+    tokens: AWARENESS_LIMITS.burst,
+    refilledAt: now,
+    clientIds: new Map(),
+    dropped: 0,
+    leaving: false,
+    documentName: "",
+  };
 }
 
 const HEX_COLOUR = /^#[0-9a-fA-F]{6}$/;
@@ -125,6 +136,8 @@ export function guardAwareness(
     return drop();
   }
   if (entries.length === 0) return drop();
+  state.leaving = entries.every((e) => e.json === "null");
+  state.documentName = documentName;
   const inner = encoding.createEncoder();
   encoding.writeVarUint(inner, entries.length);
   for (const e of entries) {

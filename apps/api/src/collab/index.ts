@@ -20,6 +20,7 @@ import {
   newGuardState,
 } from "./awareness-guard.ts";
 import { updateFromMessage } from "./messages.ts";
+import { PresencePacer, presenceIntervalMs } from "./presence-pacer.ts";
 import { applyStored, type BoardStore, type CollabPrisma, prismaBoardStore } from "./store.ts";
 
 export type { BoardStore, CollabPrisma, LoadedBoard } from "./store.ts";
@@ -228,6 +229,9 @@ export function createCollab(options: CollabOptions) {
       // Hocuspocus 4 is transport-agnostic: the caller feeds it messages and the close event.
       const client = hocuspocus.handleConnection(ws, request, { ws, headers: req.headers });
       const guard = newGuardState(performance.now());
+      const pacer = new PresencePacer((m) => {
+        if (ws.readyState === ws.OPEN) client.handleMessage(m);
+      });
       ws.on("message", (data: Buffer | ArrayBuffer | Buffer[]) => {
         const bytes = Array.isArray(data)
           ? Buffer.concat(data)
@@ -245,10 +249,19 @@ export function createCollab(options: CollabOptions) {
           return;
         }
         const message = guardAwareness(raw, who, guard, performance.now());
-        if (message) client.handleMessage(message);
-        else counters.droppedAwareness++;
+        if (!message) counters.droppedAwareness++;
+        else if (message === raw)
+          client.handleMessage(message); // not presence: passed through untouched
+        else {
+          // Presence: paced so a room's presence traffic grows with N, not N² (presence-pacer.ts).
+          const room = hocuspocus.documents.get(guard.documentName)?.getConnectionsCount() ?? 2;
+          pacer.offer(message, presenceIntervalMs(room), guard.leaving);
+        }
       });
-      ws.on("close", (code, reason) => client.handleClose({ code, reason: reason.toString() }));
+      ws.on("close", (code, reason) => {
+        pacer.cancel();
+        client.handleClose({ code, reason: reason.toString() });
+      });
       ws.on("error", (err) => log.warn({ err }, "websocket error"));
     });
   }

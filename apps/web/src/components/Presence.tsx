@@ -21,7 +21,15 @@ export interface Peer {
   viewport: SharedViewport | null;
 }
 
-const PRESENCE_EVERY_MS = 50;
+/**
+ * How often my presence goes out: every 50 ms in a small room, less often in a big one, so each collaborator
+ * receives about 60 updates a second in all (the server paces senders the same way: presence-pacer.ts).
+ */
+function presenceEveryMs(roomSize: number): number {
+  return Math.max(50, Math.round(((roomSize - 1) * 1000) / 60));
+}
+/** A remote cursor glides over the time between its updates (bounded), instead of jumping. */
+const GLIDE_MAX_MS = 600;
 
 /**
  * Twelve presence colours, far apart in hue and dark enough for white name labels (WCAG AA, ≥ 4.5:1). Each
@@ -76,6 +84,8 @@ export const Presence = forwardRef<PresenceHandle>(function Presence(_props, ref
   const awareness = sync.provider.awareness;
   const [peers, setPeers] = useState<Peer[]>([]);
   const listeners = useState(() => new Set<() => void>())[0];
+  /** Per collaborator: when their presence last changed, and the gap before that (their cursor's glide). */
+  const glide = useState(() => new Map<number, { at: number; ms: number }>())[0];
 
   useEffect(() => {
     if (!awareness) return;
@@ -105,12 +115,18 @@ export const Presence = forwardRef<PresenceHandle>(function Presence(_props, ref
     };
     // My own cursor and viewport change every frame while I pan; only other people's changes re-render.
     const onChange = (c: { added: number[]; updated: number[]; removed: number[] }) => {
+      const now = performance.now();
+      for (const id of c.updated) {
+        const last = glide.get(id);
+        glide.set(id, { at: now, ms: last ? Math.min(GLIDE_MAX_MS, Math.max(50, now - last.at)) : 80 });
+      }
+      for (const id of c.removed) glide.delete(id);
       if ([...c.added, ...c.updated, ...c.removed].some((id) => id !== awareness.clientID)) update();
     };
     awareness.on("change", onChange);
     update();
     return () => awareness.off("change", onChange);
-  }, [awareness, info.me, listeners]);
+  }, [awareness, info.me, listeners, glide]);
 
   useImperativeHandle(ref, () => {
     let pending: { cursor?: unknown; viewport?: unknown } = {};
@@ -127,7 +143,8 @@ export const Presence = forwardRef<PresenceHandle>(function Presence(_props, ref
     };
     const queue = (k: "cursor" | "viewport", v: unknown) => {
       pending[k] = v;
-      if (!timer) timer = setTimeout(flush, Math.max(0, PRESENCE_EVERY_MS - (performance.now() - sentAt)));
+      const every = presenceEveryMs(awareness?.getStates().size ?? 1);
+      if (!timer) timer = setTimeout(flush, Math.max(0, every - (performance.now() - sentAt)));
     };
     return {
       setCursor: (p) => queue("cursor", { x: Math.round(p.x), y: Math.round(p.y) }),
@@ -151,7 +168,11 @@ export const Presence = forwardRef<PresenceHandle>(function Presence(_props, ref
           <div
             key={p.clientId}
             className="cursor"
-            style={{ transform: `translate(${p.cursor.x}px, ${p.cursor.y}px)`, color: p.color }}
+            style={{
+              transform: `translate(${p.cursor.x}px, ${p.cursor.y}px)`,
+              color: p.color,
+              transitionDuration: `${glide.get(p.clientId)?.ms ?? 80}ms`,
+            }}
           >
             <svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true">
               <path d="M0 0 L0 14 L4 10 L8 16 L10 15 L6 9 L12 9 Z" fill="currentColor" />
