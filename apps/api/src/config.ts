@@ -24,6 +24,11 @@ const Env = z.object({
   TESSERA_RUNNER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   /** Runner process: serve /healthz and /metrics (Prometheus) on this port; unset = no HTTP. */
   TESSERA_RUNNER_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /**
+   * Runner process: the URL API nodes reach that port at, to have search texts embedded (announced in Redis).
+   * Unset: http://HOST:port, with this machine's hostname when HOST listens on every interface.
+   */
+  TESSERA_RUNNER_URL: z.url().optional(),
   /** Runner job lock: a runner that stops renewing it (killed) loses its job after this long. */
   TESSERA_JOB_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
   /** How often runners look for jobs whose runner died (BullMQ stalled-job check). */
@@ -35,7 +40,11 @@ const Env = z.object({
   TESSERA_QUEUE_ORDER: z.enum(["fair", "fifo"]).default("fair"),
   TESSERA_THREADS: z.coerce.number().int().min(1).max(256).optional(),
   /** An automatic board version at most this often while a board is edited (minutes; 0 = none). */
-  TESSERA_AUTO_VERSION_MINUTES: z.coerce.number().min(0).max(7 * 24 * 60).default(60),
+  TESSERA_AUTO_VERSION_MINUTES: z.coerce
+    .number()
+    .min(0)
+    .max(7 * 24 * 60)
+    .default(60),
   TESSERA_SECRET: z.string().min(16, "TESSERA_SECRET must be at least 16 characters").optional(),
   TESSERA_INTROSPECTION: bool.optional(),
   /**

@@ -31,6 +31,7 @@ import { createMetrics } from "./http/metrics.ts";
 import { allowedOrigins, type OriginPolicy, originAllowed } from "./http/origin.ts";
 import { closeAfterAnswer, HttpError } from "./http/read-body.ts";
 import { metricsAllowed, setSecurityHeaders } from "./http/security-headers.ts";
+import { serveUpload, UPLOAD_PATH } from "./http/uploads.ts";
 import { createScaleOut, type ScaleOut } from "./scale/index.ts";
 import { BoardVersions } from "./versions/board-versions.ts";
 
@@ -138,6 +139,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   );
   /** An hourly budget: shared through Redis when scaled out, else in this process. */
   const hourly = (name: string, max: number) => scale?.rateLimiter(name, max, HOUR_MS) ?? new RateLimiter(max, HOUR_MS);
+  const uploadLimiter = hourly("uploads", LIMITS.uploadsPerUserPerHour);
   const services: Services = {
     prisma: db.prisma,
     auth,
@@ -221,6 +223,18 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     if (exportBoard && (req.method === "GET" || req.method === "HEAD")) {
       await serveBoardExport(req, res, exportBoard, url.searchParams.get("card"), { prisma: db.prisma, auth, engine });
       return "export";
+    }
+    if (path === UPLOAD_PATH) {
+      await serveUpload(req, res, url, {
+        prisma: db.prisma,
+        auth,
+        engine,
+        activity,
+        withDocument: (boardId, fn) => collab.withDocument(boardId, fn),
+        limiter: uploadLimiter,
+        originOk: (origin) => originAllowed(origin, req.headers.host, originPolicy),
+      });
+      return "upload";
     }
     const imageId = matchImagePath(path);
     if (imageId) {

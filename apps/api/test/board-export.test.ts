@@ -99,6 +99,8 @@ describe("board export", () => {
     expect(apple.candidates.map((c: { rank: number }) => c.rank).sort()).toEqual([1, 2]);
     for (const c of apple.candidates) {
       expect(c.clipScore).toEqual(expect.any(Number));
+      // CLIP's zero-shot tags come along (issue 17 item 5).
+      expect(c.tags.length).toBeGreaterThan(0);
       expect(c.files.every((f: string) => f in files)).toBe(true);
     }
     const exported = apple.candidates.find((c: { id: string }) => c.id === voted.id);

@@ -278,6 +278,23 @@ describe("scale-out", () => {
     expect(late.map((e) => [e.seq, e.kind])).toEqual(events.map((e) => [e.seq, e.kind]));
   }, 60_000);
 
+  it("searches by meaning through an API node: runner 2 reads the text over HTTP, stored embeddings answer", async () => {
+    type Match = { candidate: { id: string; tags: string[] }; prompt: string; score: number };
+    const r = await ownerB.ok<{ searchBoard: Match[] }>(
+      `query($b: ID!) { searchBoard(boardId: $b, text: "红色", limit: 4) { candidate { id tags } prompt score } }`,
+      { b: boardId },
+    );
+    expect(r.searchBoard.map((m) => m.prompt)).toEqual(Array(4).fill("a red circle"));
+    const scores = r.searchBoard.map((m) => m.score);
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+    for (const m of r.searchBoard) expect(m.candidate.tags.length).toBeGreaterThan(0);
+    const similar = await ownerA.ok<{ similarCandidates: { candidate: { id: string } }[] }>(
+      `query($c: ID!) { similarCandidates(candidateId: $c) { candidate { id } } }`,
+      { c: r.searchBoard[0]!.candidate.id },
+    );
+    expect(similar.similarCandidates).toHaveLength(3);
+  }, 30_000);
+
   it("cancel through node B stops the job runner 2 is running for node A", async () => {
     const id = await startGeneration(ownerA, 16, "a small purple dot");
     let cancelled = false;

@@ -58,7 +58,8 @@ function parseSchema(src: string): Parsed {
       if (!m) continue;
       const [, field, type, list, optional, attrs] = m;
       if (modelNames.has(type!)) continue; // relation field: no column
-      const base = enumNames.has(type!) ? type! : PG_TYPE[type!];
+      // A native type attribute overrides the default column type (embeddings are float4: `@db.Real`).
+      const base = enumNames.has(type!) ? type! : attrs!.includes("@db.Real") ? "real" : PG_TYPE[type!];
       expect(base, `type of ${name}.${field}`).toBeDefined();
       // Prisma lists are nullable arrays in PostgreSQL.
       out.columns.set(`${name}.${field}`, `${list ? `${base}[]` : base}|${Boolean(optional || list)}`);
@@ -137,6 +138,13 @@ describe("migrations match schema.prisma", () => {
       `SELECT attstorage FROM pg_attribute WHERE attrelid = '"Candidate"'::regclass AND attname = 'png'`,
     );
     expect(r.rows).toEqual([{ attstorage: "e" }]);
+  });
+
+  it("keeps candidate embeddings in the row, uncompressed (the search reads every element)", async () => {
+    const r = await client.query(
+      `SELECT attstorage FROM pg_attribute WHERE attrelid = '"CandidateEmbedding"'::regclass AND attname = 'embedding'`,
+    );
+    expect(r.rows).toEqual([{ attstorage: "p" }]);
   });
 
   it("the committed Prisma client was generated from the current schema.prisma", () => {

@@ -3,7 +3,7 @@
 export { BundleError } from "./bundle/bundle-error.ts";
 export { type Bundle, loadBundle, type SessionOptions } from "./bundle/load-bundle.ts";
 export { defaultModelDir, type RunnerOptions, repoRoot } from "./config.ts";
-export { eventEmittedAt, type ModelInfo, Runner, type RunnerStats } from "./runner.ts";
+export { eventEmittedAt, type ModelInfo, Runner, type RunnerStats, type TextEmbedding } from "./runner.ts";
 export { CandidateRng } from "./sampling/prng.ts";
 export { createRunnerServer } from "./server/http-server.ts";
 export { fromWire, toWire, type WireEvent } from "./server/wire-events.ts";

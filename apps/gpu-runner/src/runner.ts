@@ -7,13 +7,17 @@ import {
   isTerminalEvent,
   type RunnerEvent,
   type SamplingDefaults,
+  searchTextSchema,
+  type TagWord,
   TesseraError,
+  tagsNamedIn,
 } from "@tessera/shared";
 import { reviveBundleError } from "./bundle/bundle-error.ts";
 import type { BundleKnowledge } from "./bundle/read-knowledge.ts";
 import { type RunnerOptions, resolveOptions } from "./config.ts";
 import type { SchedulerStats } from "./engine/scheduler.ts";
 import { EventChannel } from "./event-channel.ts";
+import { tagWordsOf } from "./render/tagger.ts";
 import { buildJob } from "./request.ts";
 import { type EncodedPrompt, PromptEncoder } from "./text/prompt-encoder.ts";
 import type { FromWorker, ToWorker, WorkerInit } from "./worker/protocol.ts";
@@ -33,6 +37,13 @@ export interface ModelInfo {
   conceptSpriteSize: number;
   conceptSpriteColumns: number;
   defaults: SamplingDefaults;
+}
+
+/** A search text's CLIP embedding, the tags it names, and its words the model never saw. */
+export interface TextEmbedding {
+  embedding: Float32Array;
+  tags: string[];
+  unknownWords: string[];
 }
 
 export interface RunnerStats extends SchedulerStats {
@@ -60,6 +71,11 @@ export function eventEmittedAt(event: RunnerEvent): number | undefined {
 export class Runner {
   private readonly streams = new Map<string, EventChannel<RunnerEvent>>();
   private readonly renders = new Map<number, { resolve: (png: Uint8Array) => void; reject: (e: Error) => void }>();
+  private readonly textEmbeds = new Map<
+    number,
+    { resolve: (embedding: Float32Array) => void; reject: (e: Error) => void }
+  >();
+  private readonly encodes = new Map<number, { resolve: (tokens: number[]) => void; reject: (e: Error) => void }>();
   private nextRenderId = 1;
   private patchesRequest: {
     promise: Promise<Uint8Array>;
@@ -69,6 +85,9 @@ export class Runner {
   private closing: Promise<void> | null = null;
   private exited = false;
 
+  /** What candidates can be tagged with (`render/tagger.ts`), to tell which tags a search text names. */
+  private readonly tagWords: TagWord[];
+
   private constructor(
     private readonly worker: Worker,
     private readonly manifest: BundleManifest,
@@ -76,6 +95,7 @@ export class Runner {
     private readonly knowledge: BundleKnowledge,
     readonly options: RunnerOptions,
   ) {
+    this.tagWords = tagWordsOf(knowledge.concepts);
     worker.on("message", (msg: FromWorker) => this.onMessage(msg));
     worker.on("error", (e) => this.failEverything(`The runner's engine crashed: ${e.message}`));
     worker.on("exit", () => {
@@ -220,6 +240,48 @@ export class Runner {
   }
 
   /**
+   * A search text as CLIP's text model sees it (issue 17 item 1): its L2-normalised embedding (clip.embedDim
+   * floats, comparable with every candidate's stored image embedding by a dot product), and the tags it names
+   * (`tagsNamedIn`: "something red" names the colour tag "red", "蓝色" names "blue"). The text is validated
+   * like a search (`searchTextSchema`, not empty): BAD_USER_INPUT otherwise. Chinese works as in prompts.
+   */
+  embedText(text: string): Promise<TextEmbedding> {
+    const parsed = searchTextSchema.safeParse(text);
+    if (!parsed.success) {
+      return Promise.reject(new TesseraError("BAD_USER_INPUT", parsed.error.issues.map((i) => i.message).join("; ")));
+    }
+    if (parsed.data === "") return Promise.reject(new TesseraError("BAD_USER_INPUT", "Type something to search for."));
+    if (this.closing || this.exited) return Promise.reject(new TesseraError("RUNNER_UNAVAILABLE"));
+    const { ids, unknownWords } = this.encoder.encode(parsed.data);
+    const tags = tagsNamedIn(parsed.data, this.tagWords);
+    const requestId = this.nextRenderId++;
+    return new Promise<Float32Array>((resolve, reject) => {
+      this.textEmbeds.set(requestId, { resolve, reject });
+      this.send({ type: "embedText", requestId, ids });
+    }).then((embedding) => ({ embedding, tags, unknownWords }));
+  }
+
+  /**
+   * A picture as image codes (issue 17 item 3): `rgb` is the model's size squared × 3 bytes (the API decodes
+   * and resizes uploads with sharp first); the VQ encoder gives rows·cols codes, which the prior can complete
+   * from their top rows like any candidate's.
+   */
+  encodeImage(rgb: Uint8Array): Promise<number[]> {
+    const size = this.manifest.image.size;
+    if (!(rgb instanceof Uint8Array) || rgb.length !== size * size * 3) {
+      return Promise.reject(
+        new TesseraError("BAD_USER_INPUT", `A picture must be ${size}×${size} RGB (${size * size * 3} bytes).`),
+      );
+    }
+    if (this.closing || this.exited) return Promise.reject(new TesseraError("RUNNER_UNAVAILABLE"));
+    const requestId = this.nextRenderId++;
+    return new Promise((resolve, reject) => {
+      this.encodes.set(requestId, { resolve, reject });
+      this.send({ type: "encodeImage", requestId, rgb, size });
+    });
+  }
+
+  /**
    * What each image code looks like as the VQ decoder paints it (`render/token-patches.ts`): per code, one
    * grid cell of RGB pixels, what a browser paints a token with before a decoded preview exists. Computed
    * by the engine on the first call (~0.5 s for tessera-tiny, giving way to generations), then kept.
@@ -270,6 +332,20 @@ export class Runner {
         else pending?.reject(new TesseraError("GENERATION_FAILED", msg.error));
         break;
       }
+      case "textEmbedded": {
+        const pending = this.textEmbeds.get(msg.requestId);
+        this.textEmbeds.delete(msg.requestId);
+        if (msg.embedding) pending?.resolve(msg.embedding);
+        else pending?.reject(new TesseraError("RUNNER_UNAVAILABLE", `The text could not be embedded: ${msg.error}`));
+        break;
+      }
+      case "imageEncoded": {
+        const pending = this.encodes.get(msg.requestId);
+        this.encodes.delete(msg.requestId);
+        if (msg.tokens) pending?.resolve(msg.tokens);
+        else pending?.reject(new TesseraError("RUNNER_UNAVAILABLE", `The picture could not be encoded: ${msg.error}`));
+        break;
+      }
       case "tokenPatches":
         this.patchesRequest?.settle(msg.patches, new TesseraError("GENERATION_FAILED", msg.error));
         break;
@@ -287,6 +363,10 @@ export class Runner {
     for (const channel of this.streams.values()) channel.push({ type: "failed", code: "RUNNER_UNAVAILABLE", message });
     for (const pending of this.renders.values()) pending.reject(new TesseraError("RUNNER_UNAVAILABLE", message));
     this.renders.clear();
+    for (const pending of this.textEmbeds.values()) pending.reject(new TesseraError("RUNNER_UNAVAILABLE", message));
+    this.textEmbeds.clear();
+    for (const pending of this.encodes.values()) pending.reject(new TesseraError("RUNNER_UNAVAILABLE", message));
+    this.encodes.clear();
     this.patchesRequest?.settle(undefined, new TesseraError("RUNNER_UNAVAILABLE", message));
   }
 }

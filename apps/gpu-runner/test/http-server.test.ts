@@ -1,4 +1,5 @@
 import type { AddressInfo } from "node:net";
+import { float32FromBase64 } from "@tessera/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Runner } from "../src/runner.ts";
 import { createRunnerServer } from "../src/server/http-server.ts";
@@ -80,5 +81,19 @@ describe("standalone runner over HTTP", () => {
         .subarray(1, 4)
         .toString(),
     ).toBe("PNG");
+  });
+
+  it("embeds a search text exactly as in-process, and refuses empty or oversized texts", async () => {
+    const res = await fetch(`${base}/embed-text`, { method: "POST", body: JSON.stringify({ text: "蓝色 rocket" }) });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { embeddingBase64: string; tags: string[] };
+    const local = await runner.embedText("蓝色 rocket");
+    expect(float32FromBase64(body.embeddingBase64)).toEqual(local.embedding);
+    expect(body.tags).toEqual(local.tags);
+    for (const text of ["   ", "x".repeat(101), 42]) {
+      const bad = await fetch(`${base}/embed-text`, { method: "POST", body: JSON.stringify({ text }) });
+      expect(bad.status).toBe(400);
+      expect(await bad.json()).toMatchObject({ code: "BAD_USER_INPUT" });
+    }
   });
 });

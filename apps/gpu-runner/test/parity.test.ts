@@ -53,11 +53,22 @@ describe("parity with the model lab's fixtures", () => {
         const sum = rgb.reduce((a, b) => a + b, 0);
         const levelsOff = Math.abs(sum - f.imageMean * 255 * rgb.length);
         if (rgbSha256(rgb) !== f.imageSha256) expect(levelsOff, f.prompt).toBeLessThan(8);
-        const [scores] = await clipScores(bundle.clipText, bundle.clipVision, bundle.manifest, [f.textIds], images);
-        const score = scores![0];
+        const { scores, imageEmbeds } = await clipScores(
+          bundle.clipText,
+          bundle.clipVision,
+          bundle.manifest,
+          [f.textIds],
+          images,
+        );
+        const score = scores[0]![0];
         expect(Math.abs(score! - f.clipScore)).toBeLessThan(1e-3);
         const ranking = events.find((e) => e.type === "ranking");
         expect(ranking?.type === "ranking" && Math.abs(ranking.ranking[0]!.score - f.clipScore)).toBeLessThan(1e-3);
+        // The embedding a candidate is stored with (for search) is the one its ranking used.
+        const finished = events.find((e) => e.type === "candidateFinished");
+        const embedding = finished?.type === "candidateFinished" ? finished.embedding : undefined;
+        expect(embedding?.length).toBe(bundle.manifest.clip.embedDim);
+        expect(Math.max(...embedding!.map((x, d) => Math.abs(x - imageEmbeds[0]![d]!)))).toBeLessThan(1e-5);
       }
     } finally {
       await bundle.close();

@@ -3,6 +3,7 @@ import type { ReactNode } from "react";
 // Inter ships inside the npm package (no font CDN): the type scale below is built on it.
 import "@fontsource-variable/inter";
 import "./globals.css";
+import "./search.css";
 
 export const metadata: Metadata = {
   title: "Tessera",

@@ -126,7 +126,19 @@ export type RunnerEvent =
       tokens: number[];
     }
   | { type: "preview"; candidate: number; rowsDone: number; png: Uint8Array }
-  | { type: "candidateFinished"; candidate: number; tokens: number[]; png: Uint8Array }
+  | {
+      type: "candidateFinished";
+      candidate: number;
+      tokens: number[];
+      png: Uint8Array;
+      /**
+       * The image's CLIP embedding, L2-normalised (clip.embedDim floats), computed once by the runner for
+       * search (issue 17 item 1), and its zero-shot tags (item 5: concepts, colour, position, best first).
+       * Optional only so that events from a runner older than search still pass (a rolling upgrade).
+       */
+      embedding?: Float32Array;
+      tags?: string[];
+    }
   | { type: "ranking"; ranking: CandidateRanking[] }
   | { type: "failed"; code: string; message: string }
   | { type: "cancelled" }

@@ -8,5 +8,7 @@ export type * as GQL from "./generated/graphql.ts";
 export * from "./generation.ts";
 export * from "./limits.ts";
 export * from "./manifest.ts";
+export * from "./prompt-matrix.ts";
 export * from "./prompt-words.ts";
+export * from "./search.ts";
 export * from "./text.ts";

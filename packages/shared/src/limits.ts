@@ -37,11 +37,25 @@ export const LIMITS = {
   /** Characters in one comment, and comments on one candidate. */
   commentMaxChars: 1000,
   commentsPerCandidateMax: 500,
+  /** Board search (by meaning, with CLIP): characters of the text, results one search returns, tags it filters by. */
+  searchQueryMaxChars: 100,
+  searchResultsMax: 50,
+  searchTagsMax: 5,
   /** Board versions: a name's length, named versions one board keeps, and automatic ones (hourly while
    * edited, and the "before restoring" copies) kept before the oldest is dropped. */
   versionNameMaxChars: 80,
   namedVersionsPerBoardMax: 100,
   automaticVersionsPerBoardMax: 50,
+  /** Prompt matrices: combinations one matrix makes (each a generation), and groups of alternatives. */
+  matrixCellsMax: 16,
+  /** Images a whole matrix may ask for (cells × images per cell): one job, one batch of the model. */
+  matrixCandidatesMax: 32,
+  matrixAxesMax: 4,
+  /** A picture someone starts from: its file's bytes, its pixels (a small file can claim a huge image: a
+   * decompression bomb is refused from its header, before decoding), and uploads per person per hour. */
+  uploadMaxBytes: 8 * 1024 * 1024,
+  uploadMaxPixels: 24_000_000,
+  uploadsPerUserPerHour: 60,
   /** Generations one person may have waiting for the model at once (a fair queue still needs a bound). */
   queuedPerUserMax: 8,
   /** Generations one user may start per minute. */

@@ -33,11 +33,25 @@ export interface EngineConcept {
   zhSynonyms: string[];
 }
 
+/** A search text as CLIP sees it: its L2-normalised embedding, the tags it names, words the model never saw. */
+export interface TextEmbedding {
+  embedding: Float32Array;
+  tags: string[];
+  unknownWords: string[];
+}
+
 export interface GenerationEngine {
   model(): EngineModelInfo;
+  /**
+   * CLIP's text embedding of a search (issue 17 item 1), comparable with the image embeddings stored with
+   * candidates of the same model. BAD_USER_INPUT for an empty or oversized text.
+   */
+  embedText(text: string): Promise<TextEmbedding>;
   /** Events end with exactly one of finished / failed / cancelled. Aborting `signal` cancels. */
   generate(request: GenerationRequestInput, opts: { signal: AbortSignal }): AsyncIterable<RunnerEvent>;
   renderPng(tokens: number[]): Promise<Uint8Array>;
+  /** A picture (the model's size squared × 3 RGB bytes) as image codes, with the VQ encoder (uploads). */
+  encodeImage(rgb: Uint8Array): Promise<number[]>;
   /**
    * What each image code looks like, one grid cell of RGB per code (the runner's `tokenPatches()`), in
    * base64 as the API serves it.
@@ -83,6 +97,8 @@ export async function createInProcessEngine(opts: {
     model: () => runner.model() as EngineModelInfo,
     generate: (request, { signal }) => runner.generate(request, { signal }),
     renderPng: (tokens) => runner.renderPng(tokens),
+    encodeImage: (rgb) => runner.encodeImage(rgb),
+    embedText: (text) => runner.embedText(text),
     // The runner keeps one array, so it is encoded once.
     tokenPatches: async () => base64Of(await runner.tokenPatches()),
     conceptSprites: async () => runner.conceptSprites(),

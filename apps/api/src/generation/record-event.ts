@@ -39,10 +39,13 @@ function rankCandidates(generationId: string, ranking: CandidateRanking[]): Pris
 
 type CandidateFinished = Extract<RunnerEvent, { type: "candidateFinished" }>;
 
+const TAG_SEPARATOR = "\u001f";
+
 /**
- * Stores finished candidates in one statement (one round trip for the whole batch) and returns their ids
- * in the batch's order. An upsert on (generationId, index): a retried job rewrites its rows, and a
- * rewritten row keeps its id (and votes) while its stale ranking is cleared.
+ * Stores finished candidates in one statement (one round trip for the whole batch), with their tags and, in
+ * CandidateEmbedding, their CLIP embeddings (search, issue 17), and returns their ids in the batch's order.
+ * An upsert on (generationId, index): a retried job rewrites its rows, and a rewritten row keeps its id (and
+ * votes) while its stale ranking is cleared and its embedding replaced.
  *
  * Each column goes as one text array (PNGs in base64, token grids as array literals) that PostgreSQL
  * unpacks: Prisma's own encoding of per-row byte and int[] parameters took ~1.5 ms of the event loop per
@@ -57,13 +60,38 @@ export async function recordCandidates(
   const indexes = batch.map((e) => e.candidate);
   const grids = batch.map((e) => `{${e.tokens.join(",")}}`);
   const pngs = batch.map((e) => base64Of(e.png));
+  // Embeddings as real[] literals (9 significant digits read back as the same float32) and tags joined by a
+  // unit separator, which no tag holds: the same one-text-array-per-column shape as the rest. Null where a
+  // runner sent none (one older than search): then no embedding row, and a stale one from an earlier attempt
+  // goes.
+  const embeddings = batch.map((e) =>
+    e.embedding ? `{${Array.from(e.embedding, (x) => x.toPrecision(9)).join(",")}}` : null,
+  );
+  const tags = batch.map((e) => (e.tags ?? []).map((t) => t.replaceAll(TAG_SEPARATOR, " ")).join(TAG_SEPARATOR));
   const rows = await prisma.$queryRaw<{ id: string; index: number }[]>`
-    INSERT INTO "Candidate" ("id", "generationId", "index", "tokens", "png")
-    SELECT r.id, ${generationId}, r.idx, r.grid::int[], decode(r.png, 'base64')
-    FROM unnest(${ids}::text[], ${indexes}::int[], ${grids}::text[], ${pngs}::text[]) AS r(id, idx, grid, png)
-    ON CONFLICT ("generationId", "index") DO UPDATE
-      SET "tokens" = EXCLUDED."tokens", "png" = EXCLUDED."png", "clipScore" = NULL, "rank" = NULL
-    RETURNING "id", "index"`;
+    WITH r AS (
+      SELECT * FROM unnest(${ids}::text[], ${indexes}::int[], ${grids}::text[], ${pngs}::text[],
+                           ${embeddings}::text[], ${tags}::text[]) AS r(id, idx, grid, png, embedding, tags)
+    ), stored AS (
+      INSERT INTO "Candidate" ("id", "generationId", "index", "tokens", "png", "tags")
+      SELECT r.id, ${generationId}, r.idx, r.grid::int[], decode(r.png, 'base64'), string_to_array(r.tags, ${TAG_SEPARATOR})
+      FROM r
+      ON CONFLICT ("generationId", "index") DO UPDATE
+        SET "tokens" = EXCLUDED."tokens", "png" = EXCLUDED."png", "tags" = EXCLUDED."tags", "clipScore" = NULL,
+            "rank" = NULL
+      RETURNING "id", "index", "tags"
+    ), embedded AS (
+      INSERT INTO "CandidateEmbedding" ("candidateId", "boardId", "model", "embedding", "tags")
+      SELECT s.id, g."boardId", g."modelName" || '@' || g."modelVersion", r.embedding::real[], s.tags
+      FROM stored s JOIN r ON r.idx = s.index JOIN "Generation" g ON g."id" = ${generationId}
+      WHERE r.embedding IS NOT NULL
+      ON CONFLICT ("candidateId") DO UPDATE
+        SET "embedding" = EXCLUDED."embedding", "tags" = EXCLUDED."tags", "model" = EXCLUDED."model"
+    ), unembedded AS (
+      DELETE FROM "CandidateEmbedding"
+      WHERE "candidateId" IN (SELECT s.id FROM stored s JOIN r ON r.idx = s.index WHERE r.embedding IS NULL)
+    )
+    SELECT "id", "index" FROM stored`;
   const byIndex = new Map(rows.map((r) => [r.index, r.id]));
   return batch.map((e) => byIndex.get(e.candidate)!);
 }

@@ -6,7 +6,14 @@
  */
 import { randomInt } from "node:crypto";
 import { EventEmitter, on } from "node:events";
-import { blankControlChars, generationRequestSchema, isTesseraError, LIMITS, TesseraError } from "@tessera/shared";
+import {
+  blankControlChars,
+  generationRequestSchema,
+  isTesseraError,
+  LIMITS,
+  parsePromptMatrix,
+  TesseraError,
+} from "@tessera/shared";
 import type { Logger } from "pino";
 import { newId } from "../auth/index.ts";
 import type { PrismaClient } from "../db/index.ts";
@@ -62,6 +69,8 @@ interface Waiting {
   request: EngineRequest;
   log: EventLog<GqlGenerationEvent>;
   abort: AbortController;
+  /** A prompt matrix's cells share this: they start together, in one batch (a matrix is one job). */
+  groupId?: string;
 }
 
 export class GenerationService {
@@ -155,6 +164,73 @@ export class GenerationService {
   }
 
   async start(input: StartInput) {
+    const { request, seed } = await this.admit(input, 1);
+    const model = this.engine.model();
+    const generation = await this.prisma.generation.create({ data: this.generationRow(input, request, seed, model) });
+    await this.launch(generation, request);
+    this.started(generation);
+    return generation;
+  }
+
+  /**
+   * A prompt matrix (issue 17 item 4): `prompt` holds {a|b} alternatives, every combination is a generation of
+   * `n` (a cell). Stored together in one transaction, queued as one job: the cells start together and run in
+   * the same batch of the model. Counts once against the rate limit; each cell counts as a waiting generation.
+   */
+  async startMatrix(input: StartInput) {
+    const parsed = parsePromptMatrix(blankControlChars(input.prompt));
+    if (!parsed.ok) throw new TesseraError("BAD_USER_INPUT", parsed.message);
+    const matrix = parsed.matrix;
+    if (!matrix) {
+      throw new TesseraError("BAD_USER_INPUT", "A matrix needs alternatives in braces, like “a {red|blue} apple”.");
+    }
+    if (matrix.cells.length * input.n > LIMITS.matrixCandidatesMax) {
+      throw new TesseraError(
+        "BAD_USER_INPUT",
+        `${matrix.cells.length} cells × ${input.n} images is more than ${LIMITS.matrixCandidatesMax}: ask for fewer images per cell or fewer alternatives.`,
+      );
+    }
+    // One seed for every cell unless given: the grid then differs only by its words.
+    const seed = input.seed ?? randomInt(0, LIMITS.seedMax);
+    const cells = matrix.cells.map((c) => ({ cell: c, input: { ...input, prompt: c.prompt, seed } }));
+    // Every cell is checked before anything is stored: one bad cell stores nothing.
+    const admitted: Awaited<ReturnType<GenerationService["admit"]>>[] = [];
+    for (const [i, c] of cells.entries()) {
+      admitted.push(await this.admit(c.input, matrix.cells.length, i === 0 ? "take" : "skip"));
+    }
+    const model = this.engine.model();
+    const matrixId = newId();
+    const rows = cells.map((c, i) => ({
+      ...this.generationRow(c.input, admitted[i]!.request, admitted[i]!.seed, model),
+      matrixId,
+      matrixCell: i,
+    }));
+    const [stored] = await this.prisma.$transaction([
+      this.prisma.promptMatrix.create({
+        data: {
+          id: matrixId,
+          boardId: input.boardId,
+          cardId: input.cardId,
+          template: blankControlChars(input.prompt).normalize("NFC").trim(),
+          createdById: input.userId,
+        },
+      }),
+      this.prisma.generation.createMany({ data: rows }),
+    ]);
+    const generations = await this.prisma.generation.findMany({
+      where: { matrixId },
+      orderBy: { matrixCell: "asc" },
+    });
+    await this.launchGroup(generations.map((g, i) => ({ generation: g, request: admitted[i]!.request })));
+    for (const g of generations) this.started(g);
+    return { matrix: stored, generations };
+  }
+
+  /**
+   * Checks a request and takes its place: valid, room on the server (`slots` more generations) and in the
+   * caller's waiting share, within the rate limit (`limit: "skip"` for a matrix's later cells: one job).
+   */
+  private async admit(input: StartInput, slots: number, limit: "take" | "skip" = "take") {
     if (!this.accepting) throw new TesseraError("RUNNER_UNAVAILABLE", "The server is shutting down.");
     const seed = input.seed ?? randomInt(0, LIMITS.seedMax);
     const params = Object.fromEntries(
@@ -170,34 +246,43 @@ export class GenerationService {
     if (!parsed.success) {
       throw new TesseraError("BAD_USER_INPUT", parsed.error.issues.map((i) => i.message).join("; "));
     }
-    if (await this.isFull()) throw new TesseraError("QUEUE_FULL");
-    if (this.waitingFor(input.userId) >= LIMITS.queuedPerUserMax) {
-      throw new TesseraError(
-        "QUEUE_FULL",
-        `You have ${LIMITS.queuedPerUserMax} generations waiting: cancel one or wait for one to start.`,
-      );
+    if (limit === "take") {
+      if (await this.isFull(slots)) throw new TesseraError("QUEUE_FULL");
+      if (this.waitingFor(input.userId) >= LIMITS.queuedPerUserMax) {
+        throw new TesseraError(
+          "QUEUE_FULL",
+          `You have ${LIMITS.queuedPerUserMax} generations waiting: cancel one or wait for one to start.`,
+        );
+      }
+      if (!(await this.limiter.take(input.userId))) throw new TesseraError("RATE_LIMITED");
     }
-    if (!(await this.limiter.take(input.userId))) throw new TesseraError("RATE_LIMITED");
-    const model = this.engine.model();
-    const request = parsed.data;
-    const generation = await this.prisma.generation.create({
-      data: {
-        id: newId(),
-        boardId: input.boardId,
-        cardId: input.cardId,
-        prompt: request.prompt,
-        n: request.n,
-        seed,
-        params: { ...model.defaults, ...request.params, n: undefined },
-        modelName: model.name,
-        modelVersion: model.version,
-        unknownWords: [],
-        sourceCandidateId: input.source?.candidateId ?? null,
-        keepRows: input.source?.keepRows ?? null,
-        createdById: input.userId,
-      },
-    });
-    await this.launch(generation, request);
+    return { request: parsed.data, seed };
+  }
+
+  private generationRow(
+    input: StartInput,
+    request: EngineRequest,
+    seed: number,
+    model: ReturnType<GenerationEngine["model"]>,
+  ) {
+    return {
+      id: newId(),
+      boardId: input.boardId,
+      cardId: input.cardId,
+      prompt: request.prompt,
+      n: request.n,
+      seed,
+      params: { ...model.defaults, ...request.params, n: undefined },
+      modelName: model.name,
+      modelVersion: model.version,
+      unknownWords: [],
+      sourceCandidateId: input.source?.candidateId ?? null,
+      keepRows: input.source?.keepRows ?? null,
+      createdById: input.userId,
+    };
+  }
+
+  private started(generation: GenerationRow): void {
     this.activity.publish({
       boardId: generation.boardId,
       kind: "GENERATION_STARTED",
@@ -205,12 +290,11 @@ export class GenerationService {
       cardId: generation.cardId,
       status: "QUEUED",
     });
-    return generation;
   }
 
   /** Whether another generation would exceed the in-flight cap (QUEUE_FULL). */
-  protected async isFull(): Promise<boolean> {
-    return this.inFlight() >= this.maxInFlight;
+  protected async isFull(slots = 1): Promise<boolean> {
+    return this.inFlight() + slots > this.maxInFlight;
   }
 
   /** How many of this person's generations wait for the model here (scaled out: none are held here). */
@@ -223,23 +307,37 @@ export class GenerationService {
    * boards, then people) and runs once the model has batch rows for it. Scaled out, it goes to the job queue.
    */
   protected async launch(generation: GenerationRow, request: EngineRequest): Promise<void> {
-    const log = new EventLog<GqlGenerationEvent>();
-    this.logs.set(generation.id, log);
-    const createdBy = await this.starterName(generation);
-    const guidance = request.params?.guidanceScale ?? this.engine.model().defaults.guidanceScale;
-    this.waiting.push({
-      id: generation.id,
-      boardId: generation.boardId,
-      userId: generation.createdById,
-      cardId: generation.cardId,
-      prompt: generation.prompt,
-      createdBy,
-      n: generation.n,
-      rows: generation.n * (guidance === 0 || guidance === 1 ? 1 : 2),
-      request,
-      log,
-      abort: new AbortController(),
-    });
+    await this.launchGroup([{ generation, request }]);
+  }
+
+  /**
+   * Queues generations that start together (a matrix's cells): pushed in one go, after the only await, so no
+   * pump in between can start part of them; `pump` then starts the group at once (one batch of the model).
+   */
+  protected async launchGroup(items: { generation: GenerationRow; request: EngineRequest }[]): Promise<void> {
+    const first = items[0];
+    if (!first) return;
+    const createdBy = await this.starterName(first.generation);
+    const groupId = items.length > 1 ? first.generation.id : undefined;
+    for (const { generation, request } of items) {
+      const log = new EventLog<GqlGenerationEvent>();
+      this.logs.set(generation.id, log);
+      const guidance = request.params?.guidanceScale ?? this.engine.model().defaults.guidanceScale;
+      this.waiting.push({
+        id: generation.id,
+        boardId: generation.boardId,
+        userId: generation.createdById,
+        cardId: generation.cardId,
+        prompt: generation.prompt,
+        createdBy,
+        n: generation.n,
+        rows: generation.n * (guidance === 0 || guidance === 1 ? 1 : 2),
+        request,
+        log,
+        abort: new AbortController(),
+        ...(groupId ? { groupId } : {}),
+      });
+    }
     this.pump();
     this.queueChanged();
   }
@@ -252,20 +350,27 @@ export class GenerationService {
     return user?.displayName ?? "Someone";
   }
 
-  /** Starts waiting generations in their fair order while the model has batch rows free. */
+  /**
+   * Starts waiting generations in their fair order while the model has batch rows free. A matrix's cells
+   * (one job) start together, when the model has rows for all of them.
+   */
   private pump(): void {
     for (;;) {
       const next = this.waiting.peek();
       if (!next) return;
+      const batch = next.groupId ? this.waiting.order().filter((w) => w.groupId === next.groupId) : [next];
       let busyRows = 0;
       for (const r of this.running.values()) busyRows += r.rows;
-      if (this.running.size > 0 && busyRows + next.rows > ENGINE_ROWS) return;
-      this.waiting.shift();
-      if (this.running.size === 0) this.throughput.busy(true);
-      const done = this.run(next.id, next.boardId, next.cardId, next.request, next.log, next.abort.signal).catch((e) =>
-        this.logger.error({ err: e, generationId: next.id }, "generation run crashed"),
-      );
-      this.running.set(next.id, { abort: next.abort, done, rows: next.rows, n: next.n, boardId: next.boardId });
+      const rows = batch.reduce((n, w) => n + w.rows, 0);
+      if (this.running.size > 0 && busyRows + rows > ENGINE_ROWS) return;
+      for (const w of batch) {
+        this.waiting.remove(w.id);
+        if (this.running.size === 0) this.throughput.busy(true);
+        const done = this.run(w.id, w.boardId, w.cardId, w.request, w.log, w.abort.signal).catch((e) =>
+          this.logger.error({ err: e, generationId: w.id }, "generation run crashed"),
+        );
+        this.running.set(w.id, { abort: w.abort, done, rows: w.rows, n: w.n, boardId: w.boardId });
+      }
     }
   }
 

@@ -41,7 +41,7 @@ async function generationForCaller(ctx: Context, generationId: string, min: "VIE
  */
 async function candidateForCaller(ctx: Context, candidateId: string, min: "VIEWER" | "EDITOR") {
   const [row] = await ctx.prisma.$queryRaw<(CandRow & { boardId: string; cardId: string; role: BoardRole | null })[]>`
-    SELECT c."id", c."generationId", c."index", c."tokens", c."clipScore", c."rank",
+    SELECT c."id", c."generationId", c."index", c."tokens", c."clipScore", c."rank", c."tags",
            g."boardId", g."cardId", m."role"::text AS "role"
     FROM "Candidate" c
     JOIN "Generation" g ON g."id" = c."generationId"
@@ -74,7 +74,12 @@ export const generationQueries = {
   generations: async (_: unknown, args: { boardId: string; cardId: string; limit?: number | null }, ctx: Context) => {
     await requireRole(ctx, parseArg(id, args.boardId), "VIEWER");
     return ctx.prisma.generation.findMany({
-      where: { boardId: args.boardId, cardId: parseArg(id, args.cardId) },
+      // A matrix is one entry of the card's history: its first cell (the card lists only that one).
+      where: {
+        boardId: args.boardId,
+        cardId: parseArg(id, args.cardId),
+        OR: [{ matrixCell: null }, { matrixCell: 0 }],
+      },
       orderBy: { createdAt: "desc" },
       take: Math.min(Math.max(args.limit ?? 20, 1), 100),
     });
@@ -92,6 +97,7 @@ export const generationQueries = {
     promptMaxChars: LIMITS.promptMaxChars,
     candidatesMax: LIMITS.candidatesMax,
     generationsPerMinute: LIMITS.generationsPerMinute,
+    matrixCellsMax: LIMITS.matrixCellsMax,
   }),
 };
 
@@ -126,7 +132,7 @@ export const generationMutations = {
   },
   remixCandidate: async (
     _: unknown,
-    args: { candidateId: string; keepRows: number; n: number; params?: Params | null },
+    args: { candidateId: string; keepRows: number; n: number; params?: Params | null; prompt?: string | null },
     ctx: Context,
   ) => {
     const c = await candidateForCaller(ctx, args.candidateId, "EDITOR");
@@ -144,7 +150,8 @@ export const generationMutations = {
       userId: ctx.session.userId,
       boardId: g.boardId,
       cardId: g.cardId,
-      prompt: g.prompt,
+      // Validated with every prompt in the service (promptSchema).
+      prompt: args.prompt ?? g.prompt,
       n: args.n,
       ...splitParams(args.params),
       source: { candidateId: c.id, tokens: c.tokens, keepRows: args.keepRows },

@@ -18,6 +18,7 @@ const CANDIDATE_COLUMNS = {
   tokens: true,
   clipScore: true,
   rank: true,
+  tags: true,
 } as const;
 
 /** A candidate as those columns give it (the Prisma schema owns the types). */

@@ -13,6 +13,8 @@ import {
   modelFields,
   subscriptions,
 } from "./generation-resolvers.ts";
+import { matrixFields, matrixGenerationFields, matrixMutations, matrixQueries } from "./matrix-resolvers.ts";
+import { searchCandidateFields, searchQueries } from "./search-resolvers.ts";
 import { versionFields, versionMutations, versionQueries } from "./version-resolvers.ts";
 
 const SDL = readFileSync(new URL("../../../../packages/shared/schema.graphql", import.meta.url), "utf8");
@@ -31,12 +33,26 @@ export function buildSchema() {
     resolvers: {
       DateTime,
       JSON: JSONScalar,
-      Query: { ...boardQueries, ...generationQueries, ...commentQueries, ...versionQueries },
-      Mutation: { ...boardMutations, ...generationMutations, ...commentMutations, ...versionMutations },
+      Query: {
+        ...boardQueries,
+        ...generationQueries,
+        ...commentQueries,
+        ...versionQueries,
+        ...matrixQueries,
+        ...searchQueries,
+      },
+      Mutation: {
+        ...boardMutations,
+        ...generationMutations,
+        ...commentMutations,
+        ...versionMutations,
+        ...matrixMutations,
+      },
       Subscription: subscriptions,
       Board: boardFields,
-      Generation: generationFields,
-      Candidate: candidateFields,
+      Generation: { ...generationFields, ...matrixGenerationFields },
+      PromptMatrix: matrixFields,
+      Candidate: { ...candidateFields, ...searchCandidateFields },
       ModelInfo: modelFields,
       Comment: commentFields,
       BoardVersion: versionFields,

@@ -67,6 +67,7 @@ export async function serveBoardExport(
           index: true,
           rank: true,
           clipScore: true,
+          tags: true,
           _count: { select: { votes: true } },
           comments: {
             orderBy: { createdAt: "asc" },
@@ -136,6 +137,8 @@ export async function serveBoardExport(
           index: c.index,
           rank: c.rank,
           clipScore: c.clipScore,
+          // CLIP's zero-shot tags (issue 17 item 5); the embeddings stay in the database.
+          tags: c.tags ?? [],
           votes: c._count.votes,
           comments: c.comments.map((m) => ({ by: m.author.displayName, at: m.createdAt, text: m.body })),
           reactions: Object.fromEntries(

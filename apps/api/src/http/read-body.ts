@@ -36,7 +36,12 @@ export function closeAfterAnswer(socket: Socket): void {
   setTimeout(() => socket.destroy(), UNREAD_BODY_LINGER_MS).unref();
 }
 
-export function readBody(req: IncomingMessage, max: number): Promise<string> {
+export async function readBody(req: IncomingMessage, max: number): Promise<string> {
+  return (await readBytes(req, max)).toString("utf8");
+}
+
+/** The body's bytes, up to `max` (an uploaded picture); beyond that as readBody. */
+export function readBytes(req: IncomingMessage, max: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const tooLarge = () => new HttpError(413, `Request bodies are limited to ${max} bytes.`, true);
     const declared = Number(req.headers["content-length"] ?? 0);
@@ -60,7 +65,7 @@ export function readBody(req: IncomingMessage, max: number): Promise<string> {
       chunks.push(c);
     };
     req.on("data", onData);
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
     req.on("error", reject);
   });
 }

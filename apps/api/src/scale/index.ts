@@ -38,7 +38,7 @@ export async function createScaleOut(opts: {
     keys.activityChannel,
     logger,
   );
-  const engine = await createRemoteEngine(redis, keys.model);
+  const engine = await createRemoteEngine(redis, keys.model, 5000, keys.embedders);
   const queue = new Queue<GenerationJobData>(GENERATION_QUEUE, {
     connection: connectRedis(config.REDIS_URL, { mode: "fail-fast", name: "tessera-api-queue" }),
     prefix: keys.bull,

@@ -2,18 +2,25 @@
  * The API node's view of the engine when runners are separate processes: the model the runners serve
  * (each runner writes it to Redis at start; the node re-reads it every few seconds), no generation of its
  * own — jobs go through the queue — and no rendering: runners store every candidate's PNG with the
- * candidate, so an API node never has to decode tokens.
+ * candidate, so an API node never has to decode tokens. A search's text goes to a runner over HTTP.
  */
 import { TesseraError } from "@tessera/shared";
 import type { Redis } from "ioredis";
 import type { EngineModelInfo, GenerationEngine } from "../generation/engine.ts";
+import { remoteEmbedText } from "./embed-text.ts";
 
 export interface RemoteEngine extends GenerationEngine {
   /** Re-reads the model key; true when a runner has registered one. */
   refresh(): Promise<boolean>;
 }
 
-export async function createRemoteEngine(redis: Redis, modelKey: string, refreshMs = 5000): Promise<RemoteEngine> {
+export async function createRemoteEngine(
+  redis: Redis,
+  modelKey: string,
+  refreshMs = 5000,
+  /** Where runners announce their text-embedding URLs (`embed-text.ts`); without it, search is unavailable. */
+  embeddersKey?: string,
+): Promise<RemoteEngine> {
   let info: EngineModelInfo | null = null;
   let patches = "";
   let sprites: Uint8Array | null = null;
@@ -52,8 +59,21 @@ export async function createRemoteEngine(redis: Redis, modelKey: string, refresh
     generate() {
       throw new Error("a remote engine does not generate: jobs go through the queue");
     },
+    async embedText(text) {
+      if (!info) throw noRunner();
+      if (!embeddersKey)
+        throw new TesseraError("RUNNER_UNAVAILABLE", "This node can't reach a runner to read searches.");
+      return remoteEmbedText(redis, embeddersKey, text);
+    },
     async renderPng() {
       throw new TesseraError("RUNNER_UNAVAILABLE", "This image has no stored PNG and API nodes do not render.");
+    },
+    async encodeImage() {
+      // Not yet: an upload would have to travel to a runner (like a search's text) and back with its PNG.
+      throw new TesseraError(
+        "RUNNER_UNAVAILABLE",
+        "Starting from your own picture isn't available on this scaled-out server yet.",
+      );
     },
     inFlight: () => 0,
     async close() {

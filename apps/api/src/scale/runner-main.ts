@@ -5,12 +5,14 @@
  * (runners persist results). Start as many as you like, on any machine. SIGINT/SIGTERM drain: running
  * generations get 7 s to finish, then are left for another runner to restart.
  */
+import { hostname } from "node:os";
 import pino from "pino";
 import { loadConfig } from "../config.ts";
 import { openDatabase } from "../db/index.ts";
 import { createInProcessEngine } from "../generation/engine.ts";
 import { createMetrics } from "../http/metrics.ts";
 import { exitOnSignals } from "../shutdown.ts";
+import { announceEmbedder } from "./embed-text.ts";
 import { connectRedis, redisKeys } from "./redis.ts";
 import { startRunnerHttp } from "./runner-http.ts";
 import { startRunnerWorker } from "./runner-worker.ts";
@@ -56,13 +58,22 @@ const http =
         metrics,
         healthy: () => !shutdown.stopping() && worker.worker.isRunning(),
         active: () => worker.active(),
+        embedText: (text) => engine.embedText(text),
       });
+const runnerUrl = http
+  ? (config.TESSERA_RUNNER_URL?.replace(/\/+$/, "") ??
+    `http://${["0.0.0.0", "::"].includes(config.HOST) ? hostname() : config.HOST}:${http.port}`)
+  : null;
+// API nodes hold no model: they have search texts embedded by a runner that says where it listens.
+const embedder = runnerUrl ? announceEmbedder(redis, redisKeys(config.REDIS_PREFIX).embedders, runnerUrl) : null;
 if (http) logger.info({ url: `http://${config.HOST}:${http.port}` }, "runner health and metrics");
+if (runnerUrl) logger.info({ url: runnerUrl }, "search texts embedded here, announced to API nodes");
 process.stdout.write(`RUNNER READY ${worker.name}\n`);
 
 // Registered right after the health server starts (no event-loop turn in between): `healthy` reads it.
 const shutdown = exitOnSignals(
   async () => {
+    await embedder?.stop();
     http?.server.close();
     await worker.close(7000);
     await engine.close();

@@ -67,28 +67,41 @@ export class ScaledGenerationService extends GenerationService {
     return this.queued;
   }
 
-  protected override async isFull(): Promise<boolean> {
+  protected override async isFull(slots = 1): Promise<boolean> {
     const c = await this.scale.queue.getJobCounts("waiting", "active", "delayed", "prioritized");
     this.queued = Object.values(c).reduce((a, b) => a + b, 0);
-    return this.queued >= this.maxInFlight;
+    return this.queued + slots > this.maxInFlight;
   }
 
   protected override async launch(generation: GenerationRow, request: EngineRequest): Promise<void> {
+    await this.launchGroup([{ generation, request }]);
+  }
+
+  /**
+   * One BullMQ job per generation, added in one call. A matrix's cells share one fair turn (the same
+   * priority), so runners take them one after another and their continuous batching runs them together.
+   */
+  protected override async launchGroup(items: { generation: GenerationRow; request: EngineRequest }[]): Promise<void> {
+    const first = items[0];
+    if (!first) return;
     const { redis, keys, queue } = this.scale;
     if (this.queued === 0) await resetFairTags(redis, keys); // nothing waited or ran as of isFull() just now
-    const createdBy = await this.starterName(generation);
-    await queue.add(
-      "generate",
-      {
-        generationId: generation.id,
-        boardId: generation.boardId,
-        cardId: generation.cardId,
-        request,
-        userId: generation.createdById,
-        createdBy,
-      },
-      // Round-robin across boards on every node: BullMQ runs the lowest priority first (fair-priority.ts).
-      { jobId: generation.id, priority: await fairTag(redis, keys, generation.boardId) },
+    const createdBy = await this.starterName(first.generation);
+    // Round-robin across boards on every node: BullMQ runs the lowest priority first (fair-priority.ts).
+    const priority = await fairTag(redis, keys, first.generation.boardId);
+    await queue.addBulk(
+      items.map(({ generation, request }) => ({
+        name: "generate",
+        data: {
+          generationId: generation.id,
+          boardId: generation.boardId,
+          cardId: generation.cardId,
+          request,
+          userId: generation.createdById,
+          createdBy,
+        },
+        opts: { jobId: generation.id, priority },
+      })),
     );
   }
 

@@ -2,14 +2,18 @@ import { isTerminalEvent } from "@tessera/shared";
 import type { Bundle } from "../bundle/load-bundle.ts";
 import { TokenSampler } from "../sampling/sampler.ts";
 import { type Emit, Job, type JobSpec, type Slot } from "./job.ts";
-import { emitPreviews, finishJob } from "./job-output.ts";
+import { emitPreviews, finishJob, type TagIndexSource } from "./job-output.ts";
 import { createKvCache, type KvCache, type KvRowSource } from "./kv-cache.ts";
 import { runPrior } from "./prior-forward.ts";
 
 export interface SchedulerOptions {
   maxBatchRows: number;
   previewEveryRows: number;
+  /** Zero-shot tags for finished candidates (`render/tagger.ts`); none when absent. */
+  tagIndex?: TagIndexSource;
 }
+
+const NO_TAGS: TagIndexSource = async () => null;
 
 export interface SchedulerStats {
   queued: number;
@@ -109,7 +113,7 @@ export class Scheduler {
         const { previews, finished } = this.sampleAll();
         if (finished.length > 0) this.removeJobs(new Set(finished));
         for (const job of previews) await emitPreviews(this.bundle, job, this.emit);
-        for (const job of finished) await finishJob(this.bundle, job, this.emit);
+        for (const job of finished) await finishJob(this.bundle, job, this.emit, this.options.tagIndex ?? NO_TAGS);
         if (this.slots.length > 0) await this.step();
       } catch (e) {
         // A failed forward leaves the batch unusable: fail everyone in it, keep serving new requests.

@@ -25,6 +25,21 @@ export async function decodeGrids(
   return { count: grids.length, size: m.image.size, data: out.images!.data as Float32Array };
 }
 
+/**
+ * A picture to image codes (an upload to start from): size·size·3 RGB bytes, row-major, into the VQ encoder
+ * as NCHW floats in [0, 1] (what the lab trained it on); the codes come back raster order, rows·cols.
+ */
+export async function encodeImage(encoder: ort.InferenceSession, rgb: Uint8Array, size: number): Promise<number[]> {
+  if (rgb.length !== size * size * 3) throw new Error(`expected ${size}×${size} RGB, got ${rgb.length} bytes`);
+  const plane = size * size;
+  const pixels = new Float32Array(3 * plane);
+  for (let p = 0; p < plane; p++) {
+    for (let c = 0; c < 3; c++) pixels[c * plane + p] = rgb[p * 3 + c]! / 255;
+  }
+  const out = await encoder.run({ images: new ort.Tensor("float32", pixels, [1, 3, size, size]) });
+  return Array.from(out.codes!.data as BigInt64Array, Number);
+}
+
 /** Image `index` as uint8 RGB, HWC row-major, round(clamp(x,0,1)·255): the lab's checksum layout. */
 export function toRgb8(images: DecodedImages, index: number): Uint8Array {
   const S = images.size;

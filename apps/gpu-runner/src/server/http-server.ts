@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { type ErrorCode, isTesseraError, TesseraError } from "@tessera/shared";
+import { type ErrorCode, float32ToBase64, isTesseraError, TesseraError } from "@tessera/shared";
 import type { Runner } from "../runner.ts";
 import { toWire } from "./wire-events.ts";
 
@@ -15,7 +15,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
 /**
  * The standalone runner's HTTP interface, for deployments that run runners as separate processes:
  * `POST /generate` streams NDJSON events (see wire-events.ts) and cancels when the client disconnects;
- * `POST /render` returns a PNG; `GET /model`, `/stats` and `/healthz` return JSON. Errors are
+ * `POST /render` returns a PNG; `POST /embed-text` a search text's CLIP embedding (`{ embeddingBase64, tags,
+ * unknownWords }`, the floats as in wire events); `GET /model`, `/stats` and `/healthz` return JSON. Errors are
  * `{ code, message }` with the shared error codes.
  */
 export function createRunnerServer(runner: Runner): Server {
@@ -39,6 +40,12 @@ async function handle(runner: Runner, req: IncomingMessage, res: ServerResponse)
       res.writeHead(200, { "content-type": "image/png", "content-length": png.byteLength });
       res.end(png);
       return;
+    }
+    case "POST /embed-text": {
+      const body = (await readJson(req)) as { text?: unknown };
+      if (typeof body?.text !== "string") throw new TesseraError("BAD_USER_INPUT", 'Send { "text": "…" }.');
+      const { embedding, tags, unknownWords } = await runner.embedText(body.text);
+      return sendJson(res, 200, { embeddingBase64: float32ToBase64(embedding), tags, unknownWords });
     }
     case "POST /generate":
       return streamGeneration(runner, await readJson(req), res);

@@ -4,9 +4,14 @@ import { parentPort, workerData } from "node:worker_threads";
 import { BundleError } from "../bundle/bundle-error.ts";
 import { type Bundle, loadBundle } from "../bundle/load-bundle.ts";
 import { type BundleKnowledge, readKnowledge } from "../bundle/read-knowledge.ts";
+import type { TagIndexSource } from "../engine/job-output.ts";
 import { Scheduler } from "../engine/scheduler.ts";
-import { decodeGrids, encodePng, toRgb8 } from "../render/images.ts";
+import { textEmbeddings } from "../render/clip-ranker.ts";
+import { decodeGrids, encodeImage, encodePng, toRgb8 } from "../render/images.ts";
+import { buildTagIndex } from "../render/tag-index.ts";
+import { tagWordsOf } from "../render/tagger.ts";
 import { nextTurn, tokenPatches } from "../render/token-patches.ts";
+import { PromptEncoder } from "../text/prompt-encoder.ts";
 import { EventBatcher } from "./event-batcher.ts";
 import type { FromWorker, ToWorker, WorkerInit } from "./protocol.ts";
 import { idleThreadPolicy, lowerThreadPriority } from "./thread-priority.ts";
@@ -55,9 +60,10 @@ async function main(): Promise<void> {
   post({ type: "ready", manifest: bundle.manifest, tokenizerJson, knowledge });
   let lastStats = 0;
   const events = new EventBatcher((batch) => post({ type: "events", events: batch }));
-  const scheduler = new Scheduler(
+  const tagIndex = startTagIndex(bundle, tokenizerJson, knowledge, () => scheduler);
+  const scheduler: Scheduler = new Scheduler(
     bundle,
-    { maxBatchRows: init.maxBatchRows, previewEveryRows: init.previewEveryRows },
+    { maxBatchRows: init.maxBatchRows, previewEveryRows: init.previewEveryRows, tagIndex },
     (id, event) => events.emit(id, event),
     (stats) => {
       const now = performance.now();
@@ -86,6 +92,25 @@ async function main(): Promise<void> {
           post({ type: "rendered", requestId: msg.requestId, error: (e as Error).message });
         }
         break;
+      case "embedText":
+        try {
+          const [embedding] = await textEmbeddings(bundle.clipText, bundle.manifest, [msg.ids]);
+          post({ type: "textEmbedded", requestId: msg.requestId, embedding: Float32Array.from(embedding!) });
+        } catch (e) {
+          post({ type: "textEmbedded", requestId: msg.requestId, error: (e as Error).message });
+        }
+        break;
+      case "encodeImage":
+        try {
+          post({
+            type: "imageEncoded",
+            requestId: msg.requestId,
+            tokens: await encodeImage(bundle.vqEncoder, msg.rgb, msg.size),
+          });
+        } catch (e) {
+          post({ type: "imageEncoded", requestId: msg.requestId, error: (e as Error).message });
+        }
+        break;
       case "tokenPatches":
         try {
           // Generations first: the patches are a nicety for watchers, a generation is what they wait for.
@@ -108,6 +133,41 @@ async function main(): Promise<void> {
         break;
     }
   });
+}
+
+/**
+ * Builds the bundle's tag index (every tag word's text embedding, ~1.3 s of one core for the sticker bundle) in
+ * the background from start-up, in slices that give way to generations. The first job to finish before it is
+ * done asks for it, and from then on it is built without pausing: that job's candidates wait for their tags
+ * rather than being stored without them. A failure leaves candidates untagged, never fails a generation.
+ */
+function startTagIndex(
+  bundle: Bundle,
+  tokenizerJson: Record<string, unknown>,
+  knowledge: BundleKnowledge,
+  scheduler: () => Scheduler,
+): TagIndexSource {
+  const words = tagWordsOf(knowledge.concepts);
+  if (words.length === 0) return async () => null;
+  let urgent = false;
+  const encoder = new PromptEncoder(tokenizerJson, bundle.manifest, knowledge.vocabulary);
+  const between = async () => {
+    if (urgent) return;
+    const until = performance.now() + PATCHES_SLICE_EVERY_MS;
+    await nextTurn();
+    while (!urgent && busy(scheduler()) && performance.now() < until) await new Promise((r) => setTimeout(r, 10));
+  };
+  const index = (async () => {
+    await nextTurn();
+    return buildTagIndex(bundle.clipText, bundle.manifest, encoder, words, between);
+  })().catch((e: unknown) => {
+    console.warn(`tessera runner: zero-shot tags are off, their words could not be embedded (${(e as Error).message})`);
+    return null;
+  });
+  return () => {
+    urgent = true;
+    return index;
+  };
 }
 
 function busy(scheduler: Scheduler): boolean {

@@ -25,6 +25,10 @@ export type ToWorker =
    * decoding), in slices that give way to generations.
    */
   | { type: "tokenPatches" }
+  /** CLIP's text embedding of framed caption ids (a search query), L2-normalised. */
+  | { type: "embedText"; requestId: number; ids: number[] }
+  /** A picture to image codes with the VQ encoder: size·size·3 RGB bytes, row-major (an upload). */
+  | { type: "encodeImage"; requestId: number; rgb: Uint8Array; size: number }
   | { type: "close" };
 
 export interface SerializedError {
@@ -41,5 +45,7 @@ export type FromWorker =
   | { type: "events"; events: EmittedEvent[] }
   | { type: "rendered"; requestId: number; png?: Uint8Array; error?: string }
   | { type: "tokenPatches"; patches?: Uint8Array; error?: string }
+  | { type: "textEmbedded"; requestId: number; embedding?: Float32Array; error?: string }
+  | { type: "imageEncoded"; requestId: number; tokens?: number[]; error?: string }
   | { type: "stats"; stats: SchedulerStats }
   | { type: "closed" };

@@ -15,7 +15,7 @@ import { TokenMosaic } from "./TokenMosaic.tsx";
  * shows its votes, and the team's pick is marked.
  */
 export function CandidateGrid({ gen }: { gen: GenState }) {
-  const { canEdit, toast, tokenPatches, info, finalOnly, onThreads } = useBoard();
+  const { canEdit, toast, tokenPatches, info, finalOnly, onThreads, search } = useBoard();
   // Comment counts per candidate, with what I have not read (one request per generation, live).
   const [comments, setComments] = useState<Record<string, { comments: number; unread: number }>>({});
   const finished = gen.status === "FINISHED";
@@ -95,6 +95,17 @@ export function CandidateGrid({ gen }: { gen: GenState }) {
     }
   };
 
+  // A search result among these tiles opens in the gallery, once its image is here.
+  useEffect(() => {
+    const open = () => {
+      const target = search.pending();
+      const tile = target && gen.tiles.find((t) => t.candidateId === target.candidateId && t.image);
+      if (tile && search.take(tile.candidateId!)) setOpenTile(tile.index);
+    };
+    open();
+    return search.subscribe(open);
+  }, [search, gen.tiles]);
+
   const opened = openTile === null ? null : tiles.find((t) => t.index === openTile);
   return (
     <>
@@ -140,6 +151,14 @@ export function CandidateGrid({ gen }: { gen: GenState }) {
               />
             )}
             <div className="tile-meta">
+              {gen.uploadFormat && (
+                <span
+                  className="rank"
+                  title={`Uploaded (${gen.uploadFormat.toUpperCase()}), as the model's image codes`}
+                >
+                  Uploaded
+                </span>
+              )}
               {t.rank != null && (
                 <span className="rank" title="CLIP rank and score">
                   #{t.rank}

@@ -1,4 +1,4 @@
-import { addGeneration, candidateImagePath } from "@tessera/shared";
+import { addGeneration, candidateImagePath, readCard } from "@tessera/shared";
 import { ArrowBigUp, ChevronLeft, ChevronRight, Download } from "lucide-react";
 import { useEffect, useRef, useState } from "react";
 import { createPortal } from "react-dom";
@@ -8,6 +8,7 @@ import { friendlyError, gql } from "../lib/gql.ts";
 import { M_REMIX, M_VARIATIONS } from "../lib/queries.ts";
 import { downloadUpscaled } from "../lib/upscale.ts";
 import { useBoard } from "./boardContext.ts";
+import { CandidateTags } from "./CandidateTags.tsx";
 import { CommentThread } from "./CommentThread.tsx";
 
 /**
@@ -142,6 +143,15 @@ export function CandidateModal({
             {tile.score != null && ` · CLIP ${tile.score.toFixed(2)}`} · {tile.votes}{" "}
             {tile.votes === 1 ? "vote" : "votes"}
           </p>
+          {tile.candidateId && tile.finished && (
+            <CandidateTags
+              generationId={gen.id}
+              candidateId={tile.candidateId}
+              imageUrl={candidateImagePath(tile.candidateId)}
+              prompt={gen.prompt}
+              onLeave={onClose}
+            />
+          )}
           <div className="popover-actions">
             {canEdit && tile.candidateId && tile.finished && (
               <button
@@ -192,12 +202,29 @@ export function CandidateModal({
                     onChange={(e) => setKeepRows(Number(e.target.value))}
                   />
                 </label>
-                <button type="button" onClick={() => run(M_REMIX, { candidateId: tile.candidateId, keepRows, n })}>
-                  Remix
-                </button>
-                <button type="button" onClick={() => run(M_VARIATIONS, { generationId: gen.id, n })}>
-                  Variations
-                </button>
+                {gen.uploadFormat ? (
+                  // An uploaded picture is completed with what its card says now (DALL·E's image completion).
+                  <button
+                    type="button"
+                    className="primary"
+                    title="Keep the picture's top rows and let the model draw the rest, with the card's prompt"
+                    onClick={() => {
+                      const prompt = readCard(sync.doc, gen.cardId)?.text.trim() || gen.prompt;
+                      return run(M_REMIX, { candidateId: tile.candidateId, keepRows, n: 4, prompt });
+                    }}
+                  >
+                    Complete
+                  </button>
+                ) : (
+                  <>
+                    <button type="button" onClick={() => run(M_REMIX, { candidateId: tile.candidateId, keepRows, n })}>
+                      Remix
+                    </button>
+                    <button type="button" onClick={() => run(M_VARIATIONS, { generationId: gen.id, n })}>
+                      Variations
+                    </button>
+                  </>
+                )}
               </>
             )}
             <button type="button" onClick={onClose}>

@@ -28,10 +28,12 @@ import {
 } from "../lib/camera.ts";
 import { EXAMPLE_PROMPTS } from "../lib/examples.ts";
 import { readFinalOnly, storeFinalOnly } from "../lib/finalOnly.ts";
+import { cameraToShow, flyCamera } from "../lib/flyTo.ts";
 import { gql } from "../lib/gql.ts";
 import { subscribe } from "../lib/live.ts";
 import { Q_TOKEN_PATCHES, S_BOARD, S_BOARD_QUEUE } from "../lib/queries.ts";
 import { type BoardQueue, QueueStore } from "../lib/queueStore.ts";
+import { type RevealTarget, SearchBus, type SearchRequest } from "../lib/searchBus.ts";
 import { decodePatches } from "../lib/tokenMosaic.ts";
 import { BoardContext, type BoardCtx, type BoardInfo, type ThreadEvent } from "./boardContext.ts";
 import { CardErrorBoundary } from "./CardErrorBoundary.tsx";
@@ -41,6 +43,7 @@ import { HelpOverlay } from "./HelpOverlay.tsx";
 import { Presence, type PresenceHandle } from "./Presence.tsx";
 import { type PromptChoice, PromptLibrary } from "./PromptLibrary.tsx";
 import { RestoreNotice } from "./RestoreNotice.tsx";
+import { SearchPalette } from "./SearchPalette.tsx";
 import { Toolbar } from "./Toolbar.tsx";
 import { useCards } from "./useCards.ts";
 import { useShortcuts } from "./useShortcuts.ts";
@@ -72,6 +75,10 @@ export function Canvas({ info: liveInfo, sync: live }: { info: BoardInfo; sync: 
   const voteListeners = useRef(new Set<(id: string, votes: number) => void>());
   const threadListeners = useRef(new Set<(e: ThreadEvent) => void>());
   const [queue] = useState(() => new QueueStore());
+  // Search (Ctrl/⌘+K): open with what it was asked for (text, tags, "more like this"), or closed (null).
+  const [search] = useState(() => new SearchBus());
+  const [searching, setSearching] = useState<SearchRequest | null>(null);
+  useEffect(() => search.onOpenSearch(setSearching), [search]);
   useEffect(
     () =>
       subscribe<{ boardQueue: BoardQueue }>(S_BOARD_QUEUE, { boardId: info.boardId }, ({ boardQueue }) =>
@@ -209,8 +216,9 @@ export function Canvas({ info: liveInfo, sync: live }: { info: BoardInfo; sync: 
       },
       queue,
       toast: setToast,
+      search,
     }),
-    [info, sync, canEdit, tokenPatches, finalOnly, queue],
+    [info, sync, canEdit, tokenPatches, finalOnly, queue, search],
   );
 
   const viewportCenter = () => {
@@ -446,6 +454,7 @@ export function Canvas({ info: liveInfo, sync: live }: { info: BoardInfo; sync: 
     help: () => setHelp((h) => !h),
     prompts: () => setLibrary(true),
     versions: () => versions.setPanel((open) => !open),
+    search: () => setSearching((open) => (open ? null : {})),
   });
 
   // Pointer: drag on empty space (or anywhere with space held) pans; shift-drag on empty space selects.
@@ -599,6 +608,27 @@ export function Canvas({ info: liveInfo, sync: live }: { info: BoardInfo; sync: 
     addCard("prompt", screenToBoard(cam.current, e.clientX - rect.left, e.clientY - rect.top));
   };
 
+  /** A candidate chosen in the search: the camera flies to its card, which opens it in its gallery. */
+  const flight = useRef<(() => void) | null>(null);
+  const revealFound = (t: RevealTarget) => {
+    setSearching(null);
+    const card = cards.get(t.cardId);
+    if (!card) {
+      setToast("That image's card is no longer on the board.");
+      return;
+    }
+    const el = worldRef.current?.querySelector<HTMLElement>(`[data-card-id="${CSS.escape(card.id)}"]`);
+    const rect = { x: card.x, y: card.y, w: card.w, h: Math.max(card.h, el?.offsetHeight ?? 0) };
+    const vp = viewportRef.current;
+    const [vw, vh] = [vp?.clientWidth ?? 800, vp?.clientHeight ?? 600];
+    flight.current?.();
+    touched.current = true;
+    if (followingRef.current !== null) setFollowing(null);
+    flight.current = flyCamera(cam.current, cameraToShow(rect, vw, vh, cam.current), vw, vh, applyCamera);
+    setSelected(new Set([t.cardId]));
+    search.reveal(t);
+  };
+
   const cardList = [...cards.values()];
   return (
     <BoardContext.Provider value={ctx}>
@@ -615,6 +645,7 @@ export function Canvas({ info: liveInfo, sync: live }: { info: BoardInfo; sync: 
           onKnows={() => setKnows(true)}
           onPrompts={() => setLibrary(true)}
           onVersions={() => versions.setPanel((open) => !open)}
+          onSearch={() => setSearching({})}
           viewingVersion={versions.viewing !== null}
           finalOnly={finalOnly}
           onFinalOnly={toggleFinalOnly}
@@ -660,6 +691,14 @@ export function Canvas({ info: liveInfo, sync: live }: { info: BoardInfo; sync: 
         {help && <HelpOverlay onClose={() => setHelp(false)} />}
         {knows && <ConceptBrowser onPick={canEdit ? insertConcept : null} onClose={() => setKnows(false)} />}
         {library && <PromptLibrary target={onlyPromptCard()} onUse={applyPrompt} onClose={() => setLibrary(false)} />}
+        {searching && (
+          <SearchPalette
+            request={searching}
+            onChoose={revealFound}
+            onClose={() => setSearching(null)}
+            cardExists={(id) => cards.has(id)}
+          />
+        )}
         {versions.viewing && (
           <VersionBanner
             version={versions.viewing}

@@ -1,6 +1,8 @@
 import { CARD_COLORS, CARD_SIZE, type Card, deleteCard, duplicateCard, readCard, updateCard } from "@tessera/shared";
 import { Ellipsis, MessageSquare } from "lucide-react";
-import { type Dispatch, memo, type SetStateAction, useState } from "react";
+import { type Dispatch, memo, type SetStateAction, useRef, useState } from "react";
+import { friendlyError } from "../lib/gql.ts";
+import { PICTURE_ACCEPT, pictureIn, uploadPicture } from "../lib/upload.ts";
 import { useBoard } from "./boardContext.ts";
 import { CommentThread } from "./CommentThread.tsx";
 import { GenerationPanel } from "./GenerationPanel.tsx";
@@ -17,9 +19,27 @@ interface Props {
  * and other cards' edits don't re-render it.
  */
 export const CardView = memo(function CardView({ card, selected, onSelect }: Props) {
-  const { sync, canEdit, zoom, info } = useBoard();
+  const { sync, canEdit, zoom, info, toast } = useBoard();
   const [menu, setMenu] = useState(false);
   const [talk, setTalk] = useState(false);
+  // A picture to start from (issue 17 item 3): dropped, pasted or picked, on a prompt card, by an editor.
+  const takesPictures = canEdit && card.kind === "prompt";
+  const [uploading, setUploading] = useState(false);
+  const [dropping, setDropping] = useState(false);
+  const picker = useRef<HTMLInputElement>(null);
+  const upload = async (file: File) => {
+    if (uploading) return;
+    setUploading(true);
+    try {
+      await uploadPicture(file, { boardId: info.boardId, cardId: card.id, prompt: card.text });
+      // The server lists it on the card (everyone sees it at once); what to do next:
+      toast("Picture added. Open it and choose how many top rows to keep, then Complete.");
+    } catch (e) {
+      toast(friendlyError(e));
+    } finally {
+      setUploading(false);
+    }
+  };
 
   const select = (e: React.PointerEvent) => {
     onSelect((prev) => {
@@ -92,8 +112,30 @@ export const CardView = memo(function CardView({ card, selected, onSelect }: Pro
       className={`card card-${card.kind} color-${card.color}${selected ? " selected" : ""}`}
       style={{ transform: `translate(${card.x}px, ${card.y}px)`, width: card.w, minHeight: card.h }}
       aria-label={label}
+      aria-busy={uploading || undefined}
       data-card-id={card.id}
+      data-dropping={dropping || undefined}
       onPointerDown={select}
+      onDragOver={(e) => {
+        if (!takesPictures || !e.dataTransfer.types.includes("Files")) return;
+        e.preventDefault();
+        e.dataTransfer.dropEffect = "copy";
+        setDropping(true);
+      }}
+      onDragLeave={() => setDropping(false)}
+      onDrop={(e) => {
+        setDropping(false);
+        const file = takesPictures ? pictureIn(e.dataTransfer) : null;
+        if (!file) return;
+        e.preventDefault();
+        void upload(file);
+      }}
+      onPaste={(e) => {
+        const file = takesPictures ? pictureIn(e.clipboardData) : null;
+        if (!file) return; // text pastes into the prompt as usual
+        e.preventDefault();
+        void upload(file);
+      }}
     >
       <div className="card-header" onPointerDown={(e) => drag(e, "move")}>
         <span className="card-kind">{card.kind === "prompt" ? "Prompt" : "Note"}</span>
@@ -143,6 +185,19 @@ export const CardView = memo(function CardView({ card, selected, onSelect }: Pro
           >
             Duplicate
           </button>
+          {takesPictures && (
+            <button
+              type="button"
+              role="menuitem"
+              title="Start from your own picture (PNG, JPEG or WebP, up to 8 MB); or drop or paste one on the card"
+              onClick={() => {
+                setMenu(false);
+                picker.current?.click();
+              }}
+            >
+              Start from a picture…
+            </button>
+          )}
           {card.kind === "prompt" && card.generationIds.length > 0 && (
             <a
               className="button"
@@ -166,6 +221,25 @@ export const CardView = memo(function CardView({ card, selected, onSelect }: Pro
         <div className="card-comments" onPointerDown={(e) => e.stopPropagation()}>
           <CommentThread cardId={card.id} />
         </div>
+      )}
+      {takesPictures && (
+        <input
+          ref={picker}
+          type="file"
+          accept={PICTURE_ACCEPT}
+          hidden
+          aria-label="Picture to start from"
+          onChange={(e) => {
+            const file = e.target.files?.[0];
+            e.target.value = "";
+            if (file) void upload(file);
+          }}
+        />
+      )}
+      {uploading && (
+        <p className="upload-status muted" role="status">
+          Reading your picture…
+        </p>
       )}
       <PromptEditor card={card} />
       {card.kind === "prompt" && <GenerationPanel card={card} />}

@@ -1,20 +1,28 @@
-import { addGeneration, type Card, defaultCardSettings, describeSettings, setCardSettings } from "@tessera/shared";
+import {
+  addGeneration,
+  type Card,
+  defaultCardSettings,
+  describeSettings,
+  parsePromptMatrix,
+  setCardSettings,
+} from "@tessera/shared";
 import { History } from "lucide-react";
 import { useEffect, useState, useSyncExternalStore } from "react";
 import { GENERATION_ORIGIN, progress } from "../lib/generationState.ts";
 import { friendlyError, gql } from "../lib/gql.ts";
 import { type HistoryEntry, historyLabels, historyThumbnail } from "../lib/historyLabels.ts";
-import { M_CANCEL, M_START, Q_CARD_HISTORY } from "../lib/queries.ts";
+import { M_CANCEL, M_START, M_START_MATRIX, Q_CARD_HISTORY } from "../lib/queries.ts";
 import { ordinal, startsIn } from "../lib/queueStore.ts";
 import { useBoard } from "./boardContext.ts";
 import { CandidateGrid } from "./CandidateGrid.tsx";
 import { type GenerateParams, GeneratePopover } from "./GeneratePopover.tsx";
+import { MatrixGrid } from "./MatrixGrid.tsx";
 import { useEscape } from "./useEscape.ts";
 import { useGeneration } from "./useGeneration.ts";
 
 /** A prompt card's generate button, its latest (or chosen) generation's tiles, and its history. */
 export function GenerationPanel({ card }: { card: Card }) {
-  const { info, sync, canEdit, toast, queue } = useBoard();
+  const { info, sync, canEdit, toast, queue, search } = useBoard();
   const [open, setOpen] = useState(false);
   const [chosen, setChosen] = useState<string | null>(null);
   const latest = card.generationIds.at(-1) ?? null;
@@ -56,8 +64,20 @@ export function GenerationPanel({ card }: { card: Card }) {
   }, [running]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new generation on the card brings the view back to the latest
   useEffect(() => setChosen(null), [latest]);
+  // A search result on this card: show its generation (its tile then opens it in the gallery).
+  useEffect(
+    () =>
+      search.subscribe(() => {
+        const t = search.pending();
+        if (t?.cardId === card.id) setChosen(t.generationId);
+      }),
+    [search, card.id],
+  );
 
   const settings: GenerateParams = card.settings ?? defaultCardSettings(info.model.defaults);
+  // "a {red|blue} {cat|rocket}": Generate makes a matrix, one generation per combination (or says why not).
+  const parsedMatrix = parsePromptMatrix(card.text);
+  const matrix = parsedMatrix.ok ? parsedMatrix.matrix : null;
   const start = async (p: GenerateParams) => {
     setOpen(false);
     const prompt = card.text.trim();
@@ -76,6 +96,18 @@ export function GenerationPanel({ card }: { card: Card }) {
       const params: Record<string, number | string> = { guidanceScale: p.guidanceScale, temperature: p.temperature };
       if (p.seed !== null) params.seed = p.seed;
       if (p.negativePrompt) params.negativePrompt = p.negativePrompt;
+      if (matrix) {
+        const m = await gql<{ startPromptMatrix: { cells: { generation: { id: string } }[] } }>(M_START_MATRIX, {
+          boardId: info.boardId,
+          cardId: card.id,
+          prompt,
+          n: p.n,
+          params,
+        });
+        const first = m.startPromptMatrix.cells[0];
+        if (first) addGeneration(sync.doc, card.id, first.generation.id, GENERATION_ORIGIN);
+        return;
+      }
       const r = await gql<{ startGeneration: { id: string } }>(M_START, {
         boardId: info.boardId,
         cardId: card.id,
@@ -209,7 +241,18 @@ export function GenerationPanel({ card }: { card: Card }) {
           {gen.error ?? "The generation failed."}
         </p>
       )}
-      {gen && <CandidateGrid gen={gen} />}
+      {canEdit && !parsedMatrix.ok && (
+        <p className="matrix-note gen-error" role="note">
+          {parsedMatrix.message}
+        </p>
+      )}
+      {canEdit && matrix && (
+        <p className="matrix-note muted" role="note">
+          Matrix · {matrix.rows > 1 ? `${matrix.rows} × ${matrix.cols}` : matrix.cols} = {matrix.cells.length}{" "}
+          generations, each its best image
+        </p>
+      )}
+      {gen && (gen.matrixId ? <MatrixGrid matrixId={gen.matrixId} /> : <CandidateGrid gen={gen} />)}
       <p className="sr-only" aria-live="polite">
         {announcement}
       </p>

@@ -9,6 +9,7 @@ import {
   Minus,
   Plus,
   Redo2,
+  Search,
   Shapes,
   Undo2,
 } from "lucide-react";
@@ -19,6 +20,9 @@ import { useBoard } from "./boardContext.ts";
 import { Avatars, type PresenceHandle } from "./Presence.tsx";
 import { QueueButton } from "./QueueButton.tsx";
 import { ShareButton } from "./ShareButton.tsx";
+
+// The toolbar is drawn in the browser only (after the board loads), so the platform is known.
+const MAC = typeof navigator !== "undefined" && /Mac|iPhone|iPad/.test(navigator.platform);
 
 const CONN_LABEL: Record<ConnectionState, string> = {
   connecting: "Connecting…",
@@ -39,6 +43,7 @@ interface Props {
   onKnows(): void;
   onPrompts(): void;
   onVersions(): void;
+  onSearch(): void;
   /** A version is shown instead of the live board (read-only for everyone). */
   viewingVersion: boolean;
   finalOnly: boolean;
@@ -77,6 +82,18 @@ export function Toolbar(p: Props) {
           + Prompt card
         </button>
       )}
+      <button
+        type="button"
+        className="search-button"
+        aria-label="Search images"
+        aria-keyshortcuts="Control+K Meta+K"
+        title="Search the board's images by meaning or tag (Ctrl/⌘+K)"
+        onClick={p.onSearch}
+      >
+        <Search className="icon" aria-hidden="true" />
+        <span className="tb-label">Search</span>
+        <kbd className="tb-kbd">{MAC ? "⌘K" : "Ctrl K"}</kbd>
+      </button>
       <button
         type="button"
         className="more-toggle"

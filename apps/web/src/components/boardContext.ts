@@ -1,6 +1,7 @@
 import { createContext, useContext } from "react";
 import type { BoardSync } from "../lib/boardSync.ts";
 import type { QueueStore } from "../lib/queueStore.ts";
+import type { SearchBus } from "../lib/searchBus.ts";
 import type { ConceptName } from "../lib/vocab.ts";
 
 /** What every card on a board needs to know: who I am, my role, the model, and the live document. */
@@ -55,6 +56,8 @@ export interface BoardCtx {
   queue: QueueStore;
   /** Shows a transient message (errors from mutations). */
   toast(message: string): void;
+  /** The board's search (Ctrl/⌘+K): opened from the gallery, and revealing a found candidate on its card. */
+  search: SearchBus;
 }
 
 export const BoardContext = createContext<BoardCtx | null>(null);

@@ -18,10 +18,12 @@ export interface ShortcutHandlers {
   help(): void;
   prompts(): void;
   versions(): void;
+  search(): void;
 }
 
 /** The shortcut table shown in the help overlay; keep in sync with the handler below. */
 export const SHORTCUTS: [string, string][] = [
+  ["Ctrl/⌘ + K", "Search the board's images by meaning, or by tag"],
   ["P / double-click", "New prompt card"],
   ["N", "New sticky note"],
   ["L", "Prompts: presets and the board's prompt history"],
@@ -60,6 +62,8 @@ export function useShortcuts(h: ShortcutHandlers): void {
       // undo would replay stale text over collaborators' edits.
       if (mod && k === "z") return run(e.shiftKey ? ref.current.redo : ref.current.undo);
       if (mod && k === "y") return run(ref.current.redo);
+      // Search opens from anywhere on the board, a card's text included (other dialogs keep their keys).
+      if (mod && k === "k" && !t.closest?.(".overlay")) return run(ref.current.search);
       // A dialog (the gallery, what it knows) handles its own keys, Esc included: board keys would act on
       // cards hidden behind it, and a board state change mid-event would detach the dialog's listener.
       if (t.closest?.(".overlay")) return;

@@ -43,6 +43,10 @@ export interface GenState {
   createdById: string | null;
   /** The generation's seed (each candidate is a row of it), shown in the gallery's details. */
   seed: number | null;
+  /** A prompt matrix's cell: the matrix the card draws instead of this generation's tiles. */
+  matrixId: string | null;
+  /** An uploaded picture (its file format): completed with the card's prompt, not its own. */
+  uploadFormat: string | null;
 }
 
 function emptyTile(index: number): Tile {
@@ -65,6 +69,8 @@ type SnapshotGen = Pick<GQL.Generation, "id" | "cardId" | "prompt" | "n" | "stat
   createdAt: string;
   createdBy?: { id?: string; displayName: string } | null;
   seed?: number | null;
+  matrix?: { id: string } | null;
+  uploadFormat?: string | null;
   candidates: Pick<GQL.Candidate, "id" | "index" | "imageUrl" | "clipScore" | "rank" | "votes" | "votedByMe">[];
 };
 
@@ -101,6 +107,8 @@ export function fromSnapshot(g: SnapshotGen, grid: { rows: number; cols: number 
     createdBy: g.createdBy?.displayName ?? null,
     createdById: g.createdBy?.id ?? null,
     seed: g.seed ?? null,
+    matrixId: g.matrix?.id ?? null,
+    uploadFormat: g.uploadFormat ?? null,
   };
 }
 

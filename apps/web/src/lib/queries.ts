@@ -1,6 +1,6 @@
 /** The GraphQL documents the web app sends; fields mirror packages/shared/schema.graphql. */
 export const CANDIDATE_FIELDS = "id index imageUrl clipScore rank votes votedByMe";
-export const GENERATION_FIELDS = `id cardId prompt n status unknownWords error seed createdAt createdBy { id displayName } candidates { ${CANDIDATE_FIELDS} }`;
+export const GENERATION_FIELDS = `id cardId prompt n status unknownWords error seed createdAt createdBy { id displayName } matrix { id } uploadFormat candidates { ${CANDIDATE_FIELDS} }`;
 
 export const Q_HOME = `query Home { me { id displayName } boards { id name updatedAt myRole pickThumbnails(limit: 4) } }`;
 export const Q_BOARD = `query Board($id: ID!) {
@@ -8,7 +8,7 @@ export const Q_BOARD = `query Board($id: ID!) {
   board(id: $id) { id name myRole viewersMayComment shareLinks { id token role revokedAt } }
   model { name gridRows gridCols imageSize vocabulary defaults { n temperature topK topP guidanceScale }
     concepts { index label zh emoji group synonyms zhSynonyms } conceptSpritesUrl conceptSpriteSize conceptSpriteColumns }
-  limits { promptMaxChars candidatesMax generationsPerMinute }
+  limits { promptMaxChars candidatesMax generationsPerMinute matrixCellsMax }
 }`;
 /** Apart from Q_BOARD: the runner computes them on the first request after a start; the board needn't wait. */
 export const Q_TOKEN_PATCHES = `query TokenPatches { model { tokenPatches } }`;
@@ -41,9 +41,15 @@ export const M_SHARE = `mutation Share($boardId: ID!, $role: Role!) { createShar
 export const M_START = `mutation Start($boardId: ID!, $cardId: ID!, $prompt: String!, $n: Int!, $params: GenerationParamsInput) {
   startGeneration(boardId: $boardId, cardId: $cardId, prompt: $prompt, n: $n, params: $params) { ${GENERATION_FIELDS} }
 }`;
+/** A prompt matrix: every combination of the prompt's {a|b} alternatives, as one job. */
+export const M_START_MATRIX = `mutation StartMatrix($boardId: ID!, $cardId: ID!, $prompt: String!, $n: Int!, $params: GenerationParamsInput) {
+  startPromptMatrix(boardId: $boardId, cardId: $cardId, prompt: $prompt, n: $n, params: $params) { id cells { generation { id } } }
+}`;
+export const Q_MATRIX = `query Matrix($id: ID!) { promptMatrix(id: $id) {
+  id template rows cols rowLabels colLabels cells { row col prompt generation { id } } } }`;
 export const M_CANCEL = `mutation Cancel($id: ID!) { cancelGeneration(id: $id) { id status } }`;
-export const M_REMIX = `mutation Remix($candidateId: ID!, $keepRows: Int!, $n: Int!) {
-  remixCandidate(candidateId: $candidateId, keepRows: $keepRows, n: $n) { ${GENERATION_FIELDS} }
+export const M_REMIX = `mutation Remix($candidateId: ID!, $keepRows: Int!, $n: Int!, $prompt: String) {
+  remixCandidate(candidateId: $candidateId, keepRows: $keepRows, n: $n, prompt: $prompt) { ${GENERATION_FIELDS} }
 }`;
 export const M_VARIATIONS = `mutation Variations($generationId: ID!, $n: Int!) { variations(generationId: $generationId, n: $n) { ${GENERATION_FIELDS} } }`;
 export const M_VOTE = `mutation Vote($candidateId: ID!) { castVote(candidateId: $candidateId) { ${CANDIDATE_FIELDS} } }`;

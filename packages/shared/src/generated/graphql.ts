@@ -123,10 +123,31 @@ export type Candidate = {
   index: Scalars['Int']['output'];
   /** 1 = CLIP's best match; null until ranked. */
   rank: Maybe<Scalars['Int']['output']>;
+  /**
+   * What CLIP sees in the image (zero-shot): up to three of the model's concepts, the dominant colour and the
+   * position, best first; empty for candidates made before tags existed.
+   */
+  tags: Array<Scalars['String']['output']>;
   /** Image tokens in raster order; null until the candidate is finished. */
   tokens: Maybe<Array<Scalars['Int']['output']>>;
   votedByMe: Scalars['Boolean']['output'];
   votes: Scalars['Int']['output'];
+};
+
+/** A candidate a board search found, with where it is on the board. */
+export type CandidateMatch = {
+  __typename?: 'CandidateMatch';
+  candidate: Candidate;
+  cardId: Scalars['ID']['output'];
+  generationId: Scalars['ID']['output'];
+  /** Its tags the search named (the text's, or the filter's). */
+  matchedTags: Array<Scalars['String']['output']>;
+  prompt: Scalars['String']['output'];
+  /**
+   * How well it matches: the cosine similarity of its image and the search text (or the candidate it is like)
+   * as CLIP embeds them, plus 0.1 when it carries a tag the text names; null when listed by tags alone.
+   */
+  score: Maybe<Scalars['Float']['output']>;
 };
 
 export type CandidateScore = {
@@ -206,6 +227,9 @@ export type Generation = {
   finishedAt: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
   keepRows: Maybe<Scalars['Int']['output']>;
+  /** A prompt matrix's cell: the matrix it belongs to (null for a plain generation). */
+  matrix: Maybe<PromptMatrix>;
+  matrixCell: Maybe<Scalars['Int']['output']>;
   modelName: Scalars['String']['output'];
   modelVersion: Scalars['String']['output'];
   n: Scalars['Int']['output'];
@@ -219,6 +243,11 @@ export type Generation = {
   status: GenerationStatus;
   timings: Maybe<Timings>;
   unknownWords: Array<Scalars['String']['output']>;
+  /**
+   * An uploaded picture's file format (png, jpeg, webp): its one candidate holds the picture's image codes, to
+   * complete from its top rows (remixCandidate). Null for generated images.
+   */
+  uploadFormat: Maybe<Scalars['String']['output']>;
 };
 
 export type GenerationDefaults = {
@@ -313,7 +342,16 @@ export type Limits = {
   __typename?: 'Limits';
   candidatesMax: Scalars['Int']['output'];
   generationsPerMinute: Scalars['Int']['output'];
+  matrixCellsMax: Scalars['Int']['output'];
   promptMaxChars: Scalars['Int']['output'];
+};
+
+export type MatrixCell = {
+  __typename?: 'MatrixCell';
+  col: Scalars['Int']['output'];
+  generation: Generation;
+  prompt: Scalars['String']['output'];
+  row: Scalars['Int']['output'];
 };
 
 export type ModelInfo = {
@@ -367,7 +405,10 @@ export type Mutation = {
   joinBoard: JoinResult;
   /** A candidate's thread (candidateId) or a card's (boardId and cardId). */
   markCommentsRead: Scalars['Boolean']['output'];
-  /** Image completion: keep the top keepRows rows of the candidate and regenerate the rest. */
+  /**
+   * Image completion: keep the top keepRows rows of the candidate and regenerate the rest, with the source's
+   * prompt, or the given prompt (a picture someone uploaded is completed with its card's prompt).
+   */
   remixCandidate: Generation;
   renameBoard: Board;
   /** Names a version, or renames one (an automatic version named this way is kept like a named one). */
@@ -388,6 +429,11 @@ export type Mutation = {
    */
   signOutOtherDevices: Scalars['Boolean']['output'];
   startGeneration: Generation;
+  /**
+   * A prompt matrix: every combination of the prompt's {a|b} alternatives generated with n images each, as one
+   * job (at most 16 combinations and 32 images in all). One seed for every cell unless params.seed is given.
+   */
+  startPromptMatrix: PromptMatrix;
   /** Adds the caller's emoji (one of 👍 ❤️ 😂 🔥 🤔 👀) or takes it back if already there. */
   toggleReaction: Array<ReactionCount>;
   /** New seeds for the same prompt (and, with fromCandidateId, the same top rows). */
@@ -461,6 +507,7 @@ export type MutationRemixCandidateArgs = {
   keepRows: Scalars['Int']['input'];
   n: Scalars['Int']['input'];
   params?: InputMaybe<GenerationParamsInput>;
+  prompt?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -512,6 +559,15 @@ export type MutationStartGenerationArgs = {
 };
 
 
+export type MutationStartPromptMatrixArgs = {
+  boardId: Scalars['ID']['input'];
+  cardId: Scalars['ID']['input'];
+  n: Scalars['Int']['input'];
+  params?: InputMaybe<GenerationParamsInput>;
+  prompt: Scalars['String']['input'];
+};
+
+
 export type MutationToggleReactionArgs = {
   candidateId: Scalars['ID']['input'];
   emoji: Scalars['String']['input'];
@@ -531,10 +587,32 @@ export type PreviewFrame = {
   image: Scalars['String']['output'];
 };
 
+/**
+ * A prompt with alternatives, "a {red|blue} {cat|rocket}": every combination is a generation (a cell), laid out
+ * as a grid whose columns are the last group's alternatives and rows the others'.
+ */
+export type PromptMatrix = {
+  __typename?: 'PromptMatrix';
+  boardId: Scalars['ID']['output'];
+  cardId: Scalars['ID']['output'];
+  /** Row-major: cell i is at row i / cols, column i % cols. */
+  cells: Array<MatrixCell>;
+  colLabels: Array<Scalars['String']['output']>;
+  cols: Scalars['Int']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  createdBy: User;
+  id: Scalars['ID']['output'];
+  rowLabels: Array<Scalars['String']['output']>;
+  rows: Scalars['Int']['output'];
+  template: Scalars['String']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
   board: Maybe<Board>;
   boardQueue: BoardQueue;
+  /** The board's most common tags, most common first. */
+  boardTags: Array<TagCount>;
   boardVersion: Maybe<BoardVersion>;
   /** The board's versions, newest first (members; viewers too). */
   boardVersions: Array<BoardVersion>;
@@ -548,6 +626,15 @@ export type Query = {
   limits: Limits;
   me: User;
   model: ModelInfo;
+  promptMatrix: Maybe<PromptMatrix>;
+  /**
+   * Finds the board's candidates by meaning (members): CLIP compares the text ("something blue", "火箭") with every
+   * candidate's image, best first; with tags, only candidates carrying all of them (text optional then: newest
+   * first). Text at most 100 characters, at most 5 tags, limit 1..50.
+   */
+  searchBoard: Array<CandidateMatch>;
+  /** The board's candidates whose images CLIP finds most like this one's, best first (itself excluded). */
+  similarCandidates: Array<CandidateMatch>;
 };
 
 
@@ -558,6 +645,12 @@ export type QueryBoardArgs = {
 
 export type QueryBoardQueueArgs = {
   boardId: Scalars['ID']['input'];
+};
+
+
+export type QueryBoardTagsArgs = {
+  boardId: Scalars['ID']['input'];
+  limit?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -595,6 +688,25 @@ export type QueryGenerationArgs = {
 export type QueryGenerationsArgs = {
   boardId: Scalars['ID']['input'];
   cardId: Scalars['ID']['input'];
+  limit?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryPromptMatrixArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QuerySearchBoardArgs = {
+  boardId: Scalars['ID']['input'];
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  text?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QuerySimilarCandidatesArgs = {
+  candidateId: Scalars['ID']['input'];
   limit?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -665,6 +777,13 @@ export type SubscriptionBoardQueueArgs = {
 
 export type SubscriptionGenerationEventsArgs = {
   generationId: Scalars['ID']['input'];
+};
+
+/** A tag and how many of the board's candidates carry it. */
+export type TagCount = {
+  __typename?: 'TagCount';
+  count: Scalars['Int']['output'];
+  tag: Scalars['String']['output'];
 };
 
 export type Timings = {
@@ -774,6 +893,7 @@ export type ResolversTypes = ResolversObject<{
   BoardVersionKind: BoardVersionKind;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Candidate: ResolverTypeWrapper<Candidate>;
+  CandidateMatch: ResolverTypeWrapper<CandidateMatch>;
   CandidateScore: ResolverTypeWrapper<CandidateScore>;
   CandidateThread: ResolverTypeWrapper<CandidateThread>;
   Comment: ResolverTypeWrapper<Comment>;
@@ -794,9 +914,11 @@ export type ResolversTypes = ResolversObject<{
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   JoinResult: ResolverTypeWrapper<JoinResult>;
   Limits: ResolverTypeWrapper<Limits>;
+  MatrixCell: ResolverTypeWrapper<MatrixCell>;
   ModelInfo: ResolverTypeWrapper<ModelInfo>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PreviewFrame: ResolverTypeWrapper<PreviewFrame>;
+  PromptMatrix: ResolverTypeWrapper<PromptMatrix>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   QueueEntry: ResolverTypeWrapper<QueueEntry>;
   ReactionCount: ResolverTypeWrapper<ReactionCount>;
@@ -805,6 +927,7 @@ export type ResolversTypes = ResolversObject<{
   ShareLink: ResolverTypeWrapper<ShareLink>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  TagCount: ResolverTypeWrapper<TagCount>;
   Timings: ResolverTypeWrapper<Timings>;
   TokenRow: ResolverTypeWrapper<TokenRow>;
   User: ResolverTypeWrapper<User>;
@@ -819,6 +942,7 @@ export type ResolversParentTypes = ResolversObject<{
   BoardVersion: BoardVersion;
   Boolean: Scalars['Boolean']['output'];
   Candidate: Candidate;
+  CandidateMatch: CandidateMatch;
   CandidateScore: CandidateScore;
   CandidateThread: CandidateThread;
   Comment: Comment;
@@ -837,9 +961,11 @@ export type ResolversParentTypes = ResolversObject<{
   JSON: Scalars['JSON']['output'];
   JoinResult: JoinResult;
   Limits: Limits;
+  MatrixCell: MatrixCell;
   ModelInfo: ModelInfo;
   Mutation: Record<PropertyKey, never>;
   PreviewFrame: PreviewFrame;
+  PromptMatrix: PromptMatrix;
   Query: Record<PropertyKey, never>;
   QueueEntry: QueueEntry;
   ReactionCount: ReactionCount;
@@ -847,6 +973,7 @@ export type ResolversParentTypes = ResolversObject<{
   ShareLink: ShareLink;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
+  TagCount: TagCount;
   Timings: Timings;
   TokenRow: TokenRow;
   User: User;
@@ -911,9 +1038,19 @@ export type CandidateResolvers<ContextType = unknown, ParentType extends Resolve
   imageUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   index?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   rank?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  tags?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   tokens?: Resolver<Maybe<Array<ResolversTypes['Int']>>, ParentType, ContextType>;
   votedByMe?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   votes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type CandidateMatchResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['CandidateMatch'] = ResolversParentTypes['CandidateMatch']> = ResolversObject<{
+  candidate?: Resolver<ResolversTypes['Candidate'], ParentType, ContextType>;
+  cardId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  generationId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  matchedTags?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  prompt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  score?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
 }>;
 
 export type CandidateScoreResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['CandidateScore'] = ResolversParentTypes['CandidateScore']> = ResolversObject<{
@@ -977,6 +1114,8 @@ export type GenerationResolvers<ContextType = unknown, ParentType extends Resolv
   finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   keepRows?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  matrix?: Resolver<Maybe<ResolversTypes['PromptMatrix']>, ParentType, ContextType>;
+  matrixCell?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   modelName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   modelVersion?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   n?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -988,6 +1127,7 @@ export type GenerationResolvers<ContextType = unknown, ParentType extends Resolv
   status?: Resolver<ResolversTypes['GenerationStatus'], ParentType, ContextType>;
   timings?: Resolver<Maybe<ResolversTypes['Timings']>, ParentType, ContextType>;
   unknownWords?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  uploadFormat?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
 export type GenerationDefaultsResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['GenerationDefaults'] = ResolversParentTypes['GenerationDefaults']> = ResolversObject<{
@@ -1034,7 +1174,15 @@ export type JoinResultResolvers<ContextType = unknown, ParentType extends Resolv
 export type LimitsResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Limits'] = ResolversParentTypes['Limits']> = ResolversObject<{
   candidatesMax?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   generationsPerMinute?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  matrixCellsMax?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   promptMaxChars?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type MatrixCellResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['MatrixCell'] = ResolversParentTypes['MatrixCell']> = ResolversObject<{
+  col?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  generation?: Resolver<ResolversTypes['Generation'], ParentType, ContextType>;
+  prompt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  row?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
 export type ModelInfoResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ModelInfo'] = ResolversParentTypes['ModelInfo']> = ResolversObject<{
@@ -1076,6 +1224,7 @@ export type MutationResolvers<ContextType = unknown, ParentType extends Resolver
   setViewersMayComment?: Resolver<ResolversTypes['Board'], ParentType, ContextType, RequireFields<MutationSetViewersMayCommentArgs, 'allowed' | 'boardId'>>;
   signOutOtherDevices?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   startGeneration?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationStartGenerationArgs, 'boardId' | 'cardId' | 'n' | 'prompt'>>;
+  startPromptMatrix?: Resolver<ResolversTypes['PromptMatrix'], ParentType, ContextType, RequireFields<MutationStartPromptMatrixArgs, 'boardId' | 'cardId' | 'n' | 'prompt'>>;
   toggleReaction?: Resolver<Array<ResolversTypes['ReactionCount']>, ParentType, ContextType, RequireFields<MutationToggleReactionArgs, 'candidateId' | 'emoji'>>;
   variations?: Resolver<ResolversTypes['Generation'], ParentType, ContextType, RequireFields<MutationVariationsArgs, 'generationId' | 'n'>>;
 }>;
@@ -1085,9 +1234,24 @@ export type PreviewFrameResolvers<ContextType = unknown, ParentType extends Reso
   image?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type PromptMatrixResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['PromptMatrix'] = ResolversParentTypes['PromptMatrix']> = ResolversObject<{
+  boardId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  cardId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  cells?: Resolver<Array<ResolversTypes['MatrixCell']>, ParentType, ContextType>;
+  colLabels?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  cols?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdBy?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  rowLabels?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  rows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  template?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   board?: Resolver<Maybe<ResolversTypes['Board']>, ParentType, ContextType, RequireFields<QueryBoardArgs, 'id'>>;
   boardQueue?: Resolver<ResolversTypes['BoardQueue'], ParentType, ContextType, RequireFields<QueryBoardQueueArgs, 'boardId'>>;
+  boardTags?: Resolver<Array<ResolversTypes['TagCount']>, ParentType, ContextType, RequireFields<QueryBoardTagsArgs, 'boardId' | 'limit'>>;
   boardVersion?: Resolver<Maybe<ResolversTypes['BoardVersion']>, ParentType, ContextType, RequireFields<QueryBoardVersionArgs, 'id'>>;
   boardVersions?: Resolver<Array<ResolversTypes['BoardVersion']>, ParentType, ContextType, RequireFields<QueryBoardVersionsArgs, 'boardId'>>;
   boards?: Resolver<Array<ResolversTypes['Board']>, ParentType, ContextType>;
@@ -1099,6 +1263,9 @@ export type QueryResolvers<ContextType = unknown, ParentType extends ResolversPa
   limits?: Resolver<ResolversTypes['Limits'], ParentType, ContextType>;
   me?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   model?: Resolver<ResolversTypes['ModelInfo'], ParentType, ContextType>;
+  promptMatrix?: Resolver<Maybe<ResolversTypes['PromptMatrix']>, ParentType, ContextType, RequireFields<QueryPromptMatrixArgs, 'id'>>;
+  searchBoard?: Resolver<Array<ResolversTypes['CandidateMatch']>, ParentType, ContextType, RequireFields<QuerySearchBoardArgs, 'boardId' | 'limit'>>;
+  similarCandidates?: Resolver<Array<ResolversTypes['CandidateMatch']>, ParentType, ContextType, RequireFields<QuerySimilarCandidatesArgs, 'candidateId' | 'limit'>>;
 }>;
 
 export type QueueEntryResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['QueueEntry'] = ResolversParentTypes['QueueEntry']> = ResolversObject<{
@@ -1139,6 +1306,11 @@ export type SubscriptionResolvers<ContextType = unknown, ParentType extends Reso
   generationEvents?: SubscriptionResolver<ResolversTypes['GenerationEvent'], "generationEvents", ParentType, ContextType, RequireFields<SubscriptionGenerationEventsArgs, 'generationId'>>;
 }>;
 
+export type TagCountResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['TagCount'] = ResolversParentTypes['TagCount']> = ResolversObject<{
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  tag?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export type TimingsResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Timings'] = ResolversParentTypes['Timings']> = ResolversObject<{
   decodeMs?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   firstRowMs?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
@@ -1166,6 +1338,7 @@ export type Resolvers<ContextType = unknown> = ResolversObject<{
   BoardQueue?: BoardQueueResolvers<ContextType>;
   BoardVersion?: BoardVersionResolvers<ContextType>;
   Candidate?: CandidateResolvers<ContextType>;
+  CandidateMatch?: CandidateMatchResolvers<ContextType>;
   CandidateScore?: CandidateScoreResolvers<ContextType>;
   CandidateThread?: CandidateThreadResolvers<ContextType>;
   Comment?: CommentResolvers<ContextType>;
@@ -1180,15 +1353,18 @@ export type Resolvers<ContextType = unknown> = ResolversObject<{
   JSON?: GraphQLScalarType;
   JoinResult?: JoinResultResolvers<ContextType>;
   Limits?: LimitsResolvers<ContextType>;
+  MatrixCell?: MatrixCellResolvers<ContextType>;
   ModelInfo?: ModelInfoResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PreviewFrame?: PreviewFrameResolvers<ContextType>;
+  PromptMatrix?: PromptMatrixResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   QueueEntry?: QueueEntryResolvers<ContextType>;
   ReactionCount?: ReactionCountResolvers<ContextType>;
   RestoreResult?: RestoreResultResolvers<ContextType>;
   ShareLink?: ShareLinkResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+  TagCount?: TagCountResolvers<ContextType>;
   Timings?: TimingsResolvers<ContextType>;
   TokenRow?: TokenRowResolvers<ContextType>;
   User?: UserResolvers<ContextType>;

@@ -82,6 +82,11 @@ export type Generation = Prisma.GenerationModel
  */
 export type Candidate = Prisma.CandidateModel
 /**
+ * Model CandidateEmbedding
+ * A candidate's CLIP image embedding (issue 17 item 1), written with the candidate in one statement.
+ */
+export type CandidateEmbedding = Prisma.CandidateEmbeddingModel
+/**
  * Model Vote
  * 
  */
@@ -108,3 +113,9 @@ export type CommentRead = Prisma.CommentReadModel
  * before a restore replaced it (so a restore never loses anything).
  */
 export type BoardVersion = Prisma.BoardVersionModel
+/**
+ * Model PromptMatrix
+ * A prompt with {a|b} alternatives (issue 17 item 4): every combination is one generation (a cell), run as
+ * one job. The grid's shape and labels come from the template (parsePromptMatrix in packages/shared).
+ */
+export type PromptMatrix = Prisma.PromptMatrixModel

@@ -405,11 +405,13 @@ export const ModelName = {
   BoardUpdate: 'BoardUpdate',
   Generation: 'Generation',
   Candidate: 'Candidate',
+  CandidateEmbedding: 'CandidateEmbedding',
   Vote: 'Vote',
   Comment: 'Comment',
   Reaction: 'Reaction',
   CommentRead: 'CommentRead',
-  BoardVersion: 'BoardVersion'
+  BoardVersion: 'BoardVersion',
+  PromptMatrix: 'PromptMatrix'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -425,7 +427,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "user" | "board" | "boardMember" | "shareLink" | "boardDocument" | "boardUpdate" | "generation" | "candidate" | "vote" | "comment" | "reaction" | "commentRead" | "boardVersion"
+    modelProps: "user" | "board" | "boardMember" | "shareLink" | "boardDocument" | "boardUpdate" | "generation" | "candidate" | "candidateEmbedding" | "vote" | "comment" | "reaction" | "commentRead" | "boardVersion" | "promptMatrix"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -1021,6 +1023,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    CandidateEmbedding: {
+      payload: Prisma.$CandidateEmbeddingPayload<ExtArgs>
+      fields: Prisma.CandidateEmbeddingFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.CandidateEmbeddingFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CandidateEmbeddingPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.CandidateEmbeddingFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CandidateEmbeddingPayload>
+        }
+        findFirst: {
+          args: Prisma.CandidateEmbeddingFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CandidateEmbeddingPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.CandidateEmbeddingFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CandidateEmbeddingPayload>
+        }
+        findMany: {
+          args: Prisma.CandidateEmbeddingFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CandidateEmbeddingPayload>[]
+        }
+        create: {
+          args: Prisma.CandidateEmbeddingCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CandidateEmbeddingPayload>
+        }
+        createMany: {
+          args: Prisma.CandidateEmbeddingCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.CandidateEmbeddingCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CandidateEmbeddingPayload>[]
+        }
+        delete: {
+          args: Prisma.CandidateEmbeddingDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CandidateEmbeddingPayload>
+        }
+        update: {
+          args: Prisma.CandidateEmbeddingUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CandidateEmbeddingPayload>
+        }
+        deleteMany: {
+          args: Prisma.CandidateEmbeddingDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.CandidateEmbeddingUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.CandidateEmbeddingUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CandidateEmbeddingPayload>[]
+        }
+        upsert: {
+          args: Prisma.CandidateEmbeddingUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CandidateEmbeddingPayload>
+        }
+        aggregate: {
+          args: Prisma.CandidateEmbeddingAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateCandidateEmbedding>
+        }
+        groupBy: {
+          args: Prisma.CandidateEmbeddingGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.CandidateEmbeddingGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.CandidateEmbeddingCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.CandidateEmbeddingCountAggregateOutputType> | number
+        }
+      }
+    }
     Vote: {
       payload: Prisma.$VotePayload<ExtArgs>
       fields: Prisma.VoteFieldRefs
@@ -1391,6 +1467,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    PromptMatrix: {
+      payload: Prisma.$PromptMatrixPayload<ExtArgs>
+      fields: Prisma.PromptMatrixFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.PromptMatrixFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PromptMatrixPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.PromptMatrixFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PromptMatrixPayload>
+        }
+        findFirst: {
+          args: Prisma.PromptMatrixFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PromptMatrixPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.PromptMatrixFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PromptMatrixPayload>
+        }
+        findMany: {
+          args: Prisma.PromptMatrixFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PromptMatrixPayload>[]
+        }
+        create: {
+          args: Prisma.PromptMatrixCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PromptMatrixPayload>
+        }
+        createMany: {
+          args: Prisma.PromptMatrixCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.PromptMatrixCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PromptMatrixPayload>[]
+        }
+        delete: {
+          args: Prisma.PromptMatrixDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PromptMatrixPayload>
+        }
+        update: {
+          args: Prisma.PromptMatrixUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PromptMatrixPayload>
+        }
+        deleteMany: {
+          args: Prisma.PromptMatrixDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.PromptMatrixUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.PromptMatrixUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PromptMatrixPayload>[]
+        }
+        upsert: {
+          args: Prisma.PromptMatrixUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PromptMatrixPayload>
+        }
+        aggregate: {
+          args: Prisma.PromptMatrixAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregatePromptMatrix>
+        }
+        groupBy: {
+          args: Prisma.PromptMatrixGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.PromptMatrixGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.PromptMatrixCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.PromptMatrixCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -1513,7 +1663,10 @@ export const GenerationScalarFieldEnum = {
   createdById: 'createdById',
   createdAt: 'createdAt',
   startedAt: 'startedAt',
-  finishedAt: 'finishedAt'
+  finishedAt: 'finishedAt',
+  matrixId: 'matrixId',
+  matrixCell: 'matrixCell',
+  uploadFormat: 'uploadFormat'
 } as const
 
 export type GenerationScalarFieldEnum = (typeof GenerationScalarFieldEnum)[keyof typeof GenerationScalarFieldEnum]
@@ -1526,10 +1679,22 @@ export const CandidateScalarFieldEnum = {
   tokens: 'tokens',
   clipScore: 'clipScore',
   rank: 'rank',
-  png: 'png'
+  png: 'png',
+  tags: 'tags'
 } as const
 
 export type CandidateScalarFieldEnum = (typeof CandidateScalarFieldEnum)[keyof typeof CandidateScalarFieldEnum]
+
+
+export const CandidateEmbeddingScalarFieldEnum = {
+  candidateId: 'candidateId',
+  boardId: 'boardId',
+  model: 'model',
+  embedding: 'embedding',
+  tags: 'tags'
+} as const
+
+export type CandidateEmbeddingScalarFieldEnum = (typeof CandidateEmbeddingScalarFieldEnum)[keyof typeof CandidateEmbeddingScalarFieldEnum]
 
 
 export const VoteScalarFieldEnum = {
@@ -1587,6 +1752,18 @@ export const BoardVersionScalarFieldEnum = {
 } as const
 
 export type BoardVersionScalarFieldEnum = (typeof BoardVersionScalarFieldEnum)[keyof typeof BoardVersionScalarFieldEnum]
+
+
+export const PromptMatrixScalarFieldEnum = {
+  id: 'id',
+  boardId: 'boardId',
+  cardId: 'cardId',
+  template: 'template',
+  createdById: 'createdById',
+  createdAt: 'createdAt'
+} as const
+
+export type PromptMatrixScalarFieldEnum = (typeof PromptMatrixScalarFieldEnum)[keyof typeof PromptMatrixScalarFieldEnum]
 
 
 export const SortOrder = {
@@ -1948,11 +2125,13 @@ export type GlobalOmitConfig = {
   boardUpdate?: Prisma.BoardUpdateOmit
   generation?: Prisma.GenerationOmit
   candidate?: Prisma.CandidateOmit
+  candidateEmbedding?: Prisma.CandidateEmbeddingOmit
   vote?: Prisma.VoteOmit
   comment?: Prisma.CommentOmit
   reaction?: Prisma.ReactionOmit
   commentRead?: Prisma.CommentReadOmit
   boardVersion?: Prisma.BoardVersionOmit
+  promptMatrix?: Prisma.PromptMatrixOmit
 }
 
 /* Types for Logging */

@@ -59,11 +59,13 @@ export const ModelName = {
   BoardUpdate: 'BoardUpdate',
   Generation: 'Generation',
   Candidate: 'Candidate',
+  CandidateEmbedding: 'CandidateEmbedding',
   Vote: 'Vote',
   Comment: 'Comment',
   Reaction: 'Reaction',
   CommentRead: 'CommentRead',
-  BoardVersion: 'BoardVersion'
+  BoardVersion: 'BoardVersion',
+  PromptMatrix: 'PromptMatrix'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -165,7 +167,10 @@ export const GenerationScalarFieldEnum = {
   createdById: 'createdById',
   createdAt: 'createdAt',
   startedAt: 'startedAt',
-  finishedAt: 'finishedAt'
+  finishedAt: 'finishedAt',
+  matrixId: 'matrixId',
+  matrixCell: 'matrixCell',
+  uploadFormat: 'uploadFormat'
 } as const
 
 export type GenerationScalarFieldEnum = (typeof GenerationScalarFieldEnum)[keyof typeof GenerationScalarFieldEnum]
@@ -178,10 +183,22 @@ export const CandidateScalarFieldEnum = {
   tokens: 'tokens',
   clipScore: 'clipScore',
   rank: 'rank',
-  png: 'png'
+  png: 'png',
+  tags: 'tags'
 } as const
 
 export type CandidateScalarFieldEnum = (typeof CandidateScalarFieldEnum)[keyof typeof CandidateScalarFieldEnum]
+
+
+export const CandidateEmbeddingScalarFieldEnum = {
+  candidateId: 'candidateId',
+  boardId: 'boardId',
+  model: 'model',
+  embedding: 'embedding',
+  tags: 'tags'
+} as const
+
+export type CandidateEmbeddingScalarFieldEnum = (typeof CandidateEmbeddingScalarFieldEnum)[keyof typeof CandidateEmbeddingScalarFieldEnum]
 
 
 export const VoteScalarFieldEnum = {
@@ -239,6 +256,18 @@ export const BoardVersionScalarFieldEnum = {
 } as const
 
 export type BoardVersionScalarFieldEnum = (typeof BoardVersionScalarFieldEnum)[keyof typeof BoardVersionScalarFieldEnum]
+
+
+export const PromptMatrixScalarFieldEnum = {
+  id: 'id',
+  boardId: 'boardId',
+  cardId: 'cardId',
+  template: 'template',
+  createdById: 'createdById',
+  createdAt: 'createdAt'
+} as const
+
+export type PromptMatrixScalarFieldEnum = (typeof PromptMatrixScalarFieldEnum)[keyof typeof PromptMatrixScalarFieldEnum]
 
 
 export const SortOrder = {

@@ -189,6 +189,7 @@ export type BoardWhereInput = {
   updates?: Prisma.BoardUpdateListRelationFilter
   comments?: Prisma.CommentListRelationFilter
   versions?: Prisma.BoardVersionListRelationFilter
+  matrices?: Prisma.PromptMatrixListRelationFilter
 }
 
 export type BoardOrderByWithRelationInput = {
@@ -204,6 +205,7 @@ export type BoardOrderByWithRelationInput = {
   updates?: Prisma.BoardUpdateOrderByRelationAggregateInput
   comments?: Prisma.CommentOrderByRelationAggregateInput
   versions?: Prisma.BoardVersionOrderByRelationAggregateInput
+  matrices?: Prisma.PromptMatrixOrderByRelationAggregateInput
 }
 
 export type BoardWhereUniqueInput = Prisma.AtLeast<{
@@ -222,6 +224,7 @@ export type BoardWhereUniqueInput = Prisma.AtLeast<{
   updates?: Prisma.BoardUpdateListRelationFilter
   comments?: Prisma.CommentListRelationFilter
   versions?: Prisma.BoardVersionListRelationFilter
+  matrices?: Prisma.PromptMatrixListRelationFilter
 }, "id">
 
 export type BoardOrderByWithAggregationInput = {
@@ -259,6 +262,7 @@ export type BoardCreateInput = {
   updates?: Prisma.BoardUpdateCreateNestedManyWithoutBoardInput
   comments?: Prisma.CommentCreateNestedManyWithoutBoardInput
   versions?: Prisma.BoardVersionCreateNestedManyWithoutBoardInput
+  matrices?: Prisma.PromptMatrixCreateNestedManyWithoutBoardInput
 }
 
 export type BoardUncheckedCreateInput = {
@@ -274,6 +278,7 @@ export type BoardUncheckedCreateInput = {
   updates?: Prisma.BoardUpdateUncheckedCreateNestedManyWithoutBoardInput
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutBoardInput
   versions?: Prisma.BoardVersionUncheckedCreateNestedManyWithoutBoardInput
+  matrices?: Prisma.PromptMatrixUncheckedCreateNestedManyWithoutBoardInput
 }
 
 export type BoardUpdateInput = {
@@ -289,6 +294,7 @@ export type BoardUpdateInput = {
   updates?: Prisma.BoardUpdateUpdateManyWithoutBoardNestedInput
   comments?: Prisma.CommentUpdateManyWithoutBoardNestedInput
   versions?: Prisma.BoardVersionUpdateManyWithoutBoardNestedInput
+  matrices?: Prisma.PromptMatrixUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardUncheckedUpdateInput = {
@@ -304,6 +310,7 @@ export type BoardUncheckedUpdateInput = {
   updates?: Prisma.BoardUpdateUncheckedUpdateManyWithoutBoardNestedInput
   comments?: Prisma.CommentUncheckedUpdateManyWithoutBoardNestedInput
   versions?: Prisma.BoardVersionUncheckedUpdateManyWithoutBoardNestedInput
+  matrices?: Prisma.PromptMatrixUncheckedUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardCreateManyInput = {
@@ -461,6 +468,20 @@ export type BoardUpdateOneRequiredWithoutVersionsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.BoardUpdateToOneWithWhereWithoutVersionsInput, Prisma.BoardUpdateWithoutVersionsInput>, Prisma.BoardUncheckedUpdateWithoutVersionsInput>
 }
 
+export type BoardCreateNestedOneWithoutMatricesInput = {
+  create?: Prisma.XOR<Prisma.BoardCreateWithoutMatricesInput, Prisma.BoardUncheckedCreateWithoutMatricesInput>
+  connectOrCreate?: Prisma.BoardCreateOrConnectWithoutMatricesInput
+  connect?: Prisma.BoardWhereUniqueInput
+}
+
+export type BoardUpdateOneRequiredWithoutMatricesNestedInput = {
+  create?: Prisma.XOR<Prisma.BoardCreateWithoutMatricesInput, Prisma.BoardUncheckedCreateWithoutMatricesInput>
+  connectOrCreate?: Prisma.BoardCreateOrConnectWithoutMatricesInput
+  upsert?: Prisma.BoardUpsertWithoutMatricesInput
+  connect?: Prisma.BoardWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.BoardUpdateToOneWithWhereWithoutMatricesInput, Prisma.BoardUpdateWithoutMatricesInput>, Prisma.BoardUncheckedUpdateWithoutMatricesInput>
+}
+
 export type BoardCreateWithoutMembersInput = {
   id: string
   name: string
@@ -473,6 +494,7 @@ export type BoardCreateWithoutMembersInput = {
   updates?: Prisma.BoardUpdateCreateNestedManyWithoutBoardInput
   comments?: Prisma.CommentCreateNestedManyWithoutBoardInput
   versions?: Prisma.BoardVersionCreateNestedManyWithoutBoardInput
+  matrices?: Prisma.PromptMatrixCreateNestedManyWithoutBoardInput
 }
 
 export type BoardUncheckedCreateWithoutMembersInput = {
@@ -487,6 +509,7 @@ export type BoardUncheckedCreateWithoutMembersInput = {
   updates?: Prisma.BoardUpdateUncheckedCreateNestedManyWithoutBoardInput
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutBoardInput
   versions?: Prisma.BoardVersionUncheckedCreateNestedManyWithoutBoardInput
+  matrices?: Prisma.PromptMatrixUncheckedCreateNestedManyWithoutBoardInput
 }
 
 export type BoardCreateOrConnectWithoutMembersInput = {
@@ -517,6 +540,7 @@ export type BoardUpdateWithoutMembersInput = {
   updates?: Prisma.BoardUpdateUpdateManyWithoutBoardNestedInput
   comments?: Prisma.CommentUpdateManyWithoutBoardNestedInput
   versions?: Prisma.BoardVersionUpdateManyWithoutBoardNestedInput
+  matrices?: Prisma.PromptMatrixUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardUncheckedUpdateWithoutMembersInput = {
@@ -531,6 +555,7 @@ export type BoardUncheckedUpdateWithoutMembersInput = {
   updates?: Prisma.BoardUpdateUncheckedUpdateManyWithoutBoardNestedInput
   comments?: Prisma.CommentUncheckedUpdateManyWithoutBoardNestedInput
   versions?: Prisma.BoardVersionUncheckedUpdateManyWithoutBoardNestedInput
+  matrices?: Prisma.PromptMatrixUncheckedUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardCreateWithoutShareLinksInput = {
@@ -545,6 +570,7 @@ export type BoardCreateWithoutShareLinksInput = {
   updates?: Prisma.BoardUpdateCreateNestedManyWithoutBoardInput
   comments?: Prisma.CommentCreateNestedManyWithoutBoardInput
   versions?: Prisma.BoardVersionCreateNestedManyWithoutBoardInput
+  matrices?: Prisma.PromptMatrixCreateNestedManyWithoutBoardInput
 }
 
 export type BoardUncheckedCreateWithoutShareLinksInput = {
@@ -559,6 +585,7 @@ export type BoardUncheckedCreateWithoutShareLinksInput = {
   updates?: Prisma.BoardUpdateUncheckedCreateNestedManyWithoutBoardInput
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutBoardInput
   versions?: Prisma.BoardVersionUncheckedCreateNestedManyWithoutBoardInput
+  matrices?: Prisma.PromptMatrixUncheckedCreateNestedManyWithoutBoardInput
 }
 
 export type BoardCreateOrConnectWithoutShareLinksInput = {
@@ -589,6 +616,7 @@ export type BoardUpdateWithoutShareLinksInput = {
   updates?: Prisma.BoardUpdateUpdateManyWithoutBoardNestedInput
   comments?: Prisma.CommentUpdateManyWithoutBoardNestedInput
   versions?: Prisma.BoardVersionUpdateManyWithoutBoardNestedInput
+  matrices?: Prisma.PromptMatrixUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardUncheckedUpdateWithoutShareLinksInput = {
@@ -603,6 +631,7 @@ export type BoardUncheckedUpdateWithoutShareLinksInput = {
   updates?: Prisma.BoardUpdateUncheckedUpdateManyWithoutBoardNestedInput
   comments?: Prisma.CommentUncheckedUpdateManyWithoutBoardNestedInput
   versions?: Prisma.BoardVersionUncheckedUpdateManyWithoutBoardNestedInput
+  matrices?: Prisma.PromptMatrixUncheckedUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardCreateWithoutDocumentInput = {
@@ -617,6 +646,7 @@ export type BoardCreateWithoutDocumentInput = {
   updates?: Prisma.BoardUpdateCreateNestedManyWithoutBoardInput
   comments?: Prisma.CommentCreateNestedManyWithoutBoardInput
   versions?: Prisma.BoardVersionCreateNestedManyWithoutBoardInput
+  matrices?: Prisma.PromptMatrixCreateNestedManyWithoutBoardInput
 }
 
 export type BoardUncheckedCreateWithoutDocumentInput = {
@@ -631,6 +661,7 @@ export type BoardUncheckedCreateWithoutDocumentInput = {
   updates?: Prisma.BoardUpdateUncheckedCreateNestedManyWithoutBoardInput
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutBoardInput
   versions?: Prisma.BoardVersionUncheckedCreateNestedManyWithoutBoardInput
+  matrices?: Prisma.PromptMatrixUncheckedCreateNestedManyWithoutBoardInput
 }
 
 export type BoardCreateOrConnectWithoutDocumentInput = {
@@ -661,6 +692,7 @@ export type BoardUpdateWithoutDocumentInput = {
   updates?: Prisma.BoardUpdateUpdateManyWithoutBoardNestedInput
   comments?: Prisma.CommentUpdateManyWithoutBoardNestedInput
   versions?: Prisma.BoardVersionUpdateManyWithoutBoardNestedInput
+  matrices?: Prisma.PromptMatrixUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardUncheckedUpdateWithoutDocumentInput = {
@@ -675,6 +707,7 @@ export type BoardUncheckedUpdateWithoutDocumentInput = {
   updates?: Prisma.BoardUpdateUncheckedUpdateManyWithoutBoardNestedInput
   comments?: Prisma.CommentUncheckedUpdateManyWithoutBoardNestedInput
   versions?: Prisma.BoardVersionUncheckedUpdateManyWithoutBoardNestedInput
+  matrices?: Prisma.PromptMatrixUncheckedUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardCreateWithoutUpdatesInput = {
@@ -689,6 +722,7 @@ export type BoardCreateWithoutUpdatesInput = {
   document?: Prisma.BoardDocumentCreateNestedOneWithoutBoardInput
   comments?: Prisma.CommentCreateNestedManyWithoutBoardInput
   versions?: Prisma.BoardVersionCreateNestedManyWithoutBoardInput
+  matrices?: Prisma.PromptMatrixCreateNestedManyWithoutBoardInput
 }
 
 export type BoardUncheckedCreateWithoutUpdatesInput = {
@@ -703,6 +737,7 @@ export type BoardUncheckedCreateWithoutUpdatesInput = {
   document?: Prisma.BoardDocumentUncheckedCreateNestedOneWithoutBoardInput
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutBoardInput
   versions?: Prisma.BoardVersionUncheckedCreateNestedManyWithoutBoardInput
+  matrices?: Prisma.PromptMatrixUncheckedCreateNestedManyWithoutBoardInput
 }
 
 export type BoardCreateOrConnectWithoutUpdatesInput = {
@@ -733,6 +768,7 @@ export type BoardUpdateWithoutUpdatesInput = {
   document?: Prisma.BoardDocumentUpdateOneWithoutBoardNestedInput
   comments?: Prisma.CommentUpdateManyWithoutBoardNestedInput
   versions?: Prisma.BoardVersionUpdateManyWithoutBoardNestedInput
+  matrices?: Prisma.PromptMatrixUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardUncheckedUpdateWithoutUpdatesInput = {
@@ -747,6 +783,7 @@ export type BoardUncheckedUpdateWithoutUpdatesInput = {
   document?: Prisma.BoardDocumentUncheckedUpdateOneWithoutBoardNestedInput
   comments?: Prisma.CommentUncheckedUpdateManyWithoutBoardNestedInput
   versions?: Prisma.BoardVersionUncheckedUpdateManyWithoutBoardNestedInput
+  matrices?: Prisma.PromptMatrixUncheckedUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardCreateWithoutGenerationsInput = {
@@ -761,6 +798,7 @@ export type BoardCreateWithoutGenerationsInput = {
   updates?: Prisma.BoardUpdateCreateNestedManyWithoutBoardInput
   comments?: Prisma.CommentCreateNestedManyWithoutBoardInput
   versions?: Prisma.BoardVersionCreateNestedManyWithoutBoardInput
+  matrices?: Prisma.PromptMatrixCreateNestedManyWithoutBoardInput
 }
 
 export type BoardUncheckedCreateWithoutGenerationsInput = {
@@ -775,6 +813,7 @@ export type BoardUncheckedCreateWithoutGenerationsInput = {
   updates?: Prisma.BoardUpdateUncheckedCreateNestedManyWithoutBoardInput
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutBoardInput
   versions?: Prisma.BoardVersionUncheckedCreateNestedManyWithoutBoardInput
+  matrices?: Prisma.PromptMatrixUncheckedCreateNestedManyWithoutBoardInput
 }
 
 export type BoardCreateOrConnectWithoutGenerationsInput = {
@@ -805,6 +844,7 @@ export type BoardUpdateWithoutGenerationsInput = {
   updates?: Prisma.BoardUpdateUpdateManyWithoutBoardNestedInput
   comments?: Prisma.CommentUpdateManyWithoutBoardNestedInput
   versions?: Prisma.BoardVersionUpdateManyWithoutBoardNestedInput
+  matrices?: Prisma.PromptMatrixUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardUncheckedUpdateWithoutGenerationsInput = {
@@ -819,6 +859,7 @@ export type BoardUncheckedUpdateWithoutGenerationsInput = {
   updates?: Prisma.BoardUpdateUncheckedUpdateManyWithoutBoardNestedInput
   comments?: Prisma.CommentUncheckedUpdateManyWithoutBoardNestedInput
   versions?: Prisma.BoardVersionUncheckedUpdateManyWithoutBoardNestedInput
+  matrices?: Prisma.PromptMatrixUncheckedUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardCreateWithoutCommentsInput = {
@@ -833,6 +874,7 @@ export type BoardCreateWithoutCommentsInput = {
   document?: Prisma.BoardDocumentCreateNestedOneWithoutBoardInput
   updates?: Prisma.BoardUpdateCreateNestedManyWithoutBoardInput
   versions?: Prisma.BoardVersionCreateNestedManyWithoutBoardInput
+  matrices?: Prisma.PromptMatrixCreateNestedManyWithoutBoardInput
 }
 
 export type BoardUncheckedCreateWithoutCommentsInput = {
@@ -847,6 +889,7 @@ export type BoardUncheckedCreateWithoutCommentsInput = {
   document?: Prisma.BoardDocumentUncheckedCreateNestedOneWithoutBoardInput
   updates?: Prisma.BoardUpdateUncheckedCreateNestedManyWithoutBoardInput
   versions?: Prisma.BoardVersionUncheckedCreateNestedManyWithoutBoardInput
+  matrices?: Prisma.PromptMatrixUncheckedCreateNestedManyWithoutBoardInput
 }
 
 export type BoardCreateOrConnectWithoutCommentsInput = {
@@ -877,6 +920,7 @@ export type BoardUpdateWithoutCommentsInput = {
   document?: Prisma.BoardDocumentUpdateOneWithoutBoardNestedInput
   updates?: Prisma.BoardUpdateUpdateManyWithoutBoardNestedInput
   versions?: Prisma.BoardVersionUpdateManyWithoutBoardNestedInput
+  matrices?: Prisma.PromptMatrixUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardUncheckedUpdateWithoutCommentsInput = {
@@ -891,6 +935,7 @@ export type BoardUncheckedUpdateWithoutCommentsInput = {
   document?: Prisma.BoardDocumentUncheckedUpdateOneWithoutBoardNestedInput
   updates?: Prisma.BoardUpdateUncheckedUpdateManyWithoutBoardNestedInput
   versions?: Prisma.BoardVersionUncheckedUpdateManyWithoutBoardNestedInput
+  matrices?: Prisma.PromptMatrixUncheckedUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardCreateWithoutVersionsInput = {
@@ -905,6 +950,7 @@ export type BoardCreateWithoutVersionsInput = {
   document?: Prisma.BoardDocumentCreateNestedOneWithoutBoardInput
   updates?: Prisma.BoardUpdateCreateNestedManyWithoutBoardInput
   comments?: Prisma.CommentCreateNestedManyWithoutBoardInput
+  matrices?: Prisma.PromptMatrixCreateNestedManyWithoutBoardInput
 }
 
 export type BoardUncheckedCreateWithoutVersionsInput = {
@@ -919,6 +965,7 @@ export type BoardUncheckedCreateWithoutVersionsInput = {
   document?: Prisma.BoardDocumentUncheckedCreateNestedOneWithoutBoardInput
   updates?: Prisma.BoardUpdateUncheckedCreateNestedManyWithoutBoardInput
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutBoardInput
+  matrices?: Prisma.PromptMatrixUncheckedCreateNestedManyWithoutBoardInput
 }
 
 export type BoardCreateOrConnectWithoutVersionsInput = {
@@ -949,6 +996,7 @@ export type BoardUpdateWithoutVersionsInput = {
   document?: Prisma.BoardDocumentUpdateOneWithoutBoardNestedInput
   updates?: Prisma.BoardUpdateUpdateManyWithoutBoardNestedInput
   comments?: Prisma.CommentUpdateManyWithoutBoardNestedInput
+  matrices?: Prisma.PromptMatrixUpdateManyWithoutBoardNestedInput
 }
 
 export type BoardUncheckedUpdateWithoutVersionsInput = {
@@ -963,6 +1011,83 @@ export type BoardUncheckedUpdateWithoutVersionsInput = {
   document?: Prisma.BoardDocumentUncheckedUpdateOneWithoutBoardNestedInput
   updates?: Prisma.BoardUpdateUncheckedUpdateManyWithoutBoardNestedInput
   comments?: Prisma.CommentUncheckedUpdateManyWithoutBoardNestedInput
+  matrices?: Prisma.PromptMatrixUncheckedUpdateManyWithoutBoardNestedInput
+}
+
+export type BoardCreateWithoutMatricesInput = {
+  id: string
+  name: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  viewersMayComment?: boolean
+  members?: Prisma.BoardMemberCreateNestedManyWithoutBoardInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutBoardInput
+  generations?: Prisma.GenerationCreateNestedManyWithoutBoardInput
+  document?: Prisma.BoardDocumentCreateNestedOneWithoutBoardInput
+  updates?: Prisma.BoardUpdateCreateNestedManyWithoutBoardInput
+  comments?: Prisma.CommentCreateNestedManyWithoutBoardInput
+  versions?: Prisma.BoardVersionCreateNestedManyWithoutBoardInput
+}
+
+export type BoardUncheckedCreateWithoutMatricesInput = {
+  id: string
+  name: string
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  viewersMayComment?: boolean
+  members?: Prisma.BoardMemberUncheckedCreateNestedManyWithoutBoardInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutBoardInput
+  generations?: Prisma.GenerationUncheckedCreateNestedManyWithoutBoardInput
+  document?: Prisma.BoardDocumentUncheckedCreateNestedOneWithoutBoardInput
+  updates?: Prisma.BoardUpdateUncheckedCreateNestedManyWithoutBoardInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutBoardInput
+  versions?: Prisma.BoardVersionUncheckedCreateNestedManyWithoutBoardInput
+}
+
+export type BoardCreateOrConnectWithoutMatricesInput = {
+  where: Prisma.BoardWhereUniqueInput
+  create: Prisma.XOR<Prisma.BoardCreateWithoutMatricesInput, Prisma.BoardUncheckedCreateWithoutMatricesInput>
+}
+
+export type BoardUpsertWithoutMatricesInput = {
+  update: Prisma.XOR<Prisma.BoardUpdateWithoutMatricesInput, Prisma.BoardUncheckedUpdateWithoutMatricesInput>
+  create: Prisma.XOR<Prisma.BoardCreateWithoutMatricesInput, Prisma.BoardUncheckedCreateWithoutMatricesInput>
+  where?: Prisma.BoardWhereInput
+}
+
+export type BoardUpdateToOneWithWhereWithoutMatricesInput = {
+  where?: Prisma.BoardWhereInput
+  data: Prisma.XOR<Prisma.BoardUpdateWithoutMatricesInput, Prisma.BoardUncheckedUpdateWithoutMatricesInput>
+}
+
+export type BoardUpdateWithoutMatricesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  viewersMayComment?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  members?: Prisma.BoardMemberUpdateManyWithoutBoardNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutBoardNestedInput
+  generations?: Prisma.GenerationUpdateManyWithoutBoardNestedInput
+  document?: Prisma.BoardDocumentUpdateOneWithoutBoardNestedInput
+  updates?: Prisma.BoardUpdateUpdateManyWithoutBoardNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutBoardNestedInput
+  versions?: Prisma.BoardVersionUpdateManyWithoutBoardNestedInput
+}
+
+export type BoardUncheckedUpdateWithoutMatricesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  viewersMayComment?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  members?: Prisma.BoardMemberUncheckedUpdateManyWithoutBoardNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutBoardNestedInput
+  generations?: Prisma.GenerationUncheckedUpdateManyWithoutBoardNestedInput
+  document?: Prisma.BoardDocumentUncheckedUpdateOneWithoutBoardNestedInput
+  updates?: Prisma.BoardUpdateUncheckedUpdateManyWithoutBoardNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutBoardNestedInput
+  versions?: Prisma.BoardVersionUncheckedUpdateManyWithoutBoardNestedInput
 }
 
 
@@ -977,6 +1102,7 @@ export type BoardCountOutputType = {
   updates: number
   comments: number
   versions: number
+  matrices: number
 }
 
 export type BoardCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -986,6 +1112,7 @@ export type BoardCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.
   updates?: boolean | BoardCountOutputTypeCountUpdatesArgs
   comments?: boolean | BoardCountOutputTypeCountCommentsArgs
   versions?: boolean | BoardCountOutputTypeCountVersionsArgs
+  matrices?: boolean | BoardCountOutputTypeCountMatricesArgs
 }
 
 /**
@@ -1040,6 +1167,13 @@ export type BoardCountOutputTypeCountVersionsArgs<ExtArgs extends runtime.Types.
   where?: Prisma.BoardVersionWhereInput
 }
 
+/**
+ * BoardCountOutputType without action
+ */
+export type BoardCountOutputTypeCountMatricesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.PromptMatrixWhereInput
+}
+
 
 export type BoardSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -1054,6 +1188,7 @@ export type BoardSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   updates?: boolean | Prisma.Board$updatesArgs<ExtArgs>
   comments?: boolean | Prisma.Board$commentsArgs<ExtArgs>
   versions?: boolean | Prisma.Board$versionsArgs<ExtArgs>
+  matrices?: boolean | Prisma.Board$matricesArgs<ExtArgs>
   _count?: boolean | Prisma.BoardCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["board"]>
 
@@ -1090,6 +1225,7 @@ export type BoardInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   updates?: boolean | Prisma.Board$updatesArgs<ExtArgs>
   comments?: boolean | Prisma.Board$commentsArgs<ExtArgs>
   versions?: boolean | Prisma.Board$versionsArgs<ExtArgs>
+  matrices?: boolean | Prisma.Board$matricesArgs<ExtArgs>
   _count?: boolean | Prisma.BoardCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type BoardIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -1105,6 +1241,7 @@ export type $BoardPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
     updates: Prisma.$BoardUpdatePayload<ExtArgs>[]
     comments: Prisma.$CommentPayload<ExtArgs>[]
     versions: Prisma.$BoardVersionPayload<ExtArgs>[]
+    matrices: Prisma.$PromptMatrixPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1516,6 +1653,7 @@ export interface Prisma__BoardClient<T, Null = never, ExtArgs extends runtime.Ty
   updates<T extends Prisma.Board$updatesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Board$updatesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$BoardUpdatePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   comments<T extends Prisma.Board$commentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Board$commentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CommentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   versions<T extends Prisma.Board$versionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Board$versionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$BoardVersionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  matrices<T extends Prisma.Board$matricesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Board$matricesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PromptMatrixPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2103,6 +2241,30 @@ export type Board$versionsArgs<ExtArgs extends runtime.Types.Extensions.Internal
   take?: number
   skip?: number
   distinct?: Prisma.BoardVersionScalarFieldEnum | Prisma.BoardVersionScalarFieldEnum[]
+}
+
+/**
+ * Board.matrices
+ */
+export type Board$matricesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the PromptMatrix
+   */
+  select?: Prisma.PromptMatrixSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the PromptMatrix
+   */
+  omit?: Prisma.PromptMatrixOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.PromptMatrixInclude<ExtArgs> | null
+  where?: Prisma.PromptMatrixWhereInput
+  orderBy?: Prisma.PromptMatrixOrderByWithRelationInput | Prisma.PromptMatrixOrderByWithRelationInput[]
+  cursor?: Prisma.PromptMatrixWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.PromptMatrixScalarFieldEnum | Prisma.PromptMatrixScalarFieldEnum[]
 }
 
 /**

@@ -66,6 +66,7 @@ export type CandidateCountAggregateOutputType = {
   clipScore: number
   rank: number
   png: number
+  tags: number
   _all: number
 }
 
@@ -110,6 +111,7 @@ export type CandidateCountAggregateInputType = {
   clipScore?: true
   rank?: true
   png?: true
+  tags?: true
   _all?: true
 }
 
@@ -207,6 +209,7 @@ export type CandidateGroupByOutputType = {
   clipScore: number | null
   rank: number | null
   png: runtime.Bytes | null
+  tags: string[]
   _count: CandidateCountAggregateOutputType | null
   _avg: CandidateAvgAggregateOutputType | null
   _sum: CandidateSumAggregateOutputType | null
@@ -240,7 +243,9 @@ export type CandidateWhereInput = {
   clipScore?: Prisma.FloatNullableFilter<"Candidate"> | number | null
   rank?: Prisma.IntNullableFilter<"Candidate"> | number | null
   png?: Prisma.BytesNullableFilter<"Candidate"> | runtime.Bytes | null
+  tags?: Prisma.StringNullableListFilter<"Candidate">
   generation?: Prisma.XOR<Prisma.GenerationScalarRelationFilter, Prisma.GenerationWhereInput>
+  embedding?: Prisma.XOR<Prisma.CandidateEmbeddingNullableScalarRelationFilter, Prisma.CandidateEmbeddingWhereInput> | null
   votes?: Prisma.VoteListRelationFilter
   comments?: Prisma.CommentListRelationFilter
   reactions?: Prisma.ReactionListRelationFilter
@@ -254,7 +259,9 @@ export type CandidateOrderByWithRelationInput = {
   clipScore?: Prisma.SortOrderInput | Prisma.SortOrder
   rank?: Prisma.SortOrderInput | Prisma.SortOrder
   png?: Prisma.SortOrderInput | Prisma.SortOrder
+  tags?: Prisma.SortOrder
   generation?: Prisma.GenerationOrderByWithRelationInput
+  embedding?: Prisma.CandidateEmbeddingOrderByWithRelationInput
   votes?: Prisma.VoteOrderByRelationAggregateInput
   comments?: Prisma.CommentOrderByRelationAggregateInput
   reactions?: Prisma.ReactionOrderByRelationAggregateInput
@@ -272,7 +279,9 @@ export type CandidateWhereUniqueInput = Prisma.AtLeast<{
   clipScore?: Prisma.FloatNullableFilter<"Candidate"> | number | null
   rank?: Prisma.IntNullableFilter<"Candidate"> | number | null
   png?: Prisma.BytesNullableFilter<"Candidate"> | runtime.Bytes | null
+  tags?: Prisma.StringNullableListFilter<"Candidate">
   generation?: Prisma.XOR<Prisma.GenerationScalarRelationFilter, Prisma.GenerationWhereInput>
+  embedding?: Prisma.XOR<Prisma.CandidateEmbeddingNullableScalarRelationFilter, Prisma.CandidateEmbeddingWhereInput> | null
   votes?: Prisma.VoteListRelationFilter
   comments?: Prisma.CommentListRelationFilter
   reactions?: Prisma.ReactionListRelationFilter
@@ -286,6 +295,7 @@ export type CandidateOrderByWithAggregationInput = {
   clipScore?: Prisma.SortOrderInput | Prisma.SortOrder
   rank?: Prisma.SortOrderInput | Prisma.SortOrder
   png?: Prisma.SortOrderInput | Prisma.SortOrder
+  tags?: Prisma.SortOrder
   _count?: Prisma.CandidateCountOrderByAggregateInput
   _avg?: Prisma.CandidateAvgOrderByAggregateInput
   _max?: Prisma.CandidateMaxOrderByAggregateInput
@@ -304,6 +314,7 @@ export type CandidateScalarWhereWithAggregatesInput = {
   clipScore?: Prisma.FloatNullableWithAggregatesFilter<"Candidate"> | number | null
   rank?: Prisma.IntNullableWithAggregatesFilter<"Candidate"> | number | null
   png?: Prisma.BytesNullableWithAggregatesFilter<"Candidate"> | runtime.Bytes | null
+  tags?: Prisma.StringNullableListFilter<"Candidate">
 }
 
 export type CandidateCreateInput = {
@@ -313,7 +324,9 @@ export type CandidateCreateInput = {
   clipScore?: number | null
   rank?: number | null
   png?: runtime.Bytes | null
+  tags?: Prisma.CandidateCreatetagsInput | string[]
   generation: Prisma.GenerationCreateNestedOneWithoutCandidatesInput
+  embedding?: Prisma.CandidateEmbeddingCreateNestedOneWithoutCandidateInput
   votes?: Prisma.VoteCreateNestedManyWithoutCandidateInput
   comments?: Prisma.CommentCreateNestedManyWithoutCandidateInput
   reactions?: Prisma.ReactionCreateNestedManyWithoutCandidateInput
@@ -327,6 +340,8 @@ export type CandidateUncheckedCreateInput = {
   clipScore?: number | null
   rank?: number | null
   png?: runtime.Bytes | null
+  tags?: Prisma.CandidateCreatetagsInput | string[]
+  embedding?: Prisma.CandidateEmbeddingUncheckedCreateNestedOneWithoutCandidateInput
   votes?: Prisma.VoteUncheckedCreateNestedManyWithoutCandidateInput
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutCandidateInput
   reactions?: Prisma.ReactionUncheckedCreateNestedManyWithoutCandidateInput
@@ -339,7 +354,9 @@ export type CandidateUpdateInput = {
   clipScore?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   rank?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   png?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  tags?: Prisma.CandidateUpdatetagsInput | string[]
   generation?: Prisma.GenerationUpdateOneRequiredWithoutCandidatesNestedInput
+  embedding?: Prisma.CandidateEmbeddingUpdateOneWithoutCandidateNestedInput
   votes?: Prisma.VoteUpdateManyWithoutCandidateNestedInput
   comments?: Prisma.CommentUpdateManyWithoutCandidateNestedInput
   reactions?: Prisma.ReactionUpdateManyWithoutCandidateNestedInput
@@ -353,6 +370,8 @@ export type CandidateUncheckedUpdateInput = {
   clipScore?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   rank?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   png?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  tags?: Prisma.CandidateUpdatetagsInput | string[]
+  embedding?: Prisma.CandidateEmbeddingUncheckedUpdateOneWithoutCandidateNestedInput
   votes?: Prisma.VoteUncheckedUpdateManyWithoutCandidateNestedInput
   comments?: Prisma.CommentUncheckedUpdateManyWithoutCandidateNestedInput
   reactions?: Prisma.ReactionUncheckedUpdateManyWithoutCandidateNestedInput
@@ -366,6 +385,7 @@ export type CandidateCreateManyInput = {
   clipScore?: number | null
   rank?: number | null
   png?: runtime.Bytes | null
+  tags?: Prisma.CandidateCreatetagsInput | string[]
 }
 
 export type CandidateUpdateManyMutationInput = {
@@ -375,6 +395,7 @@ export type CandidateUpdateManyMutationInput = {
   clipScore?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   rank?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   png?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  tags?: Prisma.CandidateUpdatetagsInput | string[]
 }
 
 export type CandidateUncheckedUpdateManyInput = {
@@ -385,6 +406,7 @@ export type CandidateUncheckedUpdateManyInput = {
   clipScore?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   rank?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   png?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  tags?: Prisma.CandidateUpdatetagsInput | string[]
 }
 
 export type CandidateListRelationFilter = {
@@ -418,6 +440,7 @@ export type CandidateCountOrderByAggregateInput = {
   clipScore?: Prisma.SortOrder
   rank?: Prisma.SortOrder
   png?: Prisma.SortOrder
+  tags?: Prisma.SortOrder
 }
 
 export type CandidateAvgOrderByAggregateInput = {
@@ -508,6 +531,10 @@ export type CandidateCreatetokensInput = {
   set: number[]
 }
 
+export type CandidateCreatetagsInput = {
+  set: string[]
+}
+
 export type CandidateUpdatetokensInput = {
   set?: number[]
   push?: number | number[]
@@ -523,6 +550,25 @@ export type NullableFloatFieldUpdateOperationsInput = {
 
 export type NullableBytesFieldUpdateOperationsInput = {
   set?: runtime.Bytes | null
+}
+
+export type CandidateUpdatetagsInput = {
+  set?: string[]
+  push?: string | string[]
+}
+
+export type CandidateCreateNestedOneWithoutEmbeddingInput = {
+  create?: Prisma.XOR<Prisma.CandidateCreateWithoutEmbeddingInput, Prisma.CandidateUncheckedCreateWithoutEmbeddingInput>
+  connectOrCreate?: Prisma.CandidateCreateOrConnectWithoutEmbeddingInput
+  connect?: Prisma.CandidateWhereUniqueInput
+}
+
+export type CandidateUpdateOneRequiredWithoutEmbeddingNestedInput = {
+  create?: Prisma.XOR<Prisma.CandidateCreateWithoutEmbeddingInput, Prisma.CandidateUncheckedCreateWithoutEmbeddingInput>
+  connectOrCreate?: Prisma.CandidateCreateOrConnectWithoutEmbeddingInput
+  upsert?: Prisma.CandidateUpsertWithoutEmbeddingInput
+  connect?: Prisma.CandidateWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.CandidateUpdateToOneWithWhereWithoutEmbeddingInput, Prisma.CandidateUpdateWithoutEmbeddingInput>, Prisma.CandidateUncheckedUpdateWithoutEmbeddingInput>
 }
 
 export type CandidateCreateNestedOneWithoutVotesInput = {
@@ -576,6 +622,8 @@ export type CandidateCreateWithoutGenerationInput = {
   clipScore?: number | null
   rank?: number | null
   png?: runtime.Bytes | null
+  tags?: Prisma.CandidateCreatetagsInput | string[]
+  embedding?: Prisma.CandidateEmbeddingCreateNestedOneWithoutCandidateInput
   votes?: Prisma.VoteCreateNestedManyWithoutCandidateInput
   comments?: Prisma.CommentCreateNestedManyWithoutCandidateInput
   reactions?: Prisma.ReactionCreateNestedManyWithoutCandidateInput
@@ -588,6 +636,8 @@ export type CandidateUncheckedCreateWithoutGenerationInput = {
   clipScore?: number | null
   rank?: number | null
   png?: runtime.Bytes | null
+  tags?: Prisma.CandidateCreatetagsInput | string[]
+  embedding?: Prisma.CandidateEmbeddingUncheckedCreateNestedOneWithoutCandidateInput
   votes?: Prisma.VoteUncheckedCreateNestedManyWithoutCandidateInput
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutCandidateInput
   reactions?: Prisma.ReactionUncheckedCreateNestedManyWithoutCandidateInput
@@ -630,6 +680,79 @@ export type CandidateScalarWhereInput = {
   clipScore?: Prisma.FloatNullableFilter<"Candidate"> | number | null
   rank?: Prisma.IntNullableFilter<"Candidate"> | number | null
   png?: Prisma.BytesNullableFilter<"Candidate"> | runtime.Bytes | null
+  tags?: Prisma.StringNullableListFilter<"Candidate">
+}
+
+export type CandidateCreateWithoutEmbeddingInput = {
+  id: string
+  index: number
+  tokens?: Prisma.CandidateCreatetokensInput | number[]
+  clipScore?: number | null
+  rank?: number | null
+  png?: runtime.Bytes | null
+  tags?: Prisma.CandidateCreatetagsInput | string[]
+  generation: Prisma.GenerationCreateNestedOneWithoutCandidatesInput
+  votes?: Prisma.VoteCreateNestedManyWithoutCandidateInput
+  comments?: Prisma.CommentCreateNestedManyWithoutCandidateInput
+  reactions?: Prisma.ReactionCreateNestedManyWithoutCandidateInput
+}
+
+export type CandidateUncheckedCreateWithoutEmbeddingInput = {
+  id: string
+  generationId: string
+  index: number
+  tokens?: Prisma.CandidateCreatetokensInput | number[]
+  clipScore?: number | null
+  rank?: number | null
+  png?: runtime.Bytes | null
+  tags?: Prisma.CandidateCreatetagsInput | string[]
+  votes?: Prisma.VoteUncheckedCreateNestedManyWithoutCandidateInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutCandidateInput
+  reactions?: Prisma.ReactionUncheckedCreateNestedManyWithoutCandidateInput
+}
+
+export type CandidateCreateOrConnectWithoutEmbeddingInput = {
+  where: Prisma.CandidateWhereUniqueInput
+  create: Prisma.XOR<Prisma.CandidateCreateWithoutEmbeddingInput, Prisma.CandidateUncheckedCreateWithoutEmbeddingInput>
+}
+
+export type CandidateUpsertWithoutEmbeddingInput = {
+  update: Prisma.XOR<Prisma.CandidateUpdateWithoutEmbeddingInput, Prisma.CandidateUncheckedUpdateWithoutEmbeddingInput>
+  create: Prisma.XOR<Prisma.CandidateCreateWithoutEmbeddingInput, Prisma.CandidateUncheckedCreateWithoutEmbeddingInput>
+  where?: Prisma.CandidateWhereInput
+}
+
+export type CandidateUpdateToOneWithWhereWithoutEmbeddingInput = {
+  where?: Prisma.CandidateWhereInput
+  data: Prisma.XOR<Prisma.CandidateUpdateWithoutEmbeddingInput, Prisma.CandidateUncheckedUpdateWithoutEmbeddingInput>
+}
+
+export type CandidateUpdateWithoutEmbeddingInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  index?: Prisma.IntFieldUpdateOperationsInput | number
+  tokens?: Prisma.CandidateUpdatetokensInput | number[]
+  clipScore?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
+  rank?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  png?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  tags?: Prisma.CandidateUpdatetagsInput | string[]
+  generation?: Prisma.GenerationUpdateOneRequiredWithoutCandidatesNestedInput
+  votes?: Prisma.VoteUpdateManyWithoutCandidateNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutCandidateNestedInput
+  reactions?: Prisma.ReactionUpdateManyWithoutCandidateNestedInput
+}
+
+export type CandidateUncheckedUpdateWithoutEmbeddingInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  generationId?: Prisma.StringFieldUpdateOperationsInput | string
+  index?: Prisma.IntFieldUpdateOperationsInput | number
+  tokens?: Prisma.CandidateUpdatetokensInput | number[]
+  clipScore?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
+  rank?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  png?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  tags?: Prisma.CandidateUpdatetagsInput | string[]
+  votes?: Prisma.VoteUncheckedUpdateManyWithoutCandidateNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutCandidateNestedInput
+  reactions?: Prisma.ReactionUncheckedUpdateManyWithoutCandidateNestedInput
 }
 
 export type CandidateCreateWithoutVotesInput = {
@@ -639,7 +762,9 @@ export type CandidateCreateWithoutVotesInput = {
   clipScore?: number | null
   rank?: number | null
   png?: runtime.Bytes | null
+  tags?: Prisma.CandidateCreatetagsInput | string[]
   generation: Prisma.GenerationCreateNestedOneWithoutCandidatesInput
+  embedding?: Prisma.CandidateEmbeddingCreateNestedOneWithoutCandidateInput
   comments?: Prisma.CommentCreateNestedManyWithoutCandidateInput
   reactions?: Prisma.ReactionCreateNestedManyWithoutCandidateInput
 }
@@ -652,6 +777,8 @@ export type CandidateUncheckedCreateWithoutVotesInput = {
   clipScore?: number | null
   rank?: number | null
   png?: runtime.Bytes | null
+  tags?: Prisma.CandidateCreatetagsInput | string[]
+  embedding?: Prisma.CandidateEmbeddingUncheckedCreateNestedOneWithoutCandidateInput
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutCandidateInput
   reactions?: Prisma.ReactionUncheckedCreateNestedManyWithoutCandidateInput
 }
@@ -679,7 +806,9 @@ export type CandidateUpdateWithoutVotesInput = {
   clipScore?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   rank?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   png?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  tags?: Prisma.CandidateUpdatetagsInput | string[]
   generation?: Prisma.GenerationUpdateOneRequiredWithoutCandidatesNestedInput
+  embedding?: Prisma.CandidateEmbeddingUpdateOneWithoutCandidateNestedInput
   comments?: Prisma.CommentUpdateManyWithoutCandidateNestedInput
   reactions?: Prisma.ReactionUpdateManyWithoutCandidateNestedInput
 }
@@ -692,6 +821,8 @@ export type CandidateUncheckedUpdateWithoutVotesInput = {
   clipScore?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   rank?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   png?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  tags?: Prisma.CandidateUpdatetagsInput | string[]
+  embedding?: Prisma.CandidateEmbeddingUncheckedUpdateOneWithoutCandidateNestedInput
   comments?: Prisma.CommentUncheckedUpdateManyWithoutCandidateNestedInput
   reactions?: Prisma.ReactionUncheckedUpdateManyWithoutCandidateNestedInput
 }
@@ -703,7 +834,9 @@ export type CandidateCreateWithoutCommentsInput = {
   clipScore?: number | null
   rank?: number | null
   png?: runtime.Bytes | null
+  tags?: Prisma.CandidateCreatetagsInput | string[]
   generation: Prisma.GenerationCreateNestedOneWithoutCandidatesInput
+  embedding?: Prisma.CandidateEmbeddingCreateNestedOneWithoutCandidateInput
   votes?: Prisma.VoteCreateNestedManyWithoutCandidateInput
   reactions?: Prisma.ReactionCreateNestedManyWithoutCandidateInput
 }
@@ -716,6 +849,8 @@ export type CandidateUncheckedCreateWithoutCommentsInput = {
   clipScore?: number | null
   rank?: number | null
   png?: runtime.Bytes | null
+  tags?: Prisma.CandidateCreatetagsInput | string[]
+  embedding?: Prisma.CandidateEmbeddingUncheckedCreateNestedOneWithoutCandidateInput
   votes?: Prisma.VoteUncheckedCreateNestedManyWithoutCandidateInput
   reactions?: Prisma.ReactionUncheckedCreateNestedManyWithoutCandidateInput
 }
@@ -743,7 +878,9 @@ export type CandidateUpdateWithoutCommentsInput = {
   clipScore?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   rank?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   png?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  tags?: Prisma.CandidateUpdatetagsInput | string[]
   generation?: Prisma.GenerationUpdateOneRequiredWithoutCandidatesNestedInput
+  embedding?: Prisma.CandidateEmbeddingUpdateOneWithoutCandidateNestedInput
   votes?: Prisma.VoteUpdateManyWithoutCandidateNestedInput
   reactions?: Prisma.ReactionUpdateManyWithoutCandidateNestedInput
 }
@@ -756,6 +893,8 @@ export type CandidateUncheckedUpdateWithoutCommentsInput = {
   clipScore?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   rank?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   png?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  tags?: Prisma.CandidateUpdatetagsInput | string[]
+  embedding?: Prisma.CandidateEmbeddingUncheckedUpdateOneWithoutCandidateNestedInput
   votes?: Prisma.VoteUncheckedUpdateManyWithoutCandidateNestedInput
   reactions?: Prisma.ReactionUncheckedUpdateManyWithoutCandidateNestedInput
 }
@@ -767,7 +906,9 @@ export type CandidateCreateWithoutReactionsInput = {
   clipScore?: number | null
   rank?: number | null
   png?: runtime.Bytes | null
+  tags?: Prisma.CandidateCreatetagsInput | string[]
   generation: Prisma.GenerationCreateNestedOneWithoutCandidatesInput
+  embedding?: Prisma.CandidateEmbeddingCreateNestedOneWithoutCandidateInput
   votes?: Prisma.VoteCreateNestedManyWithoutCandidateInput
   comments?: Prisma.CommentCreateNestedManyWithoutCandidateInput
 }
@@ -780,6 +921,8 @@ export type CandidateUncheckedCreateWithoutReactionsInput = {
   clipScore?: number | null
   rank?: number | null
   png?: runtime.Bytes | null
+  tags?: Prisma.CandidateCreatetagsInput | string[]
+  embedding?: Prisma.CandidateEmbeddingUncheckedCreateNestedOneWithoutCandidateInput
   votes?: Prisma.VoteUncheckedCreateNestedManyWithoutCandidateInput
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutCandidateInput
 }
@@ -807,7 +950,9 @@ export type CandidateUpdateWithoutReactionsInput = {
   clipScore?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   rank?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   png?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  tags?: Prisma.CandidateUpdatetagsInput | string[]
   generation?: Prisma.GenerationUpdateOneRequiredWithoutCandidatesNestedInput
+  embedding?: Prisma.CandidateEmbeddingUpdateOneWithoutCandidateNestedInput
   votes?: Prisma.VoteUpdateManyWithoutCandidateNestedInput
   comments?: Prisma.CommentUpdateManyWithoutCandidateNestedInput
 }
@@ -820,6 +965,8 @@ export type CandidateUncheckedUpdateWithoutReactionsInput = {
   clipScore?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   rank?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   png?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  tags?: Prisma.CandidateUpdatetagsInput | string[]
+  embedding?: Prisma.CandidateEmbeddingUncheckedUpdateOneWithoutCandidateNestedInput
   votes?: Prisma.VoteUncheckedUpdateManyWithoutCandidateNestedInput
   comments?: Prisma.CommentUncheckedUpdateManyWithoutCandidateNestedInput
 }
@@ -831,6 +978,7 @@ export type CandidateCreateManyGenerationInput = {
   clipScore?: number | null
   rank?: number | null
   png?: runtime.Bytes | null
+  tags?: Prisma.CandidateCreatetagsInput | string[]
 }
 
 export type CandidateUpdateWithoutGenerationInput = {
@@ -840,6 +988,8 @@ export type CandidateUpdateWithoutGenerationInput = {
   clipScore?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   rank?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   png?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  tags?: Prisma.CandidateUpdatetagsInput | string[]
+  embedding?: Prisma.CandidateEmbeddingUpdateOneWithoutCandidateNestedInput
   votes?: Prisma.VoteUpdateManyWithoutCandidateNestedInput
   comments?: Prisma.CommentUpdateManyWithoutCandidateNestedInput
   reactions?: Prisma.ReactionUpdateManyWithoutCandidateNestedInput
@@ -852,6 +1002,8 @@ export type CandidateUncheckedUpdateWithoutGenerationInput = {
   clipScore?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   rank?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   png?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  tags?: Prisma.CandidateUpdatetagsInput | string[]
+  embedding?: Prisma.CandidateEmbeddingUncheckedUpdateOneWithoutCandidateNestedInput
   votes?: Prisma.VoteUncheckedUpdateManyWithoutCandidateNestedInput
   comments?: Prisma.CommentUncheckedUpdateManyWithoutCandidateNestedInput
   reactions?: Prisma.ReactionUncheckedUpdateManyWithoutCandidateNestedInput
@@ -864,6 +1016,7 @@ export type CandidateUncheckedUpdateManyWithoutGenerationInput = {
   clipScore?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   rank?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   png?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  tags?: Prisma.CandidateUpdatetagsInput | string[]
 }
 
 
@@ -923,7 +1076,9 @@ export type CandidateSelect<ExtArgs extends runtime.Types.Extensions.InternalArg
   clipScore?: boolean
   rank?: boolean
   png?: boolean
+  tags?: boolean
   generation?: boolean | Prisma.GenerationDefaultArgs<ExtArgs>
+  embedding?: boolean | Prisma.Candidate$embeddingArgs<ExtArgs>
   votes?: boolean | Prisma.Candidate$votesArgs<ExtArgs>
   comments?: boolean | Prisma.Candidate$commentsArgs<ExtArgs>
   reactions?: boolean | Prisma.Candidate$reactionsArgs<ExtArgs>
@@ -938,6 +1093,7 @@ export type CandidateSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Ext
   clipScore?: boolean
   rank?: boolean
   png?: boolean
+  tags?: boolean
   generation?: boolean | Prisma.GenerationDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["candidate"]>
 
@@ -949,6 +1105,7 @@ export type CandidateSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Ext
   clipScore?: boolean
   rank?: boolean
   png?: boolean
+  tags?: boolean
   generation?: boolean | Prisma.GenerationDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["candidate"]>
 
@@ -960,11 +1117,13 @@ export type CandidateSelectScalar = {
   clipScore?: boolean
   rank?: boolean
   png?: boolean
+  tags?: boolean
 }
 
-export type CandidateOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "generationId" | "index" | "tokens" | "clipScore" | "rank" | "png", ExtArgs["result"]["candidate"]>
+export type CandidateOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "generationId" | "index" | "tokens" | "clipScore" | "rank" | "png" | "tags", ExtArgs["result"]["candidate"]>
 export type CandidateInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   generation?: boolean | Prisma.GenerationDefaultArgs<ExtArgs>
+  embedding?: boolean | Prisma.Candidate$embeddingArgs<ExtArgs>
   votes?: boolean | Prisma.Candidate$votesArgs<ExtArgs>
   comments?: boolean | Prisma.Candidate$commentsArgs<ExtArgs>
   reactions?: boolean | Prisma.Candidate$reactionsArgs<ExtArgs>
@@ -981,6 +1140,10 @@ export type $CandidatePayload<ExtArgs extends runtime.Types.Extensions.InternalA
   name: "Candidate"
   objects: {
     generation: Prisma.$GenerationPayload<ExtArgs>
+    /**
+     * The image's CLIP embedding, for search by meaning; none for candidates made before search existed.
+     */
+    embedding: Prisma.$CandidateEmbeddingPayload<ExtArgs> | null
     votes: Prisma.$VotePayload<ExtArgs>[]
     comments: Prisma.$CommentPayload<ExtArgs>[]
     reactions: Prisma.$ReactionPayload<ExtArgs>[]
@@ -996,6 +1159,11 @@ export type $CandidatePayload<ExtArgs extends runtime.Types.Extensions.InternalA
      * Rendered from tokens on first request and cached here.
      */
     png: runtime.Bytes | null
+    /**
+     * CLIP's zero-shot tags: up to three concepts, the dominant colour, the position (best first); empty for
+     * candidates made before tags existed.
+     */
+    tags: string[]
   }, ExtArgs["result"]["candidate"]>
   composites: {}
 }
@@ -1391,6 +1559,7 @@ readonly fields: CandidateFieldRefs;
 export interface Prisma__CandidateClient<T, Null = never, ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs, GlobalOmitOptions = {}> extends Prisma.PrismaPromise<T> {
   readonly [Symbol.toStringTag]: "PrismaPromise"
   generation<T extends Prisma.GenerationDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.GenerationDefaultArgs<ExtArgs>>): Prisma.Prisma__GenerationClient<runtime.Types.Result.GetResult<Prisma.$GenerationPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
+  embedding<T extends Prisma.Candidate$embeddingArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Candidate$embeddingArgs<ExtArgs>>): Prisma.Prisma__CandidateEmbeddingClient<runtime.Types.Result.GetResult<Prisma.$CandidateEmbeddingPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   votes<T extends Prisma.Candidate$votesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Candidate$votesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$VotePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   comments<T extends Prisma.Candidate$commentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Candidate$commentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CommentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   reactions<T extends Prisma.Candidate$reactionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Candidate$reactionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ReactionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
@@ -1430,6 +1599,7 @@ export interface CandidateFieldRefs {
   readonly clipScore: Prisma.FieldRef<"Candidate", 'Float'>
   readonly rank: Prisma.FieldRef<"Candidate", 'Int'>
   readonly png: Prisma.FieldRef<"Candidate", 'Bytes'>
+  readonly tags: Prisma.FieldRef<"Candidate", 'String[]'>
 }
     
 
@@ -1828,6 +1998,25 @@ export type CandidateDeleteManyArgs<ExtArgs extends runtime.Types.Extensions.Int
    * Limit how many Candidates to delete.
    */
   limit?: number
+}
+
+/**
+ * Candidate.embedding
+ */
+export type Candidate$embeddingArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the CandidateEmbedding
+   */
+  select?: Prisma.CandidateEmbeddingSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the CandidateEmbedding
+   */
+  omit?: Prisma.CandidateEmbeddingOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.CandidateEmbeddingInclude<ExtArgs> | null
+  where?: Prisma.CandidateEmbeddingWhereInput
 }
 
 /**

@@ -30,12 +30,14 @@ export type GenerationAvgAggregateOutputType = {
   n: number | null
   seed: number | null
   keepRows: number | null
+  matrixCell: number | null
 }
 
 export type GenerationSumAggregateOutputType = {
   n: number | null
   seed: number | null
   keepRows: number | null
+  matrixCell: number | null
 }
 
 export type GenerationMinAggregateOutputType = {
@@ -55,6 +57,9 @@ export type GenerationMinAggregateOutputType = {
   createdAt: Date | null
   startedAt: Date | null
   finishedAt: Date | null
+  matrixId: string | null
+  matrixCell: number | null
+  uploadFormat: string | null
 }
 
 export type GenerationMaxAggregateOutputType = {
@@ -74,6 +79,9 @@ export type GenerationMaxAggregateOutputType = {
   createdAt: Date | null
   startedAt: Date | null
   finishedAt: Date | null
+  matrixId: string | null
+  matrixCell: number | null
+  uploadFormat: string | null
 }
 
 export type GenerationCountAggregateOutputType = {
@@ -96,6 +104,9 @@ export type GenerationCountAggregateOutputType = {
   createdAt: number
   startedAt: number
   finishedAt: number
+  matrixId: number
+  matrixCell: number
+  uploadFormat: number
   _all: number
 }
 
@@ -104,12 +115,14 @@ export type GenerationAvgAggregateInputType = {
   n?: true
   seed?: true
   keepRows?: true
+  matrixCell?: true
 }
 
 export type GenerationSumAggregateInputType = {
   n?: true
   seed?: true
   keepRows?: true
+  matrixCell?: true
 }
 
 export type GenerationMinAggregateInputType = {
@@ -129,6 +142,9 @@ export type GenerationMinAggregateInputType = {
   createdAt?: true
   startedAt?: true
   finishedAt?: true
+  matrixId?: true
+  matrixCell?: true
+  uploadFormat?: true
 }
 
 export type GenerationMaxAggregateInputType = {
@@ -148,6 +164,9 @@ export type GenerationMaxAggregateInputType = {
   createdAt?: true
   startedAt?: true
   finishedAt?: true
+  matrixId?: true
+  matrixCell?: true
+  uploadFormat?: true
 }
 
 export type GenerationCountAggregateInputType = {
@@ -170,6 +189,9 @@ export type GenerationCountAggregateInputType = {
   createdAt?: true
   startedAt?: true
   finishedAt?: true
+  matrixId?: true
+  matrixCell?: true
+  uploadFormat?: true
   _all?: true
 }
 
@@ -279,6 +301,9 @@ export type GenerationGroupByOutputType = {
   createdAt: Date
   startedAt: Date | null
   finishedAt: Date | null
+  matrixId: string | null
+  matrixCell: number | null
+  uploadFormat: string | null
   _count: GenerationCountAggregateOutputType | null
   _avg: GenerationAvgAggregateOutputType | null
   _sum: GenerationSumAggregateOutputType | null
@@ -324,9 +349,13 @@ export type GenerationWhereInput = {
   createdAt?: Prisma.DateTimeFilter<"Generation"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"Generation"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableFilter<"Generation"> | Date | string | null
+  matrixId?: Prisma.StringNullableFilter<"Generation"> | string | null
+  matrixCell?: Prisma.IntNullableFilter<"Generation"> | number | null
+  uploadFormat?: Prisma.StringNullableFilter<"Generation"> | string | null
   board?: Prisma.XOR<Prisma.BoardScalarRelationFilter, Prisma.BoardWhereInput>
   createdBy?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
   candidates?: Prisma.CandidateListRelationFilter
+  matrix?: Prisma.XOR<Prisma.PromptMatrixNullableScalarRelationFilter, Prisma.PromptMatrixWhereInput> | null
 }
 
 export type GenerationOrderByWithRelationInput = {
@@ -349,9 +378,13 @@ export type GenerationOrderByWithRelationInput = {
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   finishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  matrixId?: Prisma.SortOrderInput | Prisma.SortOrder
+  matrixCell?: Prisma.SortOrderInput | Prisma.SortOrder
+  uploadFormat?: Prisma.SortOrderInput | Prisma.SortOrder
   board?: Prisma.BoardOrderByWithRelationInput
   createdBy?: Prisma.UserOrderByWithRelationInput
   candidates?: Prisma.CandidateOrderByRelationAggregateInput
+  matrix?: Prisma.PromptMatrixOrderByWithRelationInput
 }
 
 export type GenerationWhereUniqueInput = Prisma.AtLeast<{
@@ -377,9 +410,13 @@ export type GenerationWhereUniqueInput = Prisma.AtLeast<{
   createdAt?: Prisma.DateTimeFilter<"Generation"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"Generation"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableFilter<"Generation"> | Date | string | null
+  matrixId?: Prisma.StringNullableFilter<"Generation"> | string | null
+  matrixCell?: Prisma.IntNullableFilter<"Generation"> | number | null
+  uploadFormat?: Prisma.StringNullableFilter<"Generation"> | string | null
   board?: Prisma.XOR<Prisma.BoardScalarRelationFilter, Prisma.BoardWhereInput>
   createdBy?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
   candidates?: Prisma.CandidateListRelationFilter
+  matrix?: Prisma.XOR<Prisma.PromptMatrixNullableScalarRelationFilter, Prisma.PromptMatrixWhereInput> | null
 }, "id">
 
 export type GenerationOrderByWithAggregationInput = {
@@ -402,6 +439,9 @@ export type GenerationOrderByWithAggregationInput = {
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   finishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  matrixId?: Prisma.SortOrderInput | Prisma.SortOrder
+  matrixCell?: Prisma.SortOrderInput | Prisma.SortOrder
+  uploadFormat?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.GenerationCountOrderByAggregateInput
   _avg?: Prisma.GenerationAvgOrderByAggregateInput
   _max?: Prisma.GenerationMaxOrderByAggregateInput
@@ -432,6 +472,9 @@ export type GenerationScalarWhereWithAggregatesInput = {
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Generation"> | Date | string
   startedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Generation"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Generation"> | Date | string | null
+  matrixId?: Prisma.StringNullableWithAggregatesFilter<"Generation"> | string | null
+  matrixCell?: Prisma.IntNullableWithAggregatesFilter<"Generation"> | number | null
+  uploadFormat?: Prisma.StringNullableWithAggregatesFilter<"Generation"> | string | null
 }
 
 export type GenerationCreateInput = {
@@ -452,9 +495,12 @@ export type GenerationCreateInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  matrixCell?: number | null
+  uploadFormat?: string | null
   board: Prisma.BoardCreateNestedOneWithoutGenerationsInput
   createdBy: Prisma.UserCreateNestedOneWithoutGenerationsInput
   candidates?: Prisma.CandidateCreateNestedManyWithoutGenerationInput
+  matrix?: Prisma.PromptMatrixCreateNestedOneWithoutCellsInput
 }
 
 export type GenerationUncheckedCreateInput = {
@@ -477,6 +523,9 @@ export type GenerationUncheckedCreateInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  matrixId?: string | null
+  matrixCell?: number | null
+  uploadFormat?: string | null
   candidates?: Prisma.CandidateUncheckedCreateNestedManyWithoutGenerationInput
 }
 
@@ -498,9 +547,12 @@ export type GenerationUpdateInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  matrixCell?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  uploadFormat?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   board?: Prisma.BoardUpdateOneRequiredWithoutGenerationsNestedInput
   createdBy?: Prisma.UserUpdateOneRequiredWithoutGenerationsNestedInput
   candidates?: Prisma.CandidateUpdateManyWithoutGenerationNestedInput
+  matrix?: Prisma.PromptMatrixUpdateOneWithoutCellsNestedInput
 }
 
 export type GenerationUncheckedUpdateInput = {
@@ -523,6 +575,9 @@ export type GenerationUncheckedUpdateInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  matrixId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  matrixCell?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  uploadFormat?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   candidates?: Prisma.CandidateUncheckedUpdateManyWithoutGenerationNestedInput
 }
 
@@ -546,6 +601,9 @@ export type GenerationCreateManyInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  matrixId?: string | null
+  matrixCell?: number | null
+  uploadFormat?: string | null
 }
 
 export type GenerationUpdateManyMutationInput = {
@@ -566,6 +624,8 @@ export type GenerationUpdateManyMutationInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  matrixCell?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  uploadFormat?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type GenerationUncheckedUpdateManyInput = {
@@ -588,6 +648,9 @@ export type GenerationUncheckedUpdateManyInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  matrixId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  matrixCell?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  uploadFormat?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type GenerationListRelationFilter = {
@@ -628,12 +691,16 @@ export type GenerationCountOrderByAggregateInput = {
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
+  matrixId?: Prisma.SortOrder
+  matrixCell?: Prisma.SortOrder
+  uploadFormat?: Prisma.SortOrder
 }
 
 export type GenerationAvgOrderByAggregateInput = {
   n?: Prisma.SortOrder
   seed?: Prisma.SortOrder
   keepRows?: Prisma.SortOrder
+  matrixCell?: Prisma.SortOrder
 }
 
 export type GenerationMaxOrderByAggregateInput = {
@@ -653,6 +720,9 @@ export type GenerationMaxOrderByAggregateInput = {
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
+  matrixId?: Prisma.SortOrder
+  matrixCell?: Prisma.SortOrder
+  uploadFormat?: Prisma.SortOrder
 }
 
 export type GenerationMinOrderByAggregateInput = {
@@ -672,12 +742,16 @@ export type GenerationMinOrderByAggregateInput = {
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
+  matrixId?: Prisma.SortOrder
+  matrixCell?: Prisma.SortOrder
+  uploadFormat?: Prisma.SortOrder
 }
 
 export type GenerationSumOrderByAggregateInput = {
   n?: Prisma.SortOrder
   seed?: Prisma.SortOrder
   keepRows?: Prisma.SortOrder
+  matrixCell?: Prisma.SortOrder
 }
 
 export type GenerationScalarRelationFilter = {
@@ -808,6 +882,48 @@ export type GenerationUpdateOneRequiredWithoutCandidatesNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.GenerationUpdateToOneWithWhereWithoutCandidatesInput, Prisma.GenerationUpdateWithoutCandidatesInput>, Prisma.GenerationUncheckedUpdateWithoutCandidatesInput>
 }
 
+export type GenerationCreateNestedManyWithoutMatrixInput = {
+  create?: Prisma.XOR<Prisma.GenerationCreateWithoutMatrixInput, Prisma.GenerationUncheckedCreateWithoutMatrixInput> | Prisma.GenerationCreateWithoutMatrixInput[] | Prisma.GenerationUncheckedCreateWithoutMatrixInput[]
+  connectOrCreate?: Prisma.GenerationCreateOrConnectWithoutMatrixInput | Prisma.GenerationCreateOrConnectWithoutMatrixInput[]
+  createMany?: Prisma.GenerationCreateManyMatrixInputEnvelope
+  connect?: Prisma.GenerationWhereUniqueInput | Prisma.GenerationWhereUniqueInput[]
+}
+
+export type GenerationUncheckedCreateNestedManyWithoutMatrixInput = {
+  create?: Prisma.XOR<Prisma.GenerationCreateWithoutMatrixInput, Prisma.GenerationUncheckedCreateWithoutMatrixInput> | Prisma.GenerationCreateWithoutMatrixInput[] | Prisma.GenerationUncheckedCreateWithoutMatrixInput[]
+  connectOrCreate?: Prisma.GenerationCreateOrConnectWithoutMatrixInput | Prisma.GenerationCreateOrConnectWithoutMatrixInput[]
+  createMany?: Prisma.GenerationCreateManyMatrixInputEnvelope
+  connect?: Prisma.GenerationWhereUniqueInput | Prisma.GenerationWhereUniqueInput[]
+}
+
+export type GenerationUpdateManyWithoutMatrixNestedInput = {
+  create?: Prisma.XOR<Prisma.GenerationCreateWithoutMatrixInput, Prisma.GenerationUncheckedCreateWithoutMatrixInput> | Prisma.GenerationCreateWithoutMatrixInput[] | Prisma.GenerationUncheckedCreateWithoutMatrixInput[]
+  connectOrCreate?: Prisma.GenerationCreateOrConnectWithoutMatrixInput | Prisma.GenerationCreateOrConnectWithoutMatrixInput[]
+  upsert?: Prisma.GenerationUpsertWithWhereUniqueWithoutMatrixInput | Prisma.GenerationUpsertWithWhereUniqueWithoutMatrixInput[]
+  createMany?: Prisma.GenerationCreateManyMatrixInputEnvelope
+  set?: Prisma.GenerationWhereUniqueInput | Prisma.GenerationWhereUniqueInput[]
+  disconnect?: Prisma.GenerationWhereUniqueInput | Prisma.GenerationWhereUniqueInput[]
+  delete?: Prisma.GenerationWhereUniqueInput | Prisma.GenerationWhereUniqueInput[]
+  connect?: Prisma.GenerationWhereUniqueInput | Prisma.GenerationWhereUniqueInput[]
+  update?: Prisma.GenerationUpdateWithWhereUniqueWithoutMatrixInput | Prisma.GenerationUpdateWithWhereUniqueWithoutMatrixInput[]
+  updateMany?: Prisma.GenerationUpdateManyWithWhereWithoutMatrixInput | Prisma.GenerationUpdateManyWithWhereWithoutMatrixInput[]
+  deleteMany?: Prisma.GenerationScalarWhereInput | Prisma.GenerationScalarWhereInput[]
+}
+
+export type GenerationUncheckedUpdateManyWithoutMatrixNestedInput = {
+  create?: Prisma.XOR<Prisma.GenerationCreateWithoutMatrixInput, Prisma.GenerationUncheckedCreateWithoutMatrixInput> | Prisma.GenerationCreateWithoutMatrixInput[] | Prisma.GenerationUncheckedCreateWithoutMatrixInput[]
+  connectOrCreate?: Prisma.GenerationCreateOrConnectWithoutMatrixInput | Prisma.GenerationCreateOrConnectWithoutMatrixInput[]
+  upsert?: Prisma.GenerationUpsertWithWhereUniqueWithoutMatrixInput | Prisma.GenerationUpsertWithWhereUniqueWithoutMatrixInput[]
+  createMany?: Prisma.GenerationCreateManyMatrixInputEnvelope
+  set?: Prisma.GenerationWhereUniqueInput | Prisma.GenerationWhereUniqueInput[]
+  disconnect?: Prisma.GenerationWhereUniqueInput | Prisma.GenerationWhereUniqueInput[]
+  delete?: Prisma.GenerationWhereUniqueInput | Prisma.GenerationWhereUniqueInput[]
+  connect?: Prisma.GenerationWhereUniqueInput | Prisma.GenerationWhereUniqueInput[]
+  update?: Prisma.GenerationUpdateWithWhereUniqueWithoutMatrixInput | Prisma.GenerationUpdateWithWhereUniqueWithoutMatrixInput[]
+  updateMany?: Prisma.GenerationUpdateManyWithWhereWithoutMatrixInput | Prisma.GenerationUpdateManyWithWhereWithoutMatrixInput[]
+  deleteMany?: Prisma.GenerationScalarWhereInput | Prisma.GenerationScalarWhereInput[]
+}
+
 export type GenerationCreateWithoutCreatedByInput = {
   id: string
   cardId: string
@@ -826,8 +942,11 @@ export type GenerationCreateWithoutCreatedByInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  matrixCell?: number | null
+  uploadFormat?: string | null
   board: Prisma.BoardCreateNestedOneWithoutGenerationsInput
   candidates?: Prisma.CandidateCreateNestedManyWithoutGenerationInput
+  matrix?: Prisma.PromptMatrixCreateNestedOneWithoutCellsInput
 }
 
 export type GenerationUncheckedCreateWithoutCreatedByInput = {
@@ -849,6 +968,9 @@ export type GenerationUncheckedCreateWithoutCreatedByInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  matrixId?: string | null
+  matrixCell?: number | null
+  uploadFormat?: string | null
   candidates?: Prisma.CandidateUncheckedCreateNestedManyWithoutGenerationInput
 }
 
@@ -901,6 +1023,9 @@ export type GenerationScalarWhereInput = {
   createdAt?: Prisma.DateTimeFilter<"Generation"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"Generation"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableFilter<"Generation"> | Date | string | null
+  matrixId?: Prisma.StringNullableFilter<"Generation"> | string | null
+  matrixCell?: Prisma.IntNullableFilter<"Generation"> | number | null
+  uploadFormat?: Prisma.StringNullableFilter<"Generation"> | string | null
 }
 
 export type GenerationCreateWithoutBoardInput = {
@@ -921,8 +1046,11 @@ export type GenerationCreateWithoutBoardInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  matrixCell?: number | null
+  uploadFormat?: string | null
   createdBy: Prisma.UserCreateNestedOneWithoutGenerationsInput
   candidates?: Prisma.CandidateCreateNestedManyWithoutGenerationInput
+  matrix?: Prisma.PromptMatrixCreateNestedOneWithoutCellsInput
 }
 
 export type GenerationUncheckedCreateWithoutBoardInput = {
@@ -944,6 +1072,9 @@ export type GenerationUncheckedCreateWithoutBoardInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  matrixId?: string | null
+  matrixCell?: number | null
+  uploadFormat?: string | null
   candidates?: Prisma.CandidateUncheckedCreateNestedManyWithoutGenerationInput
 }
 
@@ -991,8 +1122,11 @@ export type GenerationCreateWithoutCandidatesInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  matrixCell?: number | null
+  uploadFormat?: string | null
   board: Prisma.BoardCreateNestedOneWithoutGenerationsInput
   createdBy: Prisma.UserCreateNestedOneWithoutGenerationsInput
+  matrix?: Prisma.PromptMatrixCreateNestedOneWithoutCellsInput
 }
 
 export type GenerationUncheckedCreateWithoutCandidatesInput = {
@@ -1015,6 +1149,9 @@ export type GenerationUncheckedCreateWithoutCandidatesInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  matrixId?: string | null
+  matrixCell?: number | null
+  uploadFormat?: string | null
 }
 
 export type GenerationCreateOrConnectWithoutCandidatesInput = {
@@ -1051,8 +1188,11 @@ export type GenerationUpdateWithoutCandidatesInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  matrixCell?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  uploadFormat?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   board?: Prisma.BoardUpdateOneRequiredWithoutGenerationsNestedInput
   createdBy?: Prisma.UserUpdateOneRequiredWithoutGenerationsNestedInput
+  matrix?: Prisma.PromptMatrixUpdateOneWithoutCellsNestedInput
 }
 
 export type GenerationUncheckedUpdateWithoutCandidatesInput = {
@@ -1075,6 +1215,85 @@ export type GenerationUncheckedUpdateWithoutCandidatesInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  matrixId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  matrixCell?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  uploadFormat?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+}
+
+export type GenerationCreateWithoutMatrixInput = {
+  id: string
+  cardId: string
+  prompt: string
+  n: number
+  seed: number
+  params: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  modelName: string
+  modelVersion: string
+  unknownWords?: Prisma.GenerationCreateunknownWordsInput | string[]
+  sourceCandidateId?: string | null
+  keepRows?: number | null
+  status?: $Enums.GenerationStatus
+  error?: string | null
+  timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  finishedAt?: Date | string | null
+  matrixCell?: number | null
+  uploadFormat?: string | null
+  board: Prisma.BoardCreateNestedOneWithoutGenerationsInput
+  createdBy: Prisma.UserCreateNestedOneWithoutGenerationsInput
+  candidates?: Prisma.CandidateCreateNestedManyWithoutGenerationInput
+}
+
+export type GenerationUncheckedCreateWithoutMatrixInput = {
+  id: string
+  boardId: string
+  cardId: string
+  prompt: string
+  n: number
+  seed: number
+  params: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  modelName: string
+  modelVersion: string
+  unknownWords?: Prisma.GenerationCreateunknownWordsInput | string[]
+  sourceCandidateId?: string | null
+  keepRows?: number | null
+  status?: $Enums.GenerationStatus
+  error?: string | null
+  timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdById: string
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  finishedAt?: Date | string | null
+  matrixCell?: number | null
+  uploadFormat?: string | null
+  candidates?: Prisma.CandidateUncheckedCreateNestedManyWithoutGenerationInput
+}
+
+export type GenerationCreateOrConnectWithoutMatrixInput = {
+  where: Prisma.GenerationWhereUniqueInput
+  create: Prisma.XOR<Prisma.GenerationCreateWithoutMatrixInput, Prisma.GenerationUncheckedCreateWithoutMatrixInput>
+}
+
+export type GenerationCreateManyMatrixInputEnvelope = {
+  data: Prisma.GenerationCreateManyMatrixInput | Prisma.GenerationCreateManyMatrixInput[]
+  skipDuplicates?: boolean
+}
+
+export type GenerationUpsertWithWhereUniqueWithoutMatrixInput = {
+  where: Prisma.GenerationWhereUniqueInput
+  update: Prisma.XOR<Prisma.GenerationUpdateWithoutMatrixInput, Prisma.GenerationUncheckedUpdateWithoutMatrixInput>
+  create: Prisma.XOR<Prisma.GenerationCreateWithoutMatrixInput, Prisma.GenerationUncheckedCreateWithoutMatrixInput>
+}
+
+export type GenerationUpdateWithWhereUniqueWithoutMatrixInput = {
+  where: Prisma.GenerationWhereUniqueInput
+  data: Prisma.XOR<Prisma.GenerationUpdateWithoutMatrixInput, Prisma.GenerationUncheckedUpdateWithoutMatrixInput>
+}
+
+export type GenerationUpdateManyWithWhereWithoutMatrixInput = {
+  where: Prisma.GenerationScalarWhereInput
+  data: Prisma.XOR<Prisma.GenerationUpdateManyMutationInput, Prisma.GenerationUncheckedUpdateManyWithoutMatrixInput>
 }
 
 export type GenerationCreateManyCreatedByInput = {
@@ -1096,6 +1315,9 @@ export type GenerationCreateManyCreatedByInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  matrixId?: string | null
+  matrixCell?: number | null
+  uploadFormat?: string | null
 }
 
 export type GenerationUpdateWithoutCreatedByInput = {
@@ -1116,8 +1338,11 @@ export type GenerationUpdateWithoutCreatedByInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  matrixCell?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  uploadFormat?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   board?: Prisma.BoardUpdateOneRequiredWithoutGenerationsNestedInput
   candidates?: Prisma.CandidateUpdateManyWithoutGenerationNestedInput
+  matrix?: Prisma.PromptMatrixUpdateOneWithoutCellsNestedInput
 }
 
 export type GenerationUncheckedUpdateWithoutCreatedByInput = {
@@ -1139,6 +1364,9 @@ export type GenerationUncheckedUpdateWithoutCreatedByInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  matrixId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  matrixCell?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  uploadFormat?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   candidates?: Prisma.CandidateUncheckedUpdateManyWithoutGenerationNestedInput
 }
 
@@ -1161,6 +1389,9 @@ export type GenerationUncheckedUpdateManyWithoutCreatedByInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  matrixId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  matrixCell?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  uploadFormat?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type GenerationCreateManyBoardInput = {
@@ -1182,6 +1413,9 @@ export type GenerationCreateManyBoardInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  matrixId?: string | null
+  matrixCell?: number | null
+  uploadFormat?: string | null
 }
 
 export type GenerationUpdateWithoutBoardInput = {
@@ -1202,8 +1436,11 @@ export type GenerationUpdateWithoutBoardInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  matrixCell?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  uploadFormat?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdBy?: Prisma.UserUpdateOneRequiredWithoutGenerationsNestedInput
   candidates?: Prisma.CandidateUpdateManyWithoutGenerationNestedInput
+  matrix?: Prisma.PromptMatrixUpdateOneWithoutCellsNestedInput
 }
 
 export type GenerationUncheckedUpdateWithoutBoardInput = {
@@ -1225,6 +1462,9 @@ export type GenerationUncheckedUpdateWithoutBoardInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  matrixId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  matrixCell?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  uploadFormat?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   candidates?: Prisma.CandidateUncheckedUpdateManyWithoutGenerationNestedInput
 }
 
@@ -1247,6 +1487,107 @@ export type GenerationUncheckedUpdateManyWithoutBoardInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  matrixId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  matrixCell?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  uploadFormat?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+}
+
+export type GenerationCreateManyMatrixInput = {
+  id: string
+  boardId: string
+  cardId: string
+  prompt: string
+  n: number
+  seed: number
+  params: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  modelName: string
+  modelVersion: string
+  unknownWords?: Prisma.GenerationCreateunknownWordsInput | string[]
+  sourceCandidateId?: string | null
+  keepRows?: number | null
+  status?: $Enums.GenerationStatus
+  error?: string | null
+  timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdById: string
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  finishedAt?: Date | string | null
+  matrixCell?: number | null
+  uploadFormat?: string | null
+}
+
+export type GenerationUpdateWithoutMatrixInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  cardId?: Prisma.StringFieldUpdateOperationsInput | string
+  prompt?: Prisma.StringFieldUpdateOperationsInput | string
+  n?: Prisma.IntFieldUpdateOperationsInput | number
+  seed?: Prisma.IntFieldUpdateOperationsInput | number
+  params?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  modelName?: Prisma.StringFieldUpdateOperationsInput | string
+  modelVersion?: Prisma.StringFieldUpdateOperationsInput | string
+  unknownWords?: Prisma.GenerationUpdateunknownWordsInput | string[]
+  sourceCandidateId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  keepRows?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  status?: Prisma.EnumGenerationStatusFieldUpdateOperationsInput | $Enums.GenerationStatus
+  error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  matrixCell?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  uploadFormat?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  board?: Prisma.BoardUpdateOneRequiredWithoutGenerationsNestedInput
+  createdBy?: Prisma.UserUpdateOneRequiredWithoutGenerationsNestedInput
+  candidates?: Prisma.CandidateUpdateManyWithoutGenerationNestedInput
+}
+
+export type GenerationUncheckedUpdateWithoutMatrixInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  boardId?: Prisma.StringFieldUpdateOperationsInput | string
+  cardId?: Prisma.StringFieldUpdateOperationsInput | string
+  prompt?: Prisma.StringFieldUpdateOperationsInput | string
+  n?: Prisma.IntFieldUpdateOperationsInput | number
+  seed?: Prisma.IntFieldUpdateOperationsInput | number
+  params?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  modelName?: Prisma.StringFieldUpdateOperationsInput | string
+  modelVersion?: Prisma.StringFieldUpdateOperationsInput | string
+  unknownWords?: Prisma.GenerationUpdateunknownWordsInput | string[]
+  sourceCandidateId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  keepRows?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  status?: Prisma.EnumGenerationStatusFieldUpdateOperationsInput | $Enums.GenerationStatus
+  error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  matrixCell?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  uploadFormat?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  candidates?: Prisma.CandidateUncheckedUpdateManyWithoutGenerationNestedInput
+}
+
+export type GenerationUncheckedUpdateManyWithoutMatrixInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  boardId?: Prisma.StringFieldUpdateOperationsInput | string
+  cardId?: Prisma.StringFieldUpdateOperationsInput | string
+  prompt?: Prisma.StringFieldUpdateOperationsInput | string
+  n?: Prisma.IntFieldUpdateOperationsInput | number
+  seed?: Prisma.IntFieldUpdateOperationsInput | number
+  params?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  modelName?: Prisma.StringFieldUpdateOperationsInput | string
+  modelVersion?: Prisma.StringFieldUpdateOperationsInput | string
+  unknownWords?: Prisma.GenerationUpdateunknownWordsInput | string[]
+  sourceCandidateId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  keepRows?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  status?: Prisma.EnumGenerationStatusFieldUpdateOperationsInput | $Enums.GenerationStatus
+  error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  timings?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdById?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  matrixCell?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  uploadFormat?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 
@@ -1300,9 +1641,13 @@ export type GenerationSelect<ExtArgs extends runtime.Types.Extensions.InternalAr
   createdAt?: boolean
   startedAt?: boolean
   finishedAt?: boolean
+  matrixId?: boolean
+  matrixCell?: boolean
+  uploadFormat?: boolean
   board?: boolean | Prisma.BoardDefaultArgs<ExtArgs>
   createdBy?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   candidates?: boolean | Prisma.Generation$candidatesArgs<ExtArgs>
+  matrix?: boolean | Prisma.Generation$matrixArgs<ExtArgs>
   _count?: boolean | Prisma.GenerationCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["generation"]>
 
@@ -1326,8 +1671,12 @@ export type GenerationSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Ex
   createdAt?: boolean
   startedAt?: boolean
   finishedAt?: boolean
+  matrixId?: boolean
+  matrixCell?: boolean
+  uploadFormat?: boolean
   board?: boolean | Prisma.BoardDefaultArgs<ExtArgs>
   createdBy?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  matrix?: boolean | Prisma.Generation$matrixArgs<ExtArgs>
 }, ExtArgs["result"]["generation"]>
 
 export type GenerationSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -1350,8 +1699,12 @@ export type GenerationSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Ex
   createdAt?: boolean
   startedAt?: boolean
   finishedAt?: boolean
+  matrixId?: boolean
+  matrixCell?: boolean
+  uploadFormat?: boolean
   board?: boolean | Prisma.BoardDefaultArgs<ExtArgs>
   createdBy?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  matrix?: boolean | Prisma.Generation$matrixArgs<ExtArgs>
 }, ExtArgs["result"]["generation"]>
 
 export type GenerationSelectScalar = {
@@ -1374,22 +1727,28 @@ export type GenerationSelectScalar = {
   createdAt?: boolean
   startedAt?: boolean
   finishedAt?: boolean
+  matrixId?: boolean
+  matrixCell?: boolean
+  uploadFormat?: boolean
 }
 
-export type GenerationOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "boardId" | "cardId" | "prompt" | "n" | "seed" | "params" | "modelName" | "modelVersion" | "unknownWords" | "sourceCandidateId" | "keepRows" | "status" | "error" | "timings" | "createdById" | "createdAt" | "startedAt" | "finishedAt", ExtArgs["result"]["generation"]>
+export type GenerationOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "boardId" | "cardId" | "prompt" | "n" | "seed" | "params" | "modelName" | "modelVersion" | "unknownWords" | "sourceCandidateId" | "keepRows" | "status" | "error" | "timings" | "createdById" | "createdAt" | "startedAt" | "finishedAt" | "matrixId" | "matrixCell" | "uploadFormat", ExtArgs["result"]["generation"]>
 export type GenerationInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   board?: boolean | Prisma.BoardDefaultArgs<ExtArgs>
   createdBy?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   candidates?: boolean | Prisma.Generation$candidatesArgs<ExtArgs>
+  matrix?: boolean | Prisma.Generation$matrixArgs<ExtArgs>
   _count?: boolean | Prisma.GenerationCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type GenerationIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   board?: boolean | Prisma.BoardDefaultArgs<ExtArgs>
   createdBy?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  matrix?: boolean | Prisma.Generation$matrixArgs<ExtArgs>
 }
 export type GenerationIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   board?: boolean | Prisma.BoardDefaultArgs<ExtArgs>
   createdBy?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  matrix?: boolean | Prisma.Generation$matrixArgs<ExtArgs>
 }
 
 export type $GenerationPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1398,6 +1757,7 @@ export type $GenerationPayload<ExtArgs extends runtime.Types.Extensions.Internal
     board: Prisma.$BoardPayload<ExtArgs>
     createdBy: Prisma.$UserPayload<ExtArgs>
     candidates: Prisma.$CandidatePayload<ExtArgs>[]
+    matrix: Prisma.$PromptMatrixPayload<ExtArgs> | null
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1425,6 +1785,16 @@ export type $GenerationPayload<ExtArgs extends runtime.Types.Extensions.Internal
     createdAt: Date
     startedAt: Date | null
     finishedAt: Date | null
+    /**
+     * A prompt matrix's cell: its matrix, and its place in row-major order.
+     */
+    matrixId: string | null
+    matrixCell: number | null
+    /**
+     * An uploaded picture (issue 17 item 3) is stored as a finished generation of one candidate, its VQ codes:
+     * the file's format ("png", "jpeg", "webp"); null for generated images.
+     */
+    uploadFormat: string | null
   }, ExtArgs["result"]["generation"]>
   composites: {}
 }
@@ -1822,6 +2192,7 @@ export interface Prisma__GenerationClient<T, Null = never, ExtArgs extends runti
   board<T extends Prisma.BoardDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.BoardDefaultArgs<ExtArgs>>): Prisma.Prisma__BoardClient<runtime.Types.Result.GetResult<Prisma.$BoardPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   createdBy<T extends Prisma.UserDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.UserDefaultArgs<ExtArgs>>): Prisma.Prisma__UserClient<runtime.Types.Result.GetResult<Prisma.$UserPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   candidates<T extends Prisma.Generation$candidatesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Generation$candidatesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CandidatePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  matrix<T extends Prisma.Generation$matrixArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Generation$matrixArgs<ExtArgs>>): Prisma.Prisma__PromptMatrixClient<runtime.Types.Result.GetResult<Prisma.$PromptMatrixPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1870,6 +2241,9 @@ export interface GenerationFieldRefs {
   readonly createdAt: Prisma.FieldRef<"Generation", 'DateTime'>
   readonly startedAt: Prisma.FieldRef<"Generation", 'DateTime'>
   readonly finishedAt: Prisma.FieldRef<"Generation", 'DateTime'>
+  readonly matrixId: Prisma.FieldRef<"Generation", 'String'>
+  readonly matrixCell: Prisma.FieldRef<"Generation", 'Int'>
+  readonly uploadFormat: Prisma.FieldRef<"Generation", 'String'>
 }
     
 
@@ -2292,6 +2666,25 @@ export type Generation$candidatesArgs<ExtArgs extends runtime.Types.Extensions.I
   take?: number
   skip?: number
   distinct?: Prisma.CandidateScalarFieldEnum | Prisma.CandidateScalarFieldEnum[]
+}
+
+/**
+ * Generation.matrix
+ */
+export type Generation$matrixArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the PromptMatrix
+   */
+  select?: Prisma.PromptMatrixSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the PromptMatrix
+   */
+  omit?: Prisma.PromptMatrixOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.PromptMatrixInclude<ExtArgs> | null
+  where?: Prisma.PromptMatrixWhereInput
 }
 
 /**

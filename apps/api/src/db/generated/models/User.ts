@@ -216,6 +216,7 @@ export type UserWhereInput = {
   reactions?: Prisma.ReactionListRelationFilter
   commentReads?: Prisma.CommentReadListRelationFilter
   boardVersions?: Prisma.BoardVersionListRelationFilter
+  matrices?: Prisma.PromptMatrixListRelationFilter
 }
 
 export type UserOrderByWithRelationInput = {
@@ -231,6 +232,7 @@ export type UserOrderByWithRelationInput = {
   reactions?: Prisma.ReactionOrderByRelationAggregateInput
   commentReads?: Prisma.CommentReadOrderByRelationAggregateInput
   boardVersions?: Prisma.BoardVersionOrderByRelationAggregateInput
+  matrices?: Prisma.PromptMatrixOrderByRelationAggregateInput
 }
 
 export type UserWhereUniqueInput = Prisma.AtLeast<{
@@ -249,6 +251,7 @@ export type UserWhereUniqueInput = Prisma.AtLeast<{
   reactions?: Prisma.ReactionListRelationFilter
   commentReads?: Prisma.CommentReadListRelationFilter
   boardVersions?: Prisma.BoardVersionListRelationFilter
+  matrices?: Prisma.PromptMatrixListRelationFilter
 }, "id">
 
 export type UserOrderByWithAggregationInput = {
@@ -286,6 +289,7 @@ export type UserCreateInput = {
   reactions?: Prisma.ReactionCreateNestedManyWithoutUserInput
   commentReads?: Prisma.CommentReadCreateNestedManyWithoutUserInput
   boardVersions?: Prisma.BoardVersionCreateNestedManyWithoutCreatedByInput
+  matrices?: Prisma.PromptMatrixCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateInput = {
@@ -301,6 +305,7 @@ export type UserUncheckedCreateInput = {
   reactions?: Prisma.ReactionUncheckedCreateNestedManyWithoutUserInput
   commentReads?: Prisma.CommentReadUncheckedCreateNestedManyWithoutUserInput
   boardVersions?: Prisma.BoardVersionUncheckedCreateNestedManyWithoutCreatedByInput
+  matrices?: Prisma.PromptMatrixUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUpdateInput = {
@@ -316,6 +321,7 @@ export type UserUpdateInput = {
   reactions?: Prisma.ReactionUpdateManyWithoutUserNestedInput
   commentReads?: Prisma.CommentReadUpdateManyWithoutUserNestedInput
   boardVersions?: Prisma.BoardVersionUpdateManyWithoutCreatedByNestedInput
+  matrices?: Prisma.PromptMatrixUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateInput = {
@@ -331,6 +337,7 @@ export type UserUncheckedUpdateInput = {
   reactions?: Prisma.ReactionUncheckedUpdateManyWithoutUserNestedInput
   commentReads?: Prisma.CommentReadUncheckedUpdateManyWithoutUserNestedInput
   boardVersions?: Prisma.BoardVersionUncheckedUpdateManyWithoutCreatedByNestedInput
+  matrices?: Prisma.PromptMatrixUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateManyInput = {
@@ -523,6 +530,20 @@ export type UserUpdateOneWithoutBoardVersionsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutBoardVersionsInput, Prisma.UserUpdateWithoutBoardVersionsInput>, Prisma.UserUncheckedUpdateWithoutBoardVersionsInput>
 }
 
+export type UserCreateNestedOneWithoutMatricesInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutMatricesInput, Prisma.UserUncheckedCreateWithoutMatricesInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutMatricesInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneRequiredWithoutMatricesNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutMatricesInput, Prisma.UserUncheckedCreateWithoutMatricesInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutMatricesInput
+  upsert?: Prisma.UserUpsertWithoutMatricesInput
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutMatricesInput, Prisma.UserUpdateWithoutMatricesInput>, Prisma.UserUncheckedUpdateWithoutMatricesInput>
+}
+
 export type UserCreateWithoutMembershipsInput = {
   id: string
   displayName: string
@@ -535,6 +556,7 @@ export type UserCreateWithoutMembershipsInput = {
   reactions?: Prisma.ReactionCreateNestedManyWithoutUserInput
   commentReads?: Prisma.CommentReadCreateNestedManyWithoutUserInput
   boardVersions?: Prisma.BoardVersionCreateNestedManyWithoutCreatedByInput
+  matrices?: Prisma.PromptMatrixCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutMembershipsInput = {
@@ -549,6 +571,7 @@ export type UserUncheckedCreateWithoutMembershipsInput = {
   reactions?: Prisma.ReactionUncheckedCreateNestedManyWithoutUserInput
   commentReads?: Prisma.CommentReadUncheckedCreateNestedManyWithoutUserInput
   boardVersions?: Prisma.BoardVersionUncheckedCreateNestedManyWithoutCreatedByInput
+  matrices?: Prisma.PromptMatrixUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutMembershipsInput = {
@@ -579,6 +602,7 @@ export type UserUpdateWithoutMembershipsInput = {
   reactions?: Prisma.ReactionUpdateManyWithoutUserNestedInput
   commentReads?: Prisma.CommentReadUpdateManyWithoutUserNestedInput
   boardVersions?: Prisma.BoardVersionUpdateManyWithoutCreatedByNestedInput
+  matrices?: Prisma.PromptMatrixUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutMembershipsInput = {
@@ -593,6 +617,7 @@ export type UserUncheckedUpdateWithoutMembershipsInput = {
   reactions?: Prisma.ReactionUncheckedUpdateManyWithoutUserNestedInput
   commentReads?: Prisma.CommentReadUncheckedUpdateManyWithoutUserNestedInput
   boardVersions?: Prisma.BoardVersionUncheckedUpdateManyWithoutCreatedByNestedInput
+  matrices?: Prisma.PromptMatrixUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutShareLinksInput = {
@@ -607,6 +632,7 @@ export type UserCreateWithoutShareLinksInput = {
   reactions?: Prisma.ReactionCreateNestedManyWithoutUserInput
   commentReads?: Prisma.CommentReadCreateNestedManyWithoutUserInput
   boardVersions?: Prisma.BoardVersionCreateNestedManyWithoutCreatedByInput
+  matrices?: Prisma.PromptMatrixCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutShareLinksInput = {
@@ -621,6 +647,7 @@ export type UserUncheckedCreateWithoutShareLinksInput = {
   reactions?: Prisma.ReactionUncheckedCreateNestedManyWithoutUserInput
   commentReads?: Prisma.CommentReadUncheckedCreateNestedManyWithoutUserInput
   boardVersions?: Prisma.BoardVersionUncheckedCreateNestedManyWithoutCreatedByInput
+  matrices?: Prisma.PromptMatrixUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutShareLinksInput = {
@@ -651,6 +678,7 @@ export type UserUpdateWithoutShareLinksInput = {
   reactions?: Prisma.ReactionUpdateManyWithoutUserNestedInput
   commentReads?: Prisma.CommentReadUpdateManyWithoutUserNestedInput
   boardVersions?: Prisma.BoardVersionUpdateManyWithoutCreatedByNestedInput
+  matrices?: Prisma.PromptMatrixUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutShareLinksInput = {
@@ -665,6 +693,7 @@ export type UserUncheckedUpdateWithoutShareLinksInput = {
   reactions?: Prisma.ReactionUncheckedUpdateManyWithoutUserNestedInput
   commentReads?: Prisma.CommentReadUncheckedUpdateManyWithoutUserNestedInput
   boardVersions?: Prisma.BoardVersionUncheckedUpdateManyWithoutCreatedByNestedInput
+  matrices?: Prisma.PromptMatrixUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutGenerationsInput = {
@@ -679,6 +708,7 @@ export type UserCreateWithoutGenerationsInput = {
   reactions?: Prisma.ReactionCreateNestedManyWithoutUserInput
   commentReads?: Prisma.CommentReadCreateNestedManyWithoutUserInput
   boardVersions?: Prisma.BoardVersionCreateNestedManyWithoutCreatedByInput
+  matrices?: Prisma.PromptMatrixCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutGenerationsInput = {
@@ -693,6 +723,7 @@ export type UserUncheckedCreateWithoutGenerationsInput = {
   reactions?: Prisma.ReactionUncheckedCreateNestedManyWithoutUserInput
   commentReads?: Prisma.CommentReadUncheckedCreateNestedManyWithoutUserInput
   boardVersions?: Prisma.BoardVersionUncheckedCreateNestedManyWithoutCreatedByInput
+  matrices?: Prisma.PromptMatrixUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutGenerationsInput = {
@@ -723,6 +754,7 @@ export type UserUpdateWithoutGenerationsInput = {
   reactions?: Prisma.ReactionUpdateManyWithoutUserNestedInput
   commentReads?: Prisma.CommentReadUpdateManyWithoutUserNestedInput
   boardVersions?: Prisma.BoardVersionUpdateManyWithoutCreatedByNestedInput
+  matrices?: Prisma.PromptMatrixUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutGenerationsInput = {
@@ -737,6 +769,7 @@ export type UserUncheckedUpdateWithoutGenerationsInput = {
   reactions?: Prisma.ReactionUncheckedUpdateManyWithoutUserNestedInput
   commentReads?: Prisma.CommentReadUncheckedUpdateManyWithoutUserNestedInput
   boardVersions?: Prisma.BoardVersionUncheckedUpdateManyWithoutCreatedByNestedInput
+  matrices?: Prisma.PromptMatrixUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutVotesInput = {
@@ -751,6 +784,7 @@ export type UserCreateWithoutVotesInput = {
   reactions?: Prisma.ReactionCreateNestedManyWithoutUserInput
   commentReads?: Prisma.CommentReadCreateNestedManyWithoutUserInput
   boardVersions?: Prisma.BoardVersionCreateNestedManyWithoutCreatedByInput
+  matrices?: Prisma.PromptMatrixCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutVotesInput = {
@@ -765,6 +799,7 @@ export type UserUncheckedCreateWithoutVotesInput = {
   reactions?: Prisma.ReactionUncheckedCreateNestedManyWithoutUserInput
   commentReads?: Prisma.CommentReadUncheckedCreateNestedManyWithoutUserInput
   boardVersions?: Prisma.BoardVersionUncheckedCreateNestedManyWithoutCreatedByInput
+  matrices?: Prisma.PromptMatrixUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutVotesInput = {
@@ -795,6 +830,7 @@ export type UserUpdateWithoutVotesInput = {
   reactions?: Prisma.ReactionUpdateManyWithoutUserNestedInput
   commentReads?: Prisma.CommentReadUpdateManyWithoutUserNestedInput
   boardVersions?: Prisma.BoardVersionUpdateManyWithoutCreatedByNestedInput
+  matrices?: Prisma.PromptMatrixUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutVotesInput = {
@@ -809,6 +845,7 @@ export type UserUncheckedUpdateWithoutVotesInput = {
   reactions?: Prisma.ReactionUncheckedUpdateManyWithoutUserNestedInput
   commentReads?: Prisma.CommentReadUncheckedUpdateManyWithoutUserNestedInput
   boardVersions?: Prisma.BoardVersionUncheckedUpdateManyWithoutCreatedByNestedInput
+  matrices?: Prisma.PromptMatrixUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutCommentsInput = {
@@ -823,6 +860,7 @@ export type UserCreateWithoutCommentsInput = {
   reactions?: Prisma.ReactionCreateNestedManyWithoutUserInput
   commentReads?: Prisma.CommentReadCreateNestedManyWithoutUserInput
   boardVersions?: Prisma.BoardVersionCreateNestedManyWithoutCreatedByInput
+  matrices?: Prisma.PromptMatrixCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutCommentsInput = {
@@ -837,6 +875,7 @@ export type UserUncheckedCreateWithoutCommentsInput = {
   reactions?: Prisma.ReactionUncheckedCreateNestedManyWithoutUserInput
   commentReads?: Prisma.CommentReadUncheckedCreateNestedManyWithoutUserInput
   boardVersions?: Prisma.BoardVersionUncheckedCreateNestedManyWithoutCreatedByInput
+  matrices?: Prisma.PromptMatrixUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutCommentsInput = {
@@ -867,6 +906,7 @@ export type UserUpdateWithoutCommentsInput = {
   reactions?: Prisma.ReactionUpdateManyWithoutUserNestedInput
   commentReads?: Prisma.CommentReadUpdateManyWithoutUserNestedInput
   boardVersions?: Prisma.BoardVersionUpdateManyWithoutCreatedByNestedInput
+  matrices?: Prisma.PromptMatrixUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutCommentsInput = {
@@ -881,6 +921,7 @@ export type UserUncheckedUpdateWithoutCommentsInput = {
   reactions?: Prisma.ReactionUncheckedUpdateManyWithoutUserNestedInput
   commentReads?: Prisma.CommentReadUncheckedUpdateManyWithoutUserNestedInput
   boardVersions?: Prisma.BoardVersionUncheckedUpdateManyWithoutCreatedByNestedInput
+  matrices?: Prisma.PromptMatrixUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutReactionsInput = {
@@ -895,6 +936,7 @@ export type UserCreateWithoutReactionsInput = {
   comments?: Prisma.CommentCreateNestedManyWithoutAuthorInput
   commentReads?: Prisma.CommentReadCreateNestedManyWithoutUserInput
   boardVersions?: Prisma.BoardVersionCreateNestedManyWithoutCreatedByInput
+  matrices?: Prisma.PromptMatrixCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutReactionsInput = {
@@ -909,6 +951,7 @@ export type UserUncheckedCreateWithoutReactionsInput = {
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutAuthorInput
   commentReads?: Prisma.CommentReadUncheckedCreateNestedManyWithoutUserInput
   boardVersions?: Prisma.BoardVersionUncheckedCreateNestedManyWithoutCreatedByInput
+  matrices?: Prisma.PromptMatrixUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutReactionsInput = {
@@ -939,6 +982,7 @@ export type UserUpdateWithoutReactionsInput = {
   comments?: Prisma.CommentUpdateManyWithoutAuthorNestedInput
   commentReads?: Prisma.CommentReadUpdateManyWithoutUserNestedInput
   boardVersions?: Prisma.BoardVersionUpdateManyWithoutCreatedByNestedInput
+  matrices?: Prisma.PromptMatrixUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutReactionsInput = {
@@ -953,6 +997,7 @@ export type UserUncheckedUpdateWithoutReactionsInput = {
   comments?: Prisma.CommentUncheckedUpdateManyWithoutAuthorNestedInput
   commentReads?: Prisma.CommentReadUncheckedUpdateManyWithoutUserNestedInput
   boardVersions?: Prisma.BoardVersionUncheckedUpdateManyWithoutCreatedByNestedInput
+  matrices?: Prisma.PromptMatrixUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutCommentReadsInput = {
@@ -967,6 +1012,7 @@ export type UserCreateWithoutCommentReadsInput = {
   comments?: Prisma.CommentCreateNestedManyWithoutAuthorInput
   reactions?: Prisma.ReactionCreateNestedManyWithoutUserInput
   boardVersions?: Prisma.BoardVersionCreateNestedManyWithoutCreatedByInput
+  matrices?: Prisma.PromptMatrixCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutCommentReadsInput = {
@@ -981,6 +1027,7 @@ export type UserUncheckedCreateWithoutCommentReadsInput = {
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutAuthorInput
   reactions?: Prisma.ReactionUncheckedCreateNestedManyWithoutUserInput
   boardVersions?: Prisma.BoardVersionUncheckedCreateNestedManyWithoutCreatedByInput
+  matrices?: Prisma.PromptMatrixUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutCommentReadsInput = {
@@ -1011,6 +1058,7 @@ export type UserUpdateWithoutCommentReadsInput = {
   comments?: Prisma.CommentUpdateManyWithoutAuthorNestedInput
   reactions?: Prisma.ReactionUpdateManyWithoutUserNestedInput
   boardVersions?: Prisma.BoardVersionUpdateManyWithoutCreatedByNestedInput
+  matrices?: Prisma.PromptMatrixUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutCommentReadsInput = {
@@ -1025,6 +1073,7 @@ export type UserUncheckedUpdateWithoutCommentReadsInput = {
   comments?: Prisma.CommentUncheckedUpdateManyWithoutAuthorNestedInput
   reactions?: Prisma.ReactionUncheckedUpdateManyWithoutUserNestedInput
   boardVersions?: Prisma.BoardVersionUncheckedUpdateManyWithoutCreatedByNestedInput
+  matrices?: Prisma.PromptMatrixUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutBoardVersionsInput = {
@@ -1039,6 +1088,7 @@ export type UserCreateWithoutBoardVersionsInput = {
   comments?: Prisma.CommentCreateNestedManyWithoutAuthorInput
   reactions?: Prisma.ReactionCreateNestedManyWithoutUserInput
   commentReads?: Prisma.CommentReadCreateNestedManyWithoutUserInput
+  matrices?: Prisma.PromptMatrixCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutBoardVersionsInput = {
@@ -1053,6 +1103,7 @@ export type UserUncheckedCreateWithoutBoardVersionsInput = {
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutAuthorInput
   reactions?: Prisma.ReactionUncheckedCreateNestedManyWithoutUserInput
   commentReads?: Prisma.CommentReadUncheckedCreateNestedManyWithoutUserInput
+  matrices?: Prisma.PromptMatrixUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutBoardVersionsInput = {
@@ -1083,6 +1134,7 @@ export type UserUpdateWithoutBoardVersionsInput = {
   comments?: Prisma.CommentUpdateManyWithoutAuthorNestedInput
   reactions?: Prisma.ReactionUpdateManyWithoutUserNestedInput
   commentReads?: Prisma.CommentReadUpdateManyWithoutUserNestedInput
+  matrices?: Prisma.PromptMatrixUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutBoardVersionsInput = {
@@ -1097,6 +1149,83 @@ export type UserUncheckedUpdateWithoutBoardVersionsInput = {
   comments?: Prisma.CommentUncheckedUpdateManyWithoutAuthorNestedInput
   reactions?: Prisma.ReactionUncheckedUpdateManyWithoutUserNestedInput
   commentReads?: Prisma.CommentReadUncheckedUpdateManyWithoutUserNestedInput
+  matrices?: Prisma.PromptMatrixUncheckedUpdateManyWithoutCreatedByNestedInput
+}
+
+export type UserCreateWithoutMatricesInput = {
+  id: string
+  displayName: string
+  createdAt?: Date | string
+  sessionVersion?: number
+  memberships?: Prisma.BoardMemberCreateNestedManyWithoutUserInput
+  generations?: Prisma.GenerationCreateNestedManyWithoutCreatedByInput
+  votes?: Prisma.VoteCreateNestedManyWithoutUserInput
+  shareLinks?: Prisma.ShareLinkCreateNestedManyWithoutCreatedByInput
+  comments?: Prisma.CommentCreateNestedManyWithoutAuthorInput
+  reactions?: Prisma.ReactionCreateNestedManyWithoutUserInput
+  commentReads?: Prisma.CommentReadCreateNestedManyWithoutUserInput
+  boardVersions?: Prisma.BoardVersionCreateNestedManyWithoutCreatedByInput
+}
+
+export type UserUncheckedCreateWithoutMatricesInput = {
+  id: string
+  displayName: string
+  createdAt?: Date | string
+  sessionVersion?: number
+  memberships?: Prisma.BoardMemberUncheckedCreateNestedManyWithoutUserInput
+  generations?: Prisma.GenerationUncheckedCreateNestedManyWithoutCreatedByInput
+  votes?: Prisma.VoteUncheckedCreateNestedManyWithoutUserInput
+  shareLinks?: Prisma.ShareLinkUncheckedCreateNestedManyWithoutCreatedByInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutAuthorInput
+  reactions?: Prisma.ReactionUncheckedCreateNestedManyWithoutUserInput
+  commentReads?: Prisma.CommentReadUncheckedCreateNestedManyWithoutUserInput
+  boardVersions?: Prisma.BoardVersionUncheckedCreateNestedManyWithoutCreatedByInput
+}
+
+export type UserCreateOrConnectWithoutMatricesInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutMatricesInput, Prisma.UserUncheckedCreateWithoutMatricesInput>
+}
+
+export type UserUpsertWithoutMatricesInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutMatricesInput, Prisma.UserUncheckedUpdateWithoutMatricesInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutMatricesInput, Prisma.UserUncheckedCreateWithoutMatricesInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutMatricesInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutMatricesInput, Prisma.UserUncheckedUpdateWithoutMatricesInput>
+}
+
+export type UserUpdateWithoutMatricesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  displayName?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessionVersion?: Prisma.IntFieldUpdateOperationsInput | number
+  memberships?: Prisma.BoardMemberUpdateManyWithoutUserNestedInput
+  generations?: Prisma.GenerationUpdateManyWithoutCreatedByNestedInput
+  votes?: Prisma.VoteUpdateManyWithoutUserNestedInput
+  shareLinks?: Prisma.ShareLinkUpdateManyWithoutCreatedByNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutAuthorNestedInput
+  reactions?: Prisma.ReactionUpdateManyWithoutUserNestedInput
+  commentReads?: Prisma.CommentReadUpdateManyWithoutUserNestedInput
+  boardVersions?: Prisma.BoardVersionUpdateManyWithoutCreatedByNestedInput
+}
+
+export type UserUncheckedUpdateWithoutMatricesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  displayName?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessionVersion?: Prisma.IntFieldUpdateOperationsInput | number
+  memberships?: Prisma.BoardMemberUncheckedUpdateManyWithoutUserNestedInput
+  generations?: Prisma.GenerationUncheckedUpdateManyWithoutCreatedByNestedInput
+  votes?: Prisma.VoteUncheckedUpdateManyWithoutUserNestedInput
+  shareLinks?: Prisma.ShareLinkUncheckedUpdateManyWithoutCreatedByNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutAuthorNestedInput
+  reactions?: Prisma.ReactionUncheckedUpdateManyWithoutUserNestedInput
+  commentReads?: Prisma.CommentReadUncheckedUpdateManyWithoutUserNestedInput
+  boardVersions?: Prisma.BoardVersionUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 
@@ -1113,6 +1242,7 @@ export type UserCountOutputType = {
   reactions: number
   commentReads: number
   boardVersions: number
+  matrices: number
 }
 
 export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1124,6 +1254,7 @@ export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.I
   reactions?: boolean | UserCountOutputTypeCountReactionsArgs
   commentReads?: boolean | UserCountOutputTypeCountCommentReadsArgs
   boardVersions?: boolean | UserCountOutputTypeCountBoardVersionsArgs
+  matrices?: boolean | UserCountOutputTypeCountMatricesArgs
 }
 
 /**
@@ -1192,6 +1323,13 @@ export type UserCountOutputTypeCountBoardVersionsArgs<ExtArgs extends runtime.Ty
   where?: Prisma.BoardVersionWhereInput
 }
 
+/**
+ * UserCountOutputType without action
+ */
+export type UserCountOutputTypeCountMatricesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.PromptMatrixWhereInput
+}
+
 
 export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -1206,6 +1344,7 @@ export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   reactions?: boolean | Prisma.User$reactionsArgs<ExtArgs>
   commentReads?: boolean | Prisma.User$commentReadsArgs<ExtArgs>
   boardVersions?: boolean | Prisma.User$boardVersionsArgs<ExtArgs>
+  matrices?: boolean | Prisma.User$matricesArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["user"]>
 
@@ -1240,6 +1379,7 @@ export type UserInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   reactions?: boolean | Prisma.User$reactionsArgs<ExtArgs>
   commentReads?: boolean | Prisma.User$commentReadsArgs<ExtArgs>
   boardVersions?: boolean | Prisma.User$boardVersionsArgs<ExtArgs>
+  matrices?: boolean | Prisma.User$matricesArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type UserIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -1256,6 +1396,7 @@ export type $UserPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
     reactions: Prisma.$ReactionPayload<ExtArgs>[]
     commentReads: Prisma.$CommentReadPayload<ExtArgs>[]
     boardVersions: Prisma.$BoardVersionPayload<ExtArgs>[]
+    matrices: Prisma.$PromptMatrixPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1667,6 +1808,7 @@ export interface Prisma__UserClient<T, Null = never, ExtArgs extends runtime.Typ
   reactions<T extends Prisma.User$reactionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$reactionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ReactionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   commentReads<T extends Prisma.User$commentReadsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$commentReadsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CommentReadPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   boardVersions<T extends Prisma.User$boardVersionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$boardVersionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$BoardVersionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  matrices<T extends Prisma.User$matricesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$matricesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PromptMatrixPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2282,6 +2424,30 @@ export type User$boardVersionsArgs<ExtArgs extends runtime.Types.Extensions.Inte
   take?: number
   skip?: number
   distinct?: Prisma.BoardVersionScalarFieldEnum | Prisma.BoardVersionScalarFieldEnum[]
+}
+
+/**
+ * User.matrices
+ */
+export type User$matricesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the PromptMatrix
+   */
+  select?: Prisma.PromptMatrixSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the PromptMatrix
+   */
+  omit?: Prisma.PromptMatrixOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.PromptMatrixInclude<ExtArgs> | null
+  where?: Prisma.PromptMatrixWhereInput
+  orderBy?: Prisma.PromptMatrixOrderByWithRelationInput | Prisma.PromptMatrixOrderByWithRelationInput[]
+  cursor?: Prisma.PromptMatrixWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.PromptMatrixScalarFieldEnum | Prisma.PromptMatrixScalarFieldEnum[]
 }
 
 /**
