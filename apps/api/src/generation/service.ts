@@ -363,8 +363,10 @@ export class GenerationService {
       for (const r of this.running.values()) busyRows += r.rows;
       const rows = batch.reduce((n, w) => n + w.rows, 0);
       if (this.running.size > 0 && busyRows + rows > ENGINE_ROWS) return;
+      // The head leaves by shift (the round-robin turn moves on); the rest of its group by id.
+      this.waiting.shift();
       for (const w of batch) {
-        this.waiting.remove(w.id);
+        if (w !== next) this.waiting.remove(w.id);
         if (this.running.size === 0) this.throughput.busy(true);
         const done = this.run(w.id, w.boardId, w.cardId, w.request, w.log, w.abort.signal).catch((e) =>
           this.logger.error({ err: e, generationId: w.id }, "generation run crashed"),
