@@ -1,17 +1,8 @@
-import AxeBuilder from "@axe-core/playwright";
 import { expect, type Locator, type Page, test } from "@playwright/test";
-import { createBoard, generate, newUser, openGallery, prompt, screenshot } from "./helpers.ts";
+import { createBoard, generate, newUser, openGallery, prompt, screenshot, seriousViolations } from "./helpers.ts";
 
 // Issue 16's checks: where new cards go, Fit with a tall card, the ranking reorder, the gallery, phones,
 // keyboard-only use and automated accessibility (axe) on the screens a team sees.
-
-/** axe's serious and critical findings, one line each (empty when the page passes). */
-async function seriousViolations(page: Page): Promise<string[]> {
-  const r = await new AxeBuilder({ page }).analyze();
-  return r.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(" | ")}`);
-}
 
 /** Whether `inner`'s box lies inside `outer`'s (1 px slack for subpixel rounding). */
 async function inside(inner: Locator, outer: Locator): Promise<boolean> {

@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import AxeBuilder from "@axe-core/playwright";
 import { type Browser, type BrowserContext, expect, type Locator, type Page } from "@playwright/test";
 import { ARTIFACTS } from "../stack.ts";
 
@@ -93,4 +94,11 @@ export async function openGallery(page: Page, scope: Locator | Page): Promise<Lo
   const gallery = page.getByRole("dialog", { name: /^Gallery:/ });
   await expect(gallery).toBeVisible();
   return gallery;
+}
+/** axe's serious and critical findings, one line each (empty when the page passes). */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  const r = await new AxeBuilder({ page }).analyze();
+  return r.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(" | ")}`);
 }

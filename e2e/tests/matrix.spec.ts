@@ -1,5 +1,14 @@
 import { expect, test } from "@playwright/test";
-import { createBoard, generate, newUser, openLink, prompt, screenshot, shareLink } from "./helpers.ts";
+import {
+  createBoard,
+  generate,
+  newUser,
+  openLink,
+  prompt,
+  screenshot,
+  seriousViolations,
+  shareLink,
+} from "./helpers.ts";
 
 // Issue 17 item 4: a prompt with alternatives becomes a labelled grid of generations, one per combination,
 // rendering live for everyone on the board; each cell is its generation's best image, votable.
@@ -27,6 +36,7 @@ test("a prompt matrix card renders its labelled grid for both users", async ({ b
     await expect(grid.locator("li.tile.done")).toHaveCount(4, { timeout: 90_000 });
   }
   await screenshot(a.page, "matrix-01-grid");
+  expect(await seriousViolations(a.page)).toEqual([]);
   // A cell is a candidate like any other: B votes on the red banana (the first row: in view).
   const cell = b.page.getByRole("table").getByRole("group", { name: "a red banana" });
   await cell.getByRole("button", { name: /Vote/ }).click();

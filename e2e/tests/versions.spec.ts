@@ -1,5 +1,5 @@
 import { expect, type Page, test } from "@playwright/test";
-import { createBoard, newUser, openLink, prompt, screenshot, shareLink } from "./helpers.ts";
+import { createBoard, newUser, openLink, prompt, screenshot, seriousViolations, shareLink } from "./helpers.ts";
 
 const prompts = (page: Page) => page.getByRole("textbox", { name: "Prompt" });
 
@@ -51,6 +51,7 @@ test("a restored version appears on both screens, and the other person can undo 
   await expect(a.page.getByRole("button", { name: "+ Prompt card" })).toHaveCount(0);
   await expect(prompts(b.page)).toHaveCount(2);
   await screenshot(a.page, "versions-01-browse");
+  expect(await seriousViolations(a.page)).toEqual([]);
 
   // Restore: both screens at once; B is told who did it, with Undo.
   await banner.getByRole("button", { name: "Restore this version" }).click();
