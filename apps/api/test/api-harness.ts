@@ -110,3 +110,19 @@ export class Client {
     return out;
   }
 }
+
+/** `member` joins the board through a share link `owner` creates (named first, when a name is given). */
+export async function joinBoard(
+  owner: Client,
+  member: Client,
+  boardId: string,
+  role: "EDITOR" | "VIEWER",
+  name?: string,
+): Promise<void> {
+  if (name) await member.ok(`mutation($n: String!) { setDisplayName(name: $n) { id } }`, { n: name });
+  const link = await owner.ok<{ createShareLink: { token: string } }>(
+    `mutation($b: ID!, $r: Role!) { createShareLink(boardId: $b, role: $r) { token } }`,
+    { b: boardId, r: role },
+  );
+  await member.ok(`mutation($t: String!) { joinBoard(token: $t) { role } }`, { t: link.createShareLink.token });
+}

@@ -17,7 +17,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import * as Y from "yjs";
-import { Client, startTestApi } from "./api-harness.ts";
+import { Client, joinBoard, startTestApi } from "./api-harness.ts";
 import { waitFor } from "./collab-harness.ts";
 import { scratchDatabase } from "./db-helpers.ts";
 
@@ -32,14 +32,7 @@ let boardId: string;
 /** Automatic versions at most every 5 s here (an hour by default), so the test sees the interval at work. */
 const AUTO_MS = 5000;
 
-async function join(c: Client, role: "EDITOR" | "VIEWER", name: string) {
-  await c.ok(`mutation($n: String!) { setDisplayName(name: $n) { id } }`, { n: name });
-  const link = await owner.ok<{ createShareLink: { token: string } }>(
-    `mutation($b: ID!, $r: Role!) { createShareLink(boardId: $b, role: $r) { token } }`,
-    { b: boardId, r: role },
-  );
-  await c.ok(`mutation($t: String!) { joinBoard(token: $t) { role } }`, { t: link.createShareLink.token });
-}
+const join = (c: Client, role: "EDITOR" | "VIEWER", name: string) => joinBoard(owner, c, boardId, role, name);
 
 function provider(cookie: string | null, board = boardId) {
   const Socket = class extends WebSocket {

@@ -4,7 +4,7 @@
  * allows), who may delete (author or owner), bounds, and the live activity that refreshes open galleries.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client, startTestApi } from "./api-harness.ts";
+import { Client, joinBoard, startTestApi } from "./api-harness.ts";
 import { waitFor } from "./collab-harness.ts";
 import { scratchDatabase } from "./db-helpers.ts";
 
@@ -31,14 +31,7 @@ type Thread = {
 const ADD = `mutation($c: ID!, $b: String!) { addComment(candidateId: $c, body: $b) { id body author { displayName } } }`;
 const thread = async (c: Client) => (await c.ok<Thread>(THREAD, { c: candidateId })).candidateThread;
 
-async function join(c: Client, role: "EDITOR" | "VIEWER", name: string) {
-  await c.ok(`mutation($n: String!) { setDisplayName(name: $n) { id } }`, { n: name });
-  const link = await owner.ok<{ createShareLink: { token: string } }>(
-    `mutation($b: ID!, $r: Role!) { createShareLink(boardId: $b, role: $r) { token } }`,
-    { b: boardId, r: role },
-  );
-  await c.ok(`mutation($t: String!) { joinBoard(token: $t) { role } }`, { t: link.createShareLink.token });
-}
+const join = (c: Client, role: "EDITOR" | "VIEWER", name: string) => joinBoard(owner, c, boardId, role, name);
 
 beforeAll(async () => {
   db = await scratchDatabase("tessera_comments");

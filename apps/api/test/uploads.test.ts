@@ -9,7 +9,7 @@ import pg from "pg";
 import { PNG } from "pngjs";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client, startTestApi } from "./api-harness.ts";
+import { Client, joinBoard, startTestApi } from "./api-harness.ts";
 import { scratchDatabase } from "./db-helpers.ts";
 
 let db: Awaited<ReturnType<typeof scratchDatabase>>;
@@ -67,12 +67,7 @@ beforeAll(async () => {
   await stranger.ok(`mutation { setDisplayName(name: "Mallory") { id } }`);
   boardId = (await owner.ok<{ createBoard: { id: string } }>(`mutation { createBoard(name: "u") { id } }`)).createBoard
     .id;
-  const link = await owner.ok<{ createShareLink: { token: string } }>(
-    `mutation($b: ID!) { createShareLink(boardId: $b, role: VIEWER) { token } }`,
-    { b: boardId },
-  );
-  await viewer.ok(`mutation { setDisplayName(name: "Vic") { id } }`);
-  await viewer.ok(`mutation($t: String!) { joinBoard(token: $t) { role } }`, { t: link.createShareLink.token });
+  await joinBoard(owner, viewer, boardId, "VIEWER", "Vic");
 }, 120_000);
 afterAll(async () => {
   await api?.close();

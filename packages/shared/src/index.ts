@@ -1,4 +1,5 @@
 // @tessera/shared: the contracts every app agrees on. Nothing here imports an app.
+export * from "./base64.ts";
 export * from "./board.ts";
 export * from "./board-validation.ts";
 export * from "./board-versions.ts";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { bytesFromBase64 } from "./base64.ts";
 import { LIMITS } from "./limits.ts";
 import { BROKEN_TEXT_MESSAGE, blankControlChars, isWellFormedText } from "./text.ts";
 
@@ -124,8 +125,8 @@ export function float32ToBase64(v: Float32Array): string {
 }
 
 export function float32FromBase64(b64: string): Float32Array {
-  const binary = atob(b64);
-  if (binary.length % 4 !== 0) throw new Error("an embedding must be a whole number of float32 values");
-  const view = new DataView(Uint8Array.from(binary, (c) => c.charCodeAt(0)).buffer);
-  return Float32Array.from({ length: binary.length / 4 }, (_, i) => view.getFloat32(i * 4, true));
+  const bytes = bytesFromBase64(b64);
+  if (bytes.length % 4 !== 0) throw new Error("an embedding must be a whole number of float32 values");
+  const view = new DataView(bytes.buffer);
+  return Float32Array.from({ length: bytes.length / 4 }, (_, i) => view.getFloat32(i * 4, true));
 }

@@ -86,6 +86,9 @@ export function createCollab(options: CollabOptions) {
   /** Presence sent before the socket authenticated: the latest one, handled right after it does. */
   const earlyPresence = new WeakMap<WebSocket, () => void>();
 
+  const applyLoaded = (boardId: string, doc: Y.Doc, updates: Uint8Array[]) =>
+    applyStored(doc, updates, (i, e) => log.error({ boardId, index: i, err: e }, "corrupt stored update skipped"));
+
   const compact = async (boardId: string, doc: Y.Doc) => {
     const entry = logs.get(boardId);
     if (!entry) return;
@@ -144,9 +147,7 @@ export function createCollab(options: CollabOptions) {
     },
     async onLoadDocument({ documentName, document }) {
       const loaded = await store.load(documentName);
-      applyStored(document, loaded.updates, (i, e) =>
-        log.error({ boardId: documentName, index: i, err: e }, "corrupt stored update skipped"),
-      );
+      applyLoaded(documentName, document, loaded.updates);
       const approxBytes = loaded.updates.reduce((n, u) => n + u.byteLength, 0);
       logs.set(documentName, {
         lastId: loaded.lastUpdateId,
@@ -302,9 +303,7 @@ export function createCollab(options: CollabOptions) {
     if (live) return Y.encodeStateAsUpdate(live);
     const loaded = await store.load(boardId);
     const doc = new Y.Doc();
-    applyStored(doc, loaded.updates, (i, e) =>
-      log.error({ boardId, index: i, err: e }, "corrupt stored update skipped"),
-    );
+    applyLoaded(boardId, doc, loaded.updates);
     const state = Y.encodeStateAsUpdate(doc);
     doc.destroy();
     return state;

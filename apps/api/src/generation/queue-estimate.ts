@@ -1,21 +1,7 @@
-/** What a board is told about the queue (GraphQL `BoardQueue`). */
-export interface BoardQueue {
-  boardId: string;
-  entries: {
-    generationId: string;
-    cardId: string;
-    prompt: string;
-    createdBy: string;
-    createdById: string;
-    /** Among every generation waiting on this server; 1 = next. */
-    position: number;
-    /** Estimated milliseconds until it starts; null until the model's throughput has been measured. */
-    etaMs: number | null;
-  }[];
-  /** Generations waiting and running on this server, every board together. */
-  waiting: number;
-  running: number;
-}
+import type { GQL } from "@tessera/shared";
+
+/** What a board is told about the queue: the SDL's `BoardQueue` (generated from packages/shared/schema.graphql). */
+export type BoardQueue = GQL.BoardQueue;
 
 /**
  * The model's measured throughput: candidates finished per millisecond of time the model was busy, over

@@ -205,7 +205,7 @@ export class GenerationService {
       matrixId,
       matrixCell: i,
     }));
-    const [stored] = await this.prisma.$transaction([
+    const [stored, created] = await this.prisma.$transaction([
       this.prisma.promptMatrix.create({
         data: {
           id: matrixId,
@@ -215,12 +215,9 @@ export class GenerationService {
           createdById: input.userId,
         },
       }),
-      this.prisma.generation.createMany({ data: rows }),
+      this.prisma.generation.createManyAndReturn({ data: rows }),
     ]);
-    const generations = await this.prisma.generation.findMany({
-      where: { matrixId },
-      orderBy: { matrixCell: "asc" },
-    });
+    const generations = [...created].sort((a, b) => (a.matrixCell ?? 0) - (b.matrixCell ?? 0));
     await this.launchGroup(generations.map((g, i) => ({ generation: g, request: admitted[i]!.request })));
     for (const g of generations) this.started(g);
     return { matrix: stored, generations };

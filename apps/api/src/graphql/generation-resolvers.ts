@@ -7,7 +7,8 @@ import { type CandidateRow, loadersOf } from "./loaders.ts";
 import { sharedPayload } from "./shared-execution.ts";
 import { idArg as id, parseArg } from "./validate.ts";
 
-type Params = {
+export type Params = {
+  negativePrompt?: string | null;
   temperature?: number | null;
   topK?: number | null;
   topP?: number | null;
@@ -53,14 +54,18 @@ async function candidateForCaller(ctx: Context, candidateId: string, min: "VIEWE
   return { ...c, generation: { id: c.generationId, boardId, cardId } };
 }
 
+/** The card lists its generations in the Yjs document, so every client's tile appears at once. */
+export async function listOnCard(ctx: Context, g: { id: string; boardId: string; cardId: string }): Promise<void> {
+  await ctx.withDocument?.(g.boardId, (doc) => addGeneration(doc, g.cardId, g.id)).catch(() => {});
+}
+
 async function start(ctx: Context, args: Parameters<ReturnType<typeof requireGenerations>["start"]>[0]) {
   const g = await requireGenerations(ctx).start(args);
-  // The card lists its generations in the Yjs document so every client's tile appears at once.
-  await ctx.withDocument?.(g.boardId, (doc) => addGeneration(doc, g.cardId, g.id)).catch(() => {});
+  await listOnCard(ctx, g);
   return g;
 }
 
-function splitParams(p: Params | null | undefined) {
+export function splitParams(p: Params | null | undefined) {
   const { seed, ...rest } = p ?? {};
   return { params: rest, seed: seed ?? null };
 }

@@ -3,18 +3,11 @@
  * comments and exports work on them as on any other); the card lists only the first cell, and the web draws
  * the whole grid from `Generation.matrix`.
  */
-import { addGeneration, parsePromptMatrix, TesseraError } from "@tessera/shared";
+import { parsePromptMatrix, TesseraError } from "@tessera/shared";
 import { type Context, requireGenerations, requireRole } from "./context.ts";
+import { listOnCard, type Params, splitParams } from "./generation-resolvers.ts";
 import { idArg as id, parseArg } from "./validate.ts";
 
-type Params = {
-  temperature?: number | null;
-  topK?: number | null;
-  topP?: number | null;
-  guidanceScale?: number | null;
-  negativePrompt?: string | null;
-  seed?: number | null;
-};
 interface MatrixRow {
   id: string;
   boardId: string;
@@ -38,21 +31,16 @@ export const matrixMutations = {
   ) => {
     const boardId = parseArg(id, args.boardId);
     await requireRole(ctx, boardId, "EDITOR");
-    const { seed, ...params } = args.params ?? {};
     const { matrix, generations } = await requireGenerations(ctx).startMatrix({
       userId: ctx.session.userId,
       boardId,
       cardId: parseArg(id, args.cardId),
       prompt: args.prompt,
       n: args.n,
-      params,
-      seed: seed ?? null,
+      ...splitParams(args.params),
     });
-    const anchor = generations[0];
     // The card lists the first cell: every client's card shows the matrix at once.
-    if (anchor) {
-      await ctx.withDocument?.(boardId, (doc) => addGeneration(doc, anchor.cardId, anchor.id)).catch(() => {});
-    }
+    if (generations[0]) await listOnCard(ctx, generations[0]);
     return matrix;
   },
 };

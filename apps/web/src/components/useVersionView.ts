@@ -1,4 +1,4 @@
-import { versionDoc } from "@tessera/shared";
+import { bytesFromBase64, versionDoc } from "@tessera/shared";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type * as Y from "yjs";
 import type { BoardSync } from "../lib/boardSync.ts";
@@ -29,10 +29,6 @@ interface Notice {
 
 const NOTICE_MS = 20_000;
 
-function fromBase64(s: string): Uint8Array {
-  return Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
-}
-
 /**
  * Showing a board version in place of the live board, restoring it, and telling everyone about restores.
  * While a version is shown the canvas gets a sync whose document is the version's (a detached Y.Doc nobody
@@ -61,7 +57,7 @@ export function useVersionView(live: BoardSync, info: BoardInfo, toast: (m: stri
         .then((r) => {
           if (token !== opening.current) return;
           if (!r.boardVersion) throw new Error("That version no longer exists.");
-          setViewing({ version: v, doc: versionDoc(fromBase64(r.boardVersion.state)) });
+          setViewing({ version: v, doc: versionDoc(bytesFromBase64(r.boardVersion.state)) });
         })
         .catch((e) => {
           if (token !== opening.current) return;

@@ -1,17 +1,6 @@
-/** The board's view of the generation queue (GraphQL `BoardQueue`), kept outside React state. */
-export interface BoardQueue {
-  entries: {
-    generationId: string;
-    cardId: string;
-    prompt: string;
-    createdBy: string;
-    createdById: string;
-    position: number;
-    etaMs: number | null;
-  }[];
-  waiting: number;
-  running: number;
-}
+import type { GQL } from "@tessera/shared";
+/** The board's view of the generation queue (the SDL's `BoardQueue`, as QUEUE_FIELDS asks for it), kept outside React state. */
+export type BoardQueue = Omit<GQL.BoardQueue, "boardId">;
 
 export const EMPTY_QUEUE: BoardQueue = { entries: [], waiting: 0, running: 0 };
 

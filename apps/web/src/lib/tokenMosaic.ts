@@ -1,7 +1,7 @@
+import { bytesFromBase64 } from "@tessera/shared";
+
 /** The model's token patches (GraphQL `ModelInfo.tokenPatches`, base64) as bytes. */
-export function decodePatches(base64: string): Uint8Array {
-  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-}
+export const decodePatches = bytesFromBase64;
 
 /**
  * The pixels of a candidate's token mosaic, at the image's size: each token's cell painted with its code's

@@ -1,10 +1,10 @@
 /** Uploads a picture to start a prompt card from (issue 17 item 3): the server decodes, encodes and stores it. */
+import { LIMITS } from "@tessera/shared";
 import { GqlError } from "./gql.ts";
 
 export const PICTURE_TYPES = ["image/png", "image/jpeg", "image/webp"];
 /** What the file picker offers. */
 export const PICTURE_ACCEPT = PICTURE_TYPES.join(",");
-const MAX_BYTES = 8 * 1024 * 1024;
 
 export interface UploadResult {
   generationId: string;
@@ -19,7 +19,9 @@ export async function uploadPicture(
   file: Blob,
   where: { boardId: string; cardId: string; prompt: string },
 ): Promise<UploadResult> {
-  if (file.size > MAX_BYTES) throw new GqlError("Pictures are limited to 8 MB.", "BAD_USER_INPUT");
+  if (file.size > LIMITS.uploadMaxBytes) {
+    throw new GqlError(`Pictures are limited to ${LIMITS.uploadMaxBytes / (1024 * 1024)} MB.`, "BAD_USER_INPUT");
+  }
   const q = new URLSearchParams({ board: where.boardId, card: where.cardId });
   if (where.prompt.trim()) q.set("prompt", where.prompt.trim());
   let res: Response;
