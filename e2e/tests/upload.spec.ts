@@ -43,8 +43,16 @@ test("a picture uploaded on a card is completed live for both users; a bad file 
       if (document.querySelector("li.tile:not(.done)")) (window as unknown as { partial: boolean }).partial = true;
     }).observe(document.body, { subtree: true, childList: true, attributes: true });
   });
+  await screenshot(a.page, "upload-02-gallery");
   await gallery.getByRole("button", { name: "Complete" }).click();
   for (const page of [a.page, b.page]) await expect(page.locator("li.tile.done")).toHaveCount(4, { timeout: 90_000 });
   expect(await b.page.evaluate(() => (window as unknown as { partial: boolean }).partial)).toBe(true);
-  await screenshot(b.page, "upload-02-completed");
+  await screenshot(b.page, "upload-03-completed");
+  // Phone: the board fitted to the screen, the card's menu offering a picture.
+  await a.page.setViewportSize({ width: 390, height: 844 });
+  await a.page.getByRole("application", { name: "Board canvas" }).click({ position: { x: 8, y: 8 } });
+  await a.page.keyboard.press("Shift+Digit1");
+  await a.page.getByRole("button", { name: "Card menu" }).click();
+  await expect(a.page.getByRole("menuitem", { name: "Start from a picture…" })).toBeVisible();
+  await screenshot(a.page, "upload-04-phone-menu");
 });

@@ -138,8 +138,15 @@ export function CandidateModal({
         )}
         <div className="gallery-side">
           <p className="candidate-caption" aria-live="polite">
-            “{gen.prompt}” · {tile.rank != null ? `#${tile.rank} of ${tiles.length}` : `candidate ${tile.index + 1}`}
-            {gen.seed != null && ` · seed ${gen.seed}, image ${tile.index + 1}`}
+            {gen.uploadFormat ? (
+              `An uploaded picture (${gen.uploadFormat.toUpperCase()}) on “${gen.prompt}”`
+            ) : (
+              <>
+                “{gen.prompt}” ·{" "}
+                {tile.rank != null ? `#${tile.rank} of ${tiles.length}` : `candidate ${tile.index + 1}`}
+                {gen.seed != null && ` · seed ${gen.seed}, image ${tile.index + 1}`}
+              </>
+            )}
             {tile.score != null && ` · CLIP ${tile.score.toFixed(2)}`} · {tile.votes}{" "}
             {tile.votes === 1 ? "vote" : "votes"}
           </p>
