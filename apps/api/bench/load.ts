@@ -3,25 +3,29 @@
  * 30 editors (real Hocuspocus providers: typing ~200 characters a minute each into their own card, moving it,
  * moving their cursor 10 times a second) and 200 watchers subscribed over graphql-ws to the generations
  * started back to back on the board (real runner, real PostgreSQL). Editors and watchers run in two child
- * processes, as browsers would; the server is this process.
+ * processes, as browsers would; the server is this process. Each generation's engine starts once its watchers
+ * are subscribed (as in bench:api), so no token reaches them as a replay of the log.
  *
  * Prints: Yjs update fan-out (keystroke → every other editor) p50/p95/p99, presence messages a second per
- * editor, token-event receipt p99 (engine emission → each watcher), errors, the server's peak RSS, and whether
- * every editor's final document equals the stored one (lost updates). Targets (issue 19): fan-out p95 ≤ 100 ms,
+ * editor, token-event receipt p99 (engine emission → each watcher) with the server's part of it and the API's
+ * event-loop delay, errors, the server's peak RSS, and whether every editor's final document equals the stored
+ * one (lost updates). Targets (issue 19): fan-out p95 ≤ 100 ms,
  * token p99 ≤ 100 ms, 0 errors, 0 lost updates. Asserts nothing.
  */
 import { fork } from "node:child_process";
-import { performance } from "node:perf_hooks";
-import { eventEmittedAt } from "@tessera/gpu-runner";
-import { DEFAULT_BUNDLE_NAME, LIMITS, type RunnerEvent } from "@tessera/shared";
+import { subscribe } from "node:diagnostics_channel";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
+import { DEFAULT_BUNDLE_NAME, LIMITS } from "@tessera/shared";
 import * as Y from "yjs";
 import { prismaBoardStore } from "../src/collab/index.ts";
-import { createInProcessEngine, type GenerationEngine } from "../src/generation/engine.ts";
+import { createInProcessEngine } from "../src/generation/engine.ts";
+import { FRAME_SENT_CHANNEL } from "../src/graphql/shared-frames.ts";
 import { Client, startTestApi } from "../test/api-harness.ts";
 import { scratchDatabase } from "../test/db-helpers.ts";
 import type { EditorReport } from "./editor-swarm.ts";
-import { runnerEventKey } from "./event-keys.ts";
+import { type KeyedEvent, keysOf } from "./event-keys.ts";
 import type { SwarmReport } from "./subscriber-swarm.ts";
+import { timedEngine } from "./timed-engine.ts";
 
 const EDITORS = Number(process.env.BENCH_EDITORS ?? 30);
 const WATCHERS = Number(process.env.BENCH_WATCHERS ?? 200);
@@ -36,22 +40,15 @@ const db = process.env.DATABASE_URL
   ? { url: process.env.DATABASE_URL, drop: async () => {} }
   : await scratchDatabase("tessera_load").catch(() => null);
 const emitted = new Map<string, number>();
+const waited: number[] = []; // engine emission → the API's thread takes the event
+let gate = Promise.resolve();
 const real = await createInProcessEngine({
   modelDir: process.env.TESSERA_MODEL_DIR ?? `models/${DEFAULT_BUNDLE_NAME}`,
   executionProviders: ["cpu"],
   // The runner's intra-op threads (default: the runner's own choice); the editors and watchers share the cores.
   ...(process.env.BENCH_RUNNER_THREADS ? { threads: Number(process.env.BENCH_RUNNER_THREADS) } : {}),
 });
-const engine: GenerationEngine = {
-  ...real,
-  async *generate(request, opts) {
-    emitted.clear();
-    for await (const e of real.generate(request, opts) as AsyncIterable<RunnerEvent>) {
-      emitted.set(runnerEventKey(e), eventEmittedAt(e) ?? now());
-      yield e;
-    }
-  },
-};
+const engine = timedEngine(real, emitted, waited, () => gate);
 const api = await startTestApi(db ? { databaseUrl: db.url } : {}, { engine });
 const owner = new Client(api.url);
 const boardId = (await owner.ok<{ createBoard: { id: string } }>(`mutation { createBoard(name: "load") { id } }`))
@@ -101,6 +98,21 @@ console.log(
   `bench:load — ${EDITORS} editors and ${WATCHERS} watchers on one board for ${SECONDS} s (${N} candidates a generation)`,
 );
 
+/**
+ * The server's own part of each token delivery: runner event → its frame written to a watcher's socket
+ * (shared-frames' diagnostics channel). The rest of a receipt is loopback and the watchers' process.
+ */
+const written: number[] = [];
+subscribe(FRAME_SENT_CHANNEL, (m) => {
+  const at = now();
+  const e = (m as { data: { generationEvents?: KeyedEvent } }).data.generationEvents;
+  if (e?.kind !== "TOKENS") return;
+  const sent = Math.min(...keysOf(e).map((k) => emitted.get(k) ?? Number.NaN));
+  if (Number.isFinite(sent)) written.push(at - sent);
+});
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+
 const tokenLatency: number[] = [];
 const errors: string[] = [];
 let generations = 0;
@@ -108,17 +120,27 @@ const until = performance.now() + SECONDS * 1000;
 for (let turn = 0; performance.now() < until; turn++) {
   // Starts rotate over the members: each may start LIMITS.generationsPerMinute.
   const starter = members[turn % members.length]!;
+  let openGate!: () => void;
+  gate = new Promise<void>((open) => {
+    openGate = open;
+  });
   const r = await starter.gql<{ startGeneration: { id: string } }>(
     `mutation($b: ID!, $c: ID!, $n: Int!) { startGeneration(boardId: $b, cardId: $c, prompt: "a cat in the top left corner", n: $n) { id } }`,
     { b: boardId, c: `editor-${turn % EDITORS}`, n: N },
   );
   if (!r.data) {
     errors.push(`startGeneration: ${JSON.stringify(r.errors)}`);
+    openGate();
     await new Promise((ok) => setTimeout(ok, 1000)); // a refused start is not retried in a tight loop
     continue;
   }
+  const subscribed = watchers.next("subscribed");
   const done = watchers.next<SwarmReport>("done");
   watchers.p.send({ type: "subscribe", generationId: r.data.startGeneration.id });
+  // The engine starts once the watchers are subscribed (as in bench:api): an event emitted before a
+  // watcher's subscription is registered reaches it as a replay of the log, which is catching up, not latency.
+  await subscribed;
+  openGate();
   const report = await done;
   generations++;
   for (const receipts of report.receipts) {
@@ -151,6 +173,11 @@ console.log(
 );
 console.log(
   `token events, ${tok.length} deliveries over ${generations} generations: p50 ${f(pct(tok, 50))} ms, p99 ${f(pct(tok, 99))} ms (target ≤ 100)`,
+);
+const wr = written.sort((a, b) => a - b);
+const wt = waited.sort((a, b) => a - b);
+console.log(
+  `  the server's part: engine → the API's thread p99 ${f(pct(wt, 99))} ms, engine → frame written to a watcher's socket p50 ${f(pct(wr, 50))} ms, p99 ${f(pct(wr, 99))} ms; the API's event-loop delay p99 ${f(loopDelay.percentile(99) / 1e6)} ms, max ${f(loopDelay.max / 1e6)} ms`,
 );
 console.log(
   `errors: ${errors.length + ed.errors.length}${[...errors, ...ed.errors]

@@ -17,14 +17,14 @@ import { subscribe } from "node:diagnostics_channel";
 import { readdirSync, readFileSync } from "node:fs";
 import { getPriority } from "node:os";
 import { performance } from "node:perf_hooks";
-import { eventEmittedAt } from "@tessera/gpu-runner";
-import { DEFAULT_BUNDLE_NAME, LIMITS, type RunnerEvent } from "@tessera/shared";
-import { createInProcessEngine, type GenerationEngine } from "../src/generation/engine.ts";
+import { DEFAULT_BUNDLE_NAME, LIMITS } from "@tessera/shared";
+import { createInProcessEngine } from "../src/generation/engine.ts";
 import { FRAME_SENT_CHANNEL } from "../src/graphql/shared-frames.ts";
 import { Client, startTestApi } from "../test/api-harness.ts";
 import { scratchDatabase } from "../test/db-helpers.ts";
-import { type KeyedEvent, keysOf, runnerEventKey } from "./event-keys.ts";
+import { type KeyedEvent, keysOf } from "./event-keys.ts";
 import type { SwarmReport } from "./subscriber-swarm.ts";
+import { timedEngine } from "./timed-engine.ts";
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 200);
 const GENERATIONS = Number(process.env.BENCH_GENERATIONS ?? 20);
@@ -110,32 +110,6 @@ function sampleLoopLag() {
     stop: () => {
       clearInterval(timer);
       return lags.sort((a, b) => a - b);
-    },
-  };
-}
-
-/**
- * The real engine, recording when each event leaves the runner's engine thread (by `runnerEventKey`).
- * It starts only once the subscribers are in, so every event is a live one.
- */
-function timedEngine(
-  inner: GenerationEngine,
-  emitted: Map<string, number>,
-  waited: number[],
-  gate: () => Promise<void>,
-): GenerationEngine {
-  return {
-    ...inner,
-    async *generate(request, opts) {
-      await gate();
-      emitted.clear();
-      for await (const e of inner.generate(request, opts) as AsyncIterable<RunnerEvent>) {
-        const taken = now();
-        const at = eventEmittedAt(e) ?? taken;
-        emitted.set(runnerEventKey(e), at);
-        waited.push(taken - at);
-        yield e;
-      }
     },
   };
 }

@@ -84,6 +84,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     ? await createScaleOut({
         config: { ...config, REDIS_URL: redisUrl },
         prisma: db.prisma,
+        documents: db.documents,
         logger,
         metrics: generationMetrics,
       })
@@ -124,7 +125,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   // binding breaks the cycle.
   let versions: BoardVersions | null = null;
   const collab = createCollab({
-    prisma: db.prisma,
+    prisma: db.documents,
     logger: logger.child({ component: "collab" }),
     authorize: (headers, boardId) => auth.authorize(headers, boardId),
     onStored: async (boardId, state) => versions?.onStored(boardId, state),

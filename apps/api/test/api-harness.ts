@@ -5,9 +5,11 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { HocuspocusProvider, HocuspocusProviderWebsocket } from "@hocuspocus/provider";
 import { createClient } from "graphql-ws";
 import pino from "pino";
 import WebSocket from "ws";
+import * as Y from "yjs";
 import { loadConfig } from "../src/config.ts";
 import { type ApiServer, type ApiServerOptions, startApiServer } from "../src/server.ts";
 
@@ -126,3 +128,31 @@ export async function joinBoard(
   );
   await member.ok(`mutation($t: String!) { joinBoard(token: $t) { role } }`, { t: link.createShareLink.token });
 }
+
+/** A real Yjs provider on the API's `/yjs`, sending `cookie` on the upgrade as a browser would. */
+export function boardProvider(apiUrl: string, cookie: string | null, boardId: string, doc = new Y.Doc()) {
+  const Socket = class extends WebSocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols, { headers: cookie ? { cookie } : {} });
+    }
+  };
+  const socket = new HocuspocusProviderWebsocket({
+    url: `${apiUrl.replace("http", "ws")}/yjs`,
+    WebSocketPolyfill: Socket,
+  });
+  const p = new HocuspocusProvider({ websocketProvider: socket, name: boardId, document: doc });
+  p.attach();
+  const closes: number[] = [];
+  p.on("close", ({ event }: { event: { code: number } }) => closes.push(event.code));
+  return {
+    p,
+    doc,
+    closes,
+    raw: () => (socket as unknown as { webSocket: WebSocket }).webSocket,
+    destroy() {
+      p.destroy();
+      socket.destroy();
+    },
+  };
+}
+export type BoardProvider = ReturnType<typeof boardProvider>;

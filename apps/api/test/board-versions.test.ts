@@ -3,7 +3,6 @@
  * ones while a board is edited, browsing a version's state, and a restore that two connected Yjs clients
  * receive at once as one change and that anyone on the board can undo (the board as it was is kept first).
  */
-import { HocuspocusProvider, HocuspocusProviderWebsocket } from "@hocuspocus/provider";
 import {
   boardContent,
   cardsMap,
@@ -15,9 +14,7 @@ import {
   versionDoc,
 } from "@tessera/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
-import * as Y from "yjs";
-import { Client, joinBoard, startTestApi } from "./api-harness.ts";
+import { type BoardProvider, boardProvider, Client, joinBoard, startTestApi } from "./api-harness.ts";
 import { waitFor } from "./collab-harness.ts";
 import { scratchDatabase } from "./db-helpers.ts";
 
@@ -34,29 +31,8 @@ const AUTO_MS = 5000;
 
 const join = (c: Client, role: "EDITOR" | "VIEWER", name: string) => joinBoard(owner, c, boardId, role, name);
 
-function provider(cookie: string | null, board = boardId) {
-  const Socket = class extends WebSocket {
-    constructor(url: string, protocols?: string | string[]) {
-      super(url, protocols, { headers: cookie ? { cookie } : {} });
-    }
-  };
-  const socket = new HocuspocusProviderWebsocket({
-    url: `${api.url.replace("http", "ws")}/yjs`,
-    WebSocketPolyfill: Socket,
-  });
-  const doc = new Y.Doc();
-  const p = new HocuspocusProvider({ websocketProvider: socket, name: board, document: doc });
-  p.attach();
-  return {
-    p,
-    doc,
-    destroy() {
-      p.destroy();
-      socket.destroy();
-    },
-  };
-}
-type P = ReturnType<typeof provider>;
+const provider = (cookie: string | null, board = boardId) => boardProvider(api.url, cookie, board);
+type P = BoardProvider;
 const synced = (x: P) => waitFor(() => x.p.isSynced, 10_000, "sync");
 const acked = (x: P) => waitFor(() => x.p.isSynced && !x.p.hasUnsyncedChanges, 10_000, "ack");
 

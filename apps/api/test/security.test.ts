@@ -4,7 +4,6 @@
  * the boundary, hardening headers, /metrics, Secure cookies and slow-header sockets.
  */
 import { connect as netConnect } from "node:net";
-import { HocuspocusProvider, HocuspocusProviderWebsocket } from "@hocuspocus/provider";
 import {
   cardsMap,
   cardText,
@@ -19,9 +18,8 @@ import {
 import * as encoding from "lib0/encoding";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import * as Y from "yjs";
-import { Client, startTestApi } from "./api-harness.ts";
+import { type BoardProvider, boardProvider, Client, startTestApi } from "./api-harness.ts";
 import { waitFor } from "./collab-harness.ts";
 import { scratchDatabase } from "./db-helpers.ts";
 
@@ -65,35 +63,10 @@ afterAll(async () => {
   await db?.drop();
 });
 
-/** A real provider on the real server, sending `cookie` on the upgrade as a browser would. */
-function provider(cookie: string | null, doc = new Y.Doc()) {
-  const Socket = class extends WebSocket {
-    constructor(url: string, protocols?: string | string[]) {
-      super(url, protocols, { headers: cookie ? { cookie } : {} });
-    }
-  };
-  const socket = new HocuspocusProviderWebsocket({
-    url: `${api.url.replace("http", "ws")}/yjs`,
-    WebSocketPolyfill: Socket,
-  });
-  const p = new HocuspocusProvider({ websocketProvider: socket, name: boardId, document: doc });
-  p.attach();
-  const closes: number[] = [];
-  p.on("close", ({ event }: { event: { code: number } }) => closes.push(event.code));
-  return {
-    p,
-    doc,
-    closes,
-    raw: () => (socket as unknown as { webSocket: WebSocket }).webSocket,
-    destroy() {
-      p.destroy();
-      socket.destroy();
-    },
-  };
-}
+const provider = (cookie: string | null, doc = new Y.Doc()) => boardProvider(api.url, cookie, boardId, doc);
 
-const synced = (x: ReturnType<typeof provider>) => waitFor(() => x.p.isSynced, 10_000, "sync");
-const acked = (x: ReturnType<typeof provider>) => waitFor(() => x.p.isSynced && !x.p.hasUnsyncedChanges, 10_000, "ack");
+const synced = (x: BoardProvider) => waitFor(() => x.p.isSynced, 10_000, "sync");
+const acked = (x: BoardProvider) => waitFor(() => x.p.isSynced && !x.p.hasUnsyncedChanges, 10_000, "ack");
 
 function syncUpdateMessage(update: Uint8Array): Uint8Array {
   const e = encoding.createEncoder();

@@ -25,6 +25,8 @@ export { startRunnerWorker } from "./runner-worker.ts";
 export async function createScaleOut(opts: {
   config: Config & { REDIS_URL: string };
   prisma: PrismaClient;
+  /** The board document log's own pool (`Database.documents`). */
+  documents: PrismaClient;
   logger: Logger;
   metrics?: GenerationMetrics;
 }) {
@@ -56,7 +58,7 @@ export async function createScaleOut(opts: {
   );
   generations.startReaper();
   const collab: Pick<CollabOptions, "store" | "extensions"> = {
-    store: mergingBoardStore(prisma),
+    store: mergingBoardStore(opts.documents),
     extensions: [
       new HocuspocusRedis({
         prefix: keys.collab,
