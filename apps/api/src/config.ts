@@ -1,6 +1,6 @@
 /** The API's environment, validated once at boot with readable messages. */
 import { fileURLToPath } from "node:url";
-import { DEFAULT_BUNDLE_NAME } from "@tessera/shared";
+import { DEFAULT_BUNDLE_NAME, LIMITS } from "@tessera/shared";
 import { z } from "zod";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -39,6 +39,12 @@ const Env = z.object({
   /** In-process queue order: "fair" (round-robin across boards, then people) or "fifo" (the baseline bench:queue compares with). */
   TESSERA_QUEUE_ORDER: z.enum(["fair", "fifo"]).default("fair"),
   TESSERA_THREADS: z.coerce.number().int().min(1).max(256).optional(),
+  /** Megabytes all versions of one board may take together; the oldest automatic ones go first. */
+  TESSERA_VERSION_MB_PER_BOARD: z.coerce
+    .number()
+    .min(1)
+    .max(16 * 1024)
+    .default(LIMITS.versionBytesPerBoardMax / 2 ** 20),
   /** An automatic board version at most this often while a board is edited (minutes; 0 = none). */
   TESSERA_AUTO_VERSION_MINUTES: z.coerce
     .number()

@@ -136,7 +136,10 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     { read: (boardId) => collab.readDocument(boardId), edit: (boardId, fn) => collab.withDocument(boardId, fn) },
     activity,
     logger.child({ component: "versions" }),
-    { autoIntervalMs: config.TESSERA_AUTO_VERSION_MINUTES * 60_000 },
+    {
+      autoIntervalMs: config.TESSERA_AUTO_VERSION_MINUTES * 60_000,
+      maxBytes: config.TESSERA_VERSION_MB_PER_BOARD * 2 ** 20,
+    },
   );
   /** An hourly budget: shared through Redis when scaled out, else in this process. */
   const hourly = (name: string, max: number) => scale?.rateLimiter(name, max, HOUR_MS) ?? new RateLimiter(max, HOUR_MS);
@@ -152,6 +155,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     writeLimits: {
       newUsers: opts.writeLimits?.newUsers ?? hourly("new-users", LIMITS.newUsersPerAddressPerHour),
       boards: opts.writeLimits?.boards ?? hourly("boards", LIMITS.boardsPerUserPerHour),
+      versions: opts.writeLimits?.versions ?? hourly("version-writes", LIMITS.versionWritesPerUserPerHour),
     },
   };
   const schema = buildSchema();

@@ -14,6 +14,7 @@ import {
   versionDoc,
 } from "@tessera/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RateLimiter } from "../src/generation/rate-limit.ts";
 import { type BoardProvider, boardProvider, Client, joinBoard, startTestApi } from "./api-harness.ts";
 import { waitFor } from "./collab-harness.ts";
 import { scratchDatabase } from "./db-helpers.ts";
@@ -85,7 +86,8 @@ beforeAll(async () => {
   db = await scratchDatabase("tessera_versions");
   api = await startTestApi(
     { databaseUrl: db.url, vars: { TESSERA_AUTO_VERSION_MINUTES: String(AUTO_MS / 60_000) } },
-    { engine: null }, // versions need no model
+    // Versions need no model; the count bounds below take more version writes than a person's hourly budget.
+    { engine: null, writeLimits: { versions: new RateLimiter(10_000, 3_600_000) } },
   );
   [owner, editor, viewer, stranger] = [0, 1, 2, 3].map(() => new Client(api.url)) as [Client, Client, Client, Client];
   await owner.ok(`mutation { setDisplayName(name: "Olive") { id } }`);

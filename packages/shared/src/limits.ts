@@ -46,6 +46,12 @@ export const LIMITS = {
   versionNameMaxChars: 80,
   namedVersionsPerBoardMax: 100,
   automaticVersionsPerBoardMax: 50,
+  /** Bytes every version of one board may take together (the default of `TESSERA_VERSION_MB_PER_BOARD`): a
+   * board document may reach 16 MB, so counts alone would let one board keep 150 × 16 MB. */
+  versionBytesPerBoardMax: 64 * 1024 * 1024,
+  /** Saves, renames, deletes and restores of versions one person may make per hour (each restore also
+   * stores a copy). */
+  versionWritesPerUserPerHour: 120,
   /** Prompt matrices: combinations one matrix makes (each a generation), and groups of alternatives. */
   matrixCellsMax: 16,
   /** Images a whole matrix may ask for (cells × images per cell): one job, one batch of the model. */

@@ -16,6 +16,8 @@ import type { BoardVersions } from "../versions/board-versions.ts";
 export interface WriteLimits {
   newUsers: Limiter;
   boards: Limiter;
+  /** Saves, renames, deletes and restores of board versions, per person (each keeps up to 16 MB). */
+  versions: Limiter;
 }
 
 export interface Services {

@@ -3,7 +3,7 @@
  * editors save, name and restore; a named version is deleted by its author or the board's owner, and only
  * the owner deletes the automatic ones (they age out by themselves).
  */
-import { TesseraError, versionNameSchema } from "@tessera/shared";
+import { LIMITS, TesseraError, versionNameSchema } from "@tessera/shared";
 import type { VersionRow } from "../versions/board-versions.ts";
 import { type Context, checkRole, requireRole } from "./context.ts";
 import { idArg as id, parseArg } from "./validate.ts";
@@ -22,6 +22,16 @@ async function versionFor(ctx: Context, versionId: string, min: "VIEWER" | "EDIT
 }
 
 const who = (ctx: Context) => ({ userId: ctx.session.userId, displayName: ctx.session.displayName });
+
+/** One of the caller's version writes this hour, taken once their right to make it is checked. */
+async function takeWrite(ctx: Context): Promise<void> {
+  if (!(await ctx.writeLimits.versions.take(ctx.session.userId))) {
+    throw new TesseraError(
+      "RATE_LIMITED",
+      `You can save, rename, delete or restore versions ${LIMITS.versionWritesPerUserPerHour} times an hour. Try again later.`,
+    );
+  }
+}
 
 export const versionQueries = {
   boardVersions: async (_: unknown, args: { boardId: string }, ctx: Context) => {
@@ -45,11 +55,13 @@ export const versionMutations = {
     const boardId = parseArg(id, args.boardId);
     const name = parseArg(versionNameSchema, args.name);
     await requireRole(ctx, boardId, "EDITOR");
+    await takeWrite(ctx);
     return versions(ctx).save(boardId, name, who(ctx));
   },
   renameBoardVersion: async (_: unknown, args: { id: string; name: string }, ctx: Context) => {
     const name = parseArg(versionNameSchema, args.name);
     const { v } = await versionFor(ctx, args.id, "EDITOR");
+    await takeWrite(ctx);
     return versions(ctx).rename(v, name);
   },
   deleteBoardVersion: async (_: unknown, args: { id: string }, ctx: Context) => {
@@ -63,11 +75,13 @@ export const versionMutations = {
           : "Automatic versions are deleted by the board's owner only; they age out by themselves.",
       );
     }
+    await takeWrite(ctx);
     await versions(ctx).delete(v);
     return true;
   },
   restoreBoardVersion: async (_: unknown, args: { id: string }, ctx: Context) => {
     const { v } = await versionFor(ctx, args.id, "EDITOR");
+    await takeWrite(ctx);
     const { backup, summary } = await versions(ctx).restore(v, who(ctx));
     return {
       restored: v,

@@ -36,9 +36,15 @@ export interface BoardDocuments {
 export interface BoardVersionsOptions {
   /** At most one automatic version per board per this many ms while it is edited; 0 turns them off. */
   autoIntervalMs: number;
+  /**
+   * Bytes all versions of one board may take together (default LIMITS.versionBytesPerBoardMax). Named ones
+   * are refused past it; automatic and pre-restore ones are dropped oldest first to stay within it.
+   */
+  maxBytes?: number;
 }
 
 const AUTOMATIC_KINDS = ["AUTOMATIC", "BEFORE_RESTORE"] as const;
+const megabytes = (n: number) => `${(n / 2 ** 20).toFixed(1)} MB`;
 const bytes = (u: Uint8Array): Uint8Array<ArrayBuffer> => new Uint8Array(u);
 const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
 
@@ -87,6 +93,7 @@ export class BoardVersions {
       );
     }
     const state = await this.docs.read(boardId);
+    await this.checkNamedRoom(boardId, state.byteLength);
     const v = await this.insert({
       boardId,
       kind: "NAMED",
@@ -95,6 +102,7 @@ export class BoardVersions {
       createdById: by.userId,
       createdByName: by.displayName,
     });
+    await this.prune(boardId);
     this.changed(boardId);
     return v;
   }
@@ -109,8 +117,10 @@ export class BoardVersions {
         );
       }
     }
+    if (v.kind !== "NAMED") await this.checkNamedRoom(v.boardId, v.bytes);
     // Naming an automatic version keeps it: named versions never age out.
     await this.prisma.boardVersion.update({ where: { id: v.id }, data: { name, kind: "NAMED" } });
+    if (v.kind !== "NAMED") await this.prune(v.boardId);
     this.changed(v.boardId);
     return { ...v, name, kind: "NAMED" };
   }
@@ -239,13 +249,44 @@ export class BoardVersions {
     };
   }
 
-  /** Automatic versions (and copies kept before restores) beyond the newest N are dropped, oldest first. */
+  private get maxBytes(): number {
+    return this.options.maxBytes ?? LIMITS.versionBytesPerBoardMax;
+  }
+
+  /** Named versions never age out, so one more must fit in the board's bytes beside the named ones. */
+  private async checkNamedRoom(boardId: string, adding: number): Promise<void> {
+    const [row] = await this.prisma.$queryRaw<{ bytes: number }[]>`
+      SELECT coalesce(sum(octet_length("state")), 0)::float8 AS "bytes" FROM "BoardVersion"
+      WHERE "boardId" = ${boardId} AND "kind" = 'NAMED'`;
+    const named = row?.bytes ?? 0;
+    if (named + adding > this.maxBytes) {
+      throw new TesseraError(
+        "BAD_USER_INPUT",
+        `This board's named versions take ${megabytes(named)} of the ${megabytes(this.maxBytes)} its versions may ` +
+          `use, and this one needs ${megabytes(adding)}: delete an old one first.`,
+      );
+    }
+  }
+
+  /**
+   * Automatic versions (and copies kept before restores) are dropped oldest first beyond the newest N, or
+   * while all the board's versions together take more than its bytes. The newest is always kept: after a
+   * restore it is the copy that undoes it.
+   */
   private async prune(boardId: string): Promise<void> {
     await this.prisma.$executeRaw`
       DELETE FROM "BoardVersion" WHERE "id" IN (
-        SELECT "id" FROM "BoardVersion"
-        WHERE "boardId" = ${boardId} AND "kind"::text = ANY(${[...AUTOMATIC_KINDS]})
-        ORDER BY "createdAt" DESC, "id" DESC OFFSET ${LIMITS.automaticVersionsPerBoardMax})`;
+        SELECT a."id" FROM (
+          SELECT "id", row_number() OVER newest AS "n", sum(octet_length("state")) OVER newest AS "running"
+          FROM "BoardVersion"
+          WHERE "boardId" = ${boardId} AND "kind"::text = ANY(${[...AUTOMATIC_KINDS]})
+          WINDOW newest AS (ORDER BY "createdAt" DESC, "id" DESC)
+        ) a
+        WHERE a."n" > 1 AND (
+          a."n" > ${LIMITS.automaticVersionsPerBoardMax}
+          OR a."running" + (SELECT coalesce(sum(octet_length("state")), 0) FROM "BoardVersion"
+                            WHERE "boardId" = ${boardId} AND "kind" = 'NAMED') > ${this.maxBytes}
+        ))`;
   }
 
   private changed(boardId: string): void {

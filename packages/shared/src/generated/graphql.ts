@@ -419,7 +419,11 @@ export type Mutation = {
    */
   restoreBoardVersion: RestoreResult;
   revokeShareLink: ShareLink;
-  /** Saves the board as it is now under a name (editors and owners). */
+  /**
+   * Saves the board as it is now under a name (editors and owners). BAD_USER_INPUT when the board's named
+   * versions are at their count or their bytes (delete one first); RATE_LIMITED past a person's version writes
+   * an hour (saves, renames, deletes and restores).
+   */
   saveBoardVersion: BoardVersion;
   setDisplayName: User;
   setViewersMayComment: Board;
