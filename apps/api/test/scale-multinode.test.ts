@@ -10,6 +10,7 @@ import { cardsMap, cardText, createCard } from "@tessera/shared";
 import { createClient } from "graphql-ws";
 import { Redis } from "ioredis";
 import pg from "pg";
+import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { redisKeys } from "../src/scale/redis.ts";
@@ -293,6 +294,40 @@ describe("scale-out", () => {
       { c: r.searchBoard[0]!.candidate.id },
     );
     expect(similar.similarCandidates).toHaveLength(3);
+  }, 30_000);
+
+  it("takes an upload through an API node: runner 2 reads the picture over HTTP, and it is stored searchable", async () => {
+    const size = 128;
+    const rgb = Buffer.alloc(size * size * 3);
+    for (let p = 0; p < size * size; p++) rgb.set([220, 40, 40], p * 3);
+    const png = new PNG({ width: size, height: size });
+    for (let p = 0; p < size * size; p++) png.data.set([...rgb.subarray(p * 3, p * 3 + 3), 255], p * 4);
+    const res = await fetch(`${nodeB.url}/uploads?board=${boardId}&card=upload-card`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/octet-stream",
+        origin: nodeB.url,
+        "x-tessera-upload": "1",
+        cookie: ownerB.cookie!,
+      },
+      body: PNG.sync.write(png),
+    });
+    const body = (await res.json()) as { candidateId?: string; tokens?: number[] };
+    expect(res.status).toBe(201);
+    expect(body.tokens).toHaveLength(cells);
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      const { rows } = await c.query(
+        `SELECT c.tags, array_length(e.embedding, 1) AS dim FROM "Candidate" c
+         JOIN "CandidateEmbedding" e ON e."candidateId" = c.id WHERE c.id = $1`,
+        [body.candidateId],
+      );
+      expect(rows[0].dim).toBeGreaterThan(0);
+      expect(rows[0].tags).toContain("red");
+    } finally {
+      await c.end();
+    }
   }, 30_000);
 
   it("cancel through node B stops the job runner 2 is running for node A", async () => {

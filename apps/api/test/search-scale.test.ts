@@ -1,7 +1,8 @@
 /**
- * Search scaled out (issue 17 item 1): API nodes hold no model, so a search's text is embedded by a runner
- * process over its HTTP port (`scale/runner-http.ts`), found through the URLs runners announce in Redis
- * (`scale/embed-text.ts`). Real runner (the shipped model), real Redis, real HTTP: the remote embedding is the
+ * Search and uploads scaled out (issue 17 items 1 and 3): API nodes hold no model, so a search's text is embedded,
+ * and an uploaded picture read, by a runner process over its HTTP port (`scale/runner-http.ts`), found through
+ * the URLs runners announce in Redis
+ * (`scale/runner-calls.ts`). Real runner (the shipped model), real Redis, real HTTP: the remote embedding is the
  * in-process one bit for bit; a dead or stale runner URL is skipped; bad text is the caller's error; with no
  * runner left, RUNNER_UNAVAILABLE says what to do.
  */
@@ -13,9 +14,9 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadConfig } from "../src/config.ts";
 import { createInProcessEngine, type GenerationEngine } from "../src/generation/engine.ts";
 import { createMetrics } from "../src/http/metrics.ts";
-import { announceEmbedder } from "../src/scale/embed-text.ts";
 import { connectRedis, deletePrefix, redisKeys } from "../src/scale/redis.ts";
 import { announceModel, createRemoteEngine, type RemoteEngine } from "../src/scale/remote-engine.ts";
+import { announceEmbedder } from "../src/scale/runner-calls.ts";
 import { startRunnerHttp } from "../src/scale/runner-http.ts";
 import { REDIS_URL } from "./scale-harness.ts";
 
@@ -40,6 +41,7 @@ beforeAll(async () => {
     healthy: () => true,
     active: () => 0,
     embedText: (text) => engine.embedText(text),
+    readPicture: (rgb) => engine.readPicture(rgb),
   });
   await announceModel(redis, keys.model, engine);
   remote = await createRemoteEngine(redis, keys.model, 60_000, keys.embedders);
@@ -100,8 +102,31 @@ it("passes the runner's refusal of a bad text back as the caller's error", async
   expect(res.status).toBe(400);
 });
 
+it("reads an uploaded picture on an announced runner exactly as in-process; a wrong size is the caller's error", async () => {
+  const size = engine.model().imageSize;
+  const rgb = new Uint8Array(size * size * 3);
+  for (let p = 0; p < size * size; p++) rgb.set([200, (p % size) * 2, 40], p * 3); // a red-to-yellow ramp
+  const [local, far] = await Promise.all([engine.readPicture(rgb), remote.readPicture(rgb)]);
+  expect(far.tokens).toEqual(local.tokens);
+  expect(Buffer.from(far.png).equals(Buffer.from(local.png))).toBe(true);
+  expect(far.embedding).toEqual(local.embedding);
+  expect(far.tags).toEqual(local.tags);
+  await expect(remote.readPicture(new Uint8Array(10))).rejects.toMatchObject({
+    code: "BAD_USER_INPUT",
+    message: expect.stringMatching(/must be 128×128 RGB/),
+  });
+  const huge = await fetch(`http://127.0.0.1:${http.port}/read-picture`, {
+    method: "POST",
+    body: new Uint8Array(512 * 512 * 3 + 1),
+  });
+  expect(huge.status).toBe(400);
+}, 30_000);
+
 it("forgets a runner that stops: RUNNER_UNAVAILABLE once none is left", async () => {
   await embedder.stop();
   await redis.del(keys.embedders);
   await expect(remote.embedText("blue")).rejects.toMatchObject({ code: "RUNNER_UNAVAILABLE" });
+  await expect(remote.readPicture(new Uint8Array(128 * 128 * 3))).rejects.toMatchObject({
+    code: "RUNNER_UNAVAILABLE",
+  });
 });

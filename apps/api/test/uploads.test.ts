@@ -1,6 +1,7 @@
 /**
  * Issue 17 item 3 against the real server and runner: a picture uploaded to a card is decoded (sharp), VQ-encoded
- * by the real model and stored as a finished one-candidate generation that round-trips (PSNR bound); it can be
+ * by the real model and stored as a finished one-candidate generation that round-trips (PSNR bound) and is
+ * searchable (its CLIP embedding and tags); it can be
  * completed from its top rows with the card's prompt; bad files get their reason and store nothing; only
  * Tessera's own pages, and only editors, may upload.
  */
@@ -85,7 +86,7 @@ describe("uploads", () => {
     await owner.collect(`subscription($id: ID!) { generationEvents(generationId: $id) { seq } }`, {
       id: g.startGeneration.id,
     });
-    const src = await pool.query(`SELECT png FROM "Candidate" WHERE "generationId" = $1`, [g.startGeneration.id]);
+    const src = await pool.query(`SELECT id, png FROM "Candidate" WHERE "generationId" = $1`, [g.startGeneration.id]);
     const original = src.rows[0].png as Buffer;
     const big = await sharp(original).resize(512, 512, { kernel: "nearest" }).png().toBuffer();
 
@@ -106,6 +107,23 @@ describe("uploads", () => {
     const quality = psnr(rgbOf(original), back);
     // Measured here: ~40 dB for a picture of the model's own world (its codes come back almost all equal).
     expect(quality).toBeGreaterThan(30);
+
+    // Searchable like a generated candidate: stored with its CLIP embedding and tags, and the picture it was
+    // made from is the most like it.
+    const indexed = await pool.query(
+      `SELECT array_length(e.embedding, 1) AS dim, e.tags, c.tags AS "candidateTags"
+       FROM "CandidateEmbedding" e JOIN "Candidate" c ON c.id = e."candidateId" WHERE e."candidateId" = $1`,
+      [r.body.candidateId],
+    );
+    expect(indexed.rows[0].dim).toBeGreaterThan(0);
+    expect(indexed.rows[0].tags.length).toBeGreaterThan(0);
+    expect(indexed.rows[0].candidateTags).toEqual(indexed.rows[0].tags);
+    const similar = await owner.ok(
+      `query($c: ID!) { similarCandidates(candidateId: $c, limit: 1) { candidate { id } score } }`,
+      { c: r.body.candidateId },
+    );
+    expect(similar.similarCandidates[0].candidate.id).toBe(src.rows[0].id);
+    expect(similar.similarCandidates[0].score).toBeGreaterThan(0.9);
 
     // Completion: the top 8 of 16 rows are the picture's, the rest the model's.
     const remix = await owner.ok<{ remixCandidate: { id: string; prompt: string } }>(

@@ -20,7 +20,7 @@ import { EventChannel } from "./event-channel.ts";
 import { tagWordsOf } from "./render/tagger.ts";
 import { buildJob } from "./request.ts";
 import { type EncodedPrompt, PromptEncoder } from "./text/prompt-encoder.ts";
-import type { FromWorker, ToWorker, WorkerInit } from "./worker/protocol.ts";
+import type { FromWorker, PictureReading, ToWorker, WorkerInit } from "./worker/protocol.ts";
 
 export interface ModelInfo {
   name: string;
@@ -75,7 +75,10 @@ export class Runner {
     number,
     { resolve: (embedding: Float32Array) => void; reject: (e: Error) => void }
   >();
-  private readonly encodes = new Map<number, { resolve: (tokens: number[]) => void; reject: (e: Error) => void }>();
+  private readonly pictures = new Map<
+    number,
+    { resolve: (reading: PictureReading) => void; reject: (e: Error) => void }
+  >();
   private nextRenderId = 1;
   private patchesRequest: {
     promise: Promise<Uint8Array>;
@@ -262,11 +265,12 @@ export class Runner {
   }
 
   /**
-   * A picture as image codes (issue 17 item 3): `rgb` is the model's size squared × 3 bytes (the API decodes
-   * and resizes uploads with sharp first); the VQ encoder gives rows·cols codes, which the prior can complete
-   * from their top rows like any candidate's.
+   * A picture as the model reads it (issue 17 item 3): `rgb` is the model's size squared × 3 bytes (the API
+   * decodes and resizes uploads with sharp first). The VQ encoder gives rows·cols codes, which the prior can
+   * complete from their top rows like any candidate's; with them come the PNG they decode to and that image's
+   * CLIP embedding and tags, so an uploaded picture is shown, stored and searched like a generated one.
    */
-  encodeImage(rgb: Uint8Array): Promise<number[]> {
+  readPicture(rgb: Uint8Array): Promise<PictureReading> {
     const size = this.manifest.image.size;
     if (!(rgb instanceof Uint8Array) || rgb.length !== size * size * 3) {
       return Promise.reject(
@@ -276,9 +280,14 @@ export class Runner {
     if (this.closing || this.exited) return Promise.reject(new TesseraError("RUNNER_UNAVAILABLE"));
     const requestId = this.nextRenderId++;
     return new Promise((resolve, reject) => {
-      this.encodes.set(requestId, { resolve, reject });
-      this.send({ type: "encodeImage", requestId, rgb, size });
+      this.pictures.set(requestId, { resolve, reject });
+      this.send({ type: "readPicture", requestId, rgb, size });
     });
+  }
+
+  /** A picture's image codes alone (`readPicture`). */
+  async encodeImage(rgb: Uint8Array): Promise<number[]> {
+    return (await this.readPicture(rgb)).tokens;
   }
 
   /**
@@ -339,11 +348,11 @@ export class Runner {
         else pending?.reject(new TesseraError("RUNNER_UNAVAILABLE", `The text could not be embedded: ${msg.error}`));
         break;
       }
-      case "imageEncoded": {
-        const pending = this.encodes.get(msg.requestId);
-        this.encodes.delete(msg.requestId);
-        if (msg.tokens) pending?.resolve(msg.tokens);
-        else pending?.reject(new TesseraError("RUNNER_UNAVAILABLE", `The picture could not be encoded: ${msg.error}`));
+      case "pictureRead": {
+        const pending = this.pictures.get(msg.requestId);
+        this.pictures.delete(msg.requestId);
+        if (msg.reading) pending?.resolve(msg.reading);
+        else pending?.reject(new TesseraError("RUNNER_UNAVAILABLE", `The picture could not be read: ${msg.error}`));
         break;
       }
       case "tokenPatches":
@@ -365,8 +374,8 @@ export class Runner {
     this.renders.clear();
     for (const pending of this.textEmbeds.values()) pending.reject(new TesseraError("RUNNER_UNAVAILABLE", message));
     this.textEmbeds.clear();
-    for (const pending of this.encodes.values()) pending.reject(new TesseraError("RUNNER_UNAVAILABLE", message));
-    this.encodes.clear();
+    for (const pending of this.pictures.values()) pending.reject(new TesseraError("RUNNER_UNAVAILABLE", message));
+    this.pictures.clear();
     this.patchesRequest?.settle(undefined, new TesseraError("RUNNER_UNAVAILABLE", message));
   }
 }

@@ -18,7 +18,7 @@ function rgbOf(png: Uint8Array): Uint8Array {
 }
 
 // Issue 17 item 3: a picture becomes image codes with the bundle's VQ encoder, so the prior can complete it.
-describe("encodeImage", () => {
+describe("readPicture / encodeImage", () => {
   let runner: Runner;
   beforeAll(async () => {
     runner = await Runner.create({ modelDir: BUNDLE_DIR, previewEveryRows: 0 });
@@ -39,7 +39,28 @@ describe("encodeImage", () => {
     expect(psnr(picture, back)).toBeGreaterThan(30);
   });
 
+  it("reads a picture as a candidate is stored: its codes, the PNG they decode to, its CLIP embedding and tags", async () => {
+    const run = await collect(runner.generate({ prompt: "a red apple", n: 1, seed: 5, params: {} }));
+    const drawn = run.find((e) => e.type === "candidateFinished")!;
+    if (drawn.type !== "candidateFinished") throw new Error("no candidate");
+    const reading = await runner.readPicture(rgbOf(drawn.png));
+    expect(Buffer.from(reading.png).equals(Buffer.from(await runner.renderPng(reading.tokens)))).toBe(true);
+    expect(reading.embedding).toHaveLength(drawn.embedding!.length);
+    let norm = 0;
+    let cosine = 0;
+    for (let d = 0; d < reading.embedding.length; d++) {
+      norm += reading.embedding[d]! ** 2;
+      cosine += reading.embedding[d]! * drawn.embedding![d]!;
+    }
+    expect(Math.sqrt(norm)).toBeCloseTo(1, 4);
+    // The same picture, through the encoder and back (42 dB): CLIP sees nearly the same thing, and names it
+    // as it named the candidate.
+    expect(cosine).toBeGreaterThan(0.95);
+    expect(reading.tags[0]).toBe(drawn.tags![0]);
+  });
+
   it("refuses a picture of the wrong size with a readable message", async () => {
     await expect(runner.encodeImage(new Uint8Array(10))).rejects.toThrow(/must be 128×128 RGB/);
+    await expect(runner.readPicture(new Uint8Array(10))).rejects.toThrow(/must be 128×128 RGB/);
   });
 });

@@ -5,6 +5,7 @@
  * `scale/remote-engine.ts` (model info announced by the runner processes, which run this one).
  */
 import { availableParallelism } from "node:os";
+import type { PictureReading } from "@tessera/gpu-runner";
 import type { GenerationRequestInput, RunnerEvent } from "@tessera/shared";
 import { base64Of } from "./to-gql-event.ts";
 
@@ -40,6 +41,8 @@ export interface TextEmbedding {
   unknownWords: string[];
 }
 
+export type { PictureReading } from "@tessera/gpu-runner";
+
 export interface GenerationEngine {
   model(): EngineModelInfo;
   /**
@@ -50,8 +53,11 @@ export interface GenerationEngine {
   /** Events end with exactly one of finished / failed / cancelled. Aborting `signal` cancels. */
   generate(request: GenerationRequestInput, opts: { signal: AbortSignal }): AsyncIterable<RunnerEvent>;
   renderPng(tokens: number[]): Promise<Uint8Array>;
-  /** A picture (the model's size squared × 3 RGB bytes) as image codes, with the VQ encoder (uploads). */
-  encodeImage(rgb: Uint8Array): Promise<number[]>;
+  /**
+   * A picture (the model's size squared × 3 RGB bytes) as the model reads it (uploads): image codes from the
+   * VQ encoder, the PNG they decode to, and that image's CLIP embedding and tags, as a candidate has them.
+   */
+  readPicture(rgb: Uint8Array): Promise<PictureReading>;
   /**
    * What each image code looks like, one grid cell of RGB per code (the runner's `tokenPatches()`), in
    * base64 as the API serves it.
@@ -97,7 +103,7 @@ export async function createInProcessEngine(opts: {
     model: () => runner.model() as EngineModelInfo,
     generate: (request, { signal }) => runner.generate(request, { signal }),
     renderPng: (tokens) => runner.renderPng(tokens),
-    encodeImage: (rgb) => runner.encodeImage(rgb),
+    readPicture: (rgb) => runner.readPicture(rgb),
     embedText: (text) => runner.embedText(text),
     // The runner keeps one array, so it is encoded once.
     tokenPatches: async () => base64Of(await runner.tokenPatches()),

@@ -52,7 +52,7 @@ const TAG_SEPARATOR = "\u001f";
  * batch before the statement even left, and every watcher waits for this statement (bench:api).
  */
 export async function recordCandidates(
-  prisma: PrismaClient,
+  prisma: Pick<PrismaClient, "$queryRaw">,
   generationId: string,
   batch: CandidateFinished[],
 ): Promise<string[]> {

@@ -44,7 +44,7 @@ export function redisKeys(prefix: string) {
     activityChannel: `${prefix}:activity`,
     /** The model the runners serve (JSON of EngineModelInfo), written by each runner at start. */
     model: `${prefix}:model`,
-    /** Runners that embed search texts over HTTP: their URL → when they last said so (ms; `embed-text.ts`). */
+    /** Runners that embed search texts over HTTP: their URL → when they last said so (ms; `runner-calls.ts`). */
     embedders: `${prefix}:embedders`,
     rate: (key: string) => `${prefix}:rate:${key}`,
     /** Fair turns across boards (fair-priority.ts): the tag of the job taken last, and each board's last tag. */

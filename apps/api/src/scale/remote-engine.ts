@@ -7,7 +7,7 @@
 import { TesseraError } from "@tessera/shared";
 import type { Redis } from "ioredis";
 import type { EngineModelInfo, GenerationEngine } from "../generation/engine.ts";
-import { remoteEmbedText } from "./embed-text.ts";
+import { remoteEmbedText, remoteReadPicture } from "./runner-calls.ts";
 
 export interface RemoteEngine extends GenerationEngine {
   /** Re-reads the model key; true when a runner has registered one. */
@@ -18,7 +18,10 @@ export async function createRemoteEngine(
   redis: Redis,
   modelKey: string,
   refreshMs = 5000,
-  /** Where runners announce their text-embedding URLs (`embed-text.ts`); without it, search is unavailable. */
+  /**
+   * Where runners announce the URLs that read search texts and uploaded pictures (`runner-calls.ts`); without
+   * it, search and uploads are unavailable.
+   */
   embeddersKey?: string,
 ): Promise<RemoteEngine> {
   let info: EngineModelInfo | null = null;
@@ -68,12 +71,11 @@ export async function createRemoteEngine(
     async renderPng() {
       throw new TesseraError("RUNNER_UNAVAILABLE", "This image has no stored PNG and API nodes do not render.");
     },
-    async encodeImage() {
-      // Not yet: an upload would have to travel to a runner (like a search's text) and back with its PNG.
-      throw new TesseraError(
-        "RUNNER_UNAVAILABLE",
-        "Starting from your own picture isn't available on this scaled-out server yet.",
-      );
+    async readPicture(rgb) {
+      if (!info) throw noRunner();
+      if (!embeddersKey)
+        throw new TesseraError("RUNNER_UNAVAILABLE", "This node can't reach a runner to read pictures.");
+      return remoteReadPicture(redis, embeddersKey, rgb);
     },
     inFlight: () => 0,
     async close() {

@@ -12,8 +12,8 @@ import { openDatabase } from "../db/index.ts";
 import { createInProcessEngine } from "../generation/engine.ts";
 import { createMetrics } from "../http/metrics.ts";
 import { exitOnSignals } from "../shutdown.ts";
-import { announceEmbedder } from "./embed-text.ts";
 import { connectRedis, redisKeys } from "./redis.ts";
+import { announceEmbedder } from "./runner-calls.ts";
 import { startRunnerHttp } from "./runner-http.ts";
 import { startRunnerWorker } from "./runner-worker.ts";
 
@@ -59,15 +59,16 @@ const http =
         healthy: () => !shutdown.stopping() && worker.worker.isRunning(),
         active: () => worker.active(),
         embedText: (text) => engine.embedText(text),
+        readPicture: (rgb) => engine.readPicture(rgb),
       });
 const runnerUrl = http
   ? (config.TESSERA_RUNNER_URL?.replace(/\/+$/, "") ??
     `http://${["0.0.0.0", "::"].includes(config.HOST) ? hostname() : config.HOST}:${http.port}`)
   : null;
-// API nodes hold no model: they have search texts embedded by a runner that says where it listens.
+// API nodes hold no model: they have search texts and uploaded pictures read by a runner that says where it listens.
 const embedder = runnerUrl ? announceEmbedder(redis, redisKeys(config.REDIS_PREFIX).embedders, runnerUrl) : null;
 if (http) logger.info({ url: `http://${config.HOST}:${http.port}` }, "runner health and metrics");
-if (runnerUrl) logger.info({ url: runnerUrl }, "search texts embedded here, announced to API nodes");
+if (runnerUrl) logger.info({ url: runnerUrl }, "search texts and uploads read here, announced to API nodes");
 process.stdout.write(`RUNNER READY ${worker.name}\n`);
 
 // Registered right after the health server starts (no event-loop turn in between): `healthy` reads it.

@@ -2,8 +2,9 @@
  * An uploaded picture becomes a finished generation of one candidate (issue 17 item 3): its VQ codes and the
  * PNG they decode to, so everything a candidate offers works on it — the gallery, votes, comments, export,
  * and above all remixCandidate, which completes it from its top rows with the card's prompt (DALL·E's image
- * completion). Decoded and encoded before anything is written; the generation and its candidate are written
- * in one transaction: a refused or failed upload stores nothing.
+ * completion) — and search, with the CLIP embedding and tags the runner reads from it. Decoded and read before
+ * anything is written; the generation and its candidate (stored as generated candidates are, by
+ * `recordCandidates`) are written in one transaction: a refused or failed upload stores nothing.
  */
 import { addGeneration, blankControlChars, promptSchema } from "@tessera/shared";
 import type * as Y from "yjs";
@@ -11,6 +12,7 @@ import { newId } from "../auth/index.ts";
 import type { PrismaClient } from "../db/index.ts";
 import type { BoardActivityBus } from "../generation/board-activity.ts";
 import type { GenerationEngine } from "../generation/engine.ts";
+import { recordCandidates } from "../generation/record-event.ts";
 import { decodeUpload } from "./decode-upload.ts";
 
 export interface UploadDeps {
@@ -29,15 +31,13 @@ export async function storeUpload(
 ): Promise<{ generationId: string; candidateId: string; tokens: number[] }> {
   const model = deps.engine.model();
   const picture = await decodeUpload(input.bytes, model.imageSize);
-  const tokens = await deps.engine.encodeImage(picture.rgb);
-  const png = await deps.engine.renderPng(tokens);
+  const { tokens, png, embedding, tags } = await deps.engine.readPicture(picture.rgb);
   const typed = promptSchema.safeParse(blankControlChars(input.prompt ?? ""));
   const prompt = typed.success ? typed.data : UPLOAD_PROMPT;
   const generationId = newId();
-  const candidateId = newId();
   const now = new Date();
-  await deps.prisma.$transaction([
-    deps.prisma.generation.create({
+  const candidateId = await deps.prisma.$transaction(async (tx) => {
+    await tx.generation.create({
       data: {
         id: generationId,
         boardId: input.boardId,
@@ -55,11 +55,12 @@ export async function storeUpload(
         startedAt: now,
         finishedAt: now,
       },
-    }),
-    deps.prisma.candidate.create({
-      data: { id: candidateId, generationId, index: 0, tokens, png: new Uint8Array(png) },
-    }),
-  ]);
+    });
+    const [id] = await recordCandidates(tx, generationId, [
+      { type: "candidateFinished", candidate: 0, tokens, png, embedding, tags },
+    ]);
+    return id!;
+  });
   // The card lists it like a generation, so every collaborator's card shows the picture at once.
   await deps.withDocument?.(input.boardId, (doc) => addGeneration(doc, input.cardId, generationId)).catch(() => {});
   deps.activity.publish({

@@ -27,6 +27,27 @@ export async function clipScores(
   // floating-point results slightly. The vision model, the costly part, runs once.
   const textEmbeds = [];
   for (const caption of captions) textEmbeds.push((await textEmbeddings(textSession, m, [caption]))[0]!);
+  const imageEmbeds = await imageEmbeddings(visionSession, m, images);
+  const scores = textEmbeds.map((t) =>
+    imageEmbeds.map((v) => {
+      let dot = 0;
+      for (let d = 0; d < v.length; d++) dot += v[d]! * t[d]!;
+      return dot;
+    }),
+  );
+  return { scores, imageEmbeds: imageEmbeds.map((v) => Float32Array.from(v)) };
+}
+
+/**
+ * Each image's CLIP embedding, L2-normalised (in float64: the ranking's scores are computed from these), in one
+ * pass of the vision model: what a candidate is stored with for search, and what an uploaded picture gets too.
+ * Pixels go in as (x − mean) / std per channel.
+ */
+export async function imageEmbeddings(
+  visionSession: ort.InferenceSession,
+  m: BundleManifest,
+  images: DecodedImages,
+): Promise<Float64Array[]> {
   if (m.clip.imageSize !== images.size) {
     throw new Error(`CLIP expects ${m.clip.imageSize}px images but the decoder makes ${images.size}px`);
   }
@@ -44,17 +65,7 @@ export async function clipScores(
     pixel_values: new ort.Tensor("float32", pixels, [images.count, 3, images.size, images.size]),
   });
   const embeds = vision.image_embeds!.data as Float32Array;
-  const imageEmbeds = Array.from({ length: images.count }, (_, i) =>
-    normalise(embeds, i * m.clip.embedDim, m.clip.embedDim),
-  );
-  const scores = textEmbeds.map((t) =>
-    imageEmbeds.map((v) => {
-      let dot = 0;
-      for (let d = 0; d < v.length; d++) dot += v[d]! * t[d]!;
-      return dot;
-    }),
-  );
-  return { scores, imageEmbeds: imageEmbeds.map((v) => Float32Array.from(v)) };
+  return Array.from({ length: images.count }, (_, i) => normalise(embeds, i * m.clip.embedDim, m.clip.embedDim));
 }
 
 /**

@@ -6,10 +6,10 @@ import { type Bundle, loadBundle } from "../bundle/load-bundle.ts";
 import { type BundleKnowledge, readKnowledge } from "../bundle/read-knowledge.ts";
 import type { TagIndexSource } from "../engine/job-output.ts";
 import { Scheduler } from "../engine/scheduler.ts";
-import { textEmbeddings } from "../render/clip-ranker.ts";
+import { imageEmbeddings, textEmbeddings } from "../render/clip-ranker.ts";
 import { decodeGrids, encodeImage, encodePng, toRgb8 } from "../render/images.ts";
 import { buildTagIndex } from "../render/tag-index.ts";
-import { tagWordsOf } from "../render/tagger.ts";
+import { pickTags, scoreTags, tagWordsOf } from "../render/tagger.ts";
 import { nextTurn, tokenPatches } from "../render/token-patches.ts";
 import { PromptEncoder } from "../text/prompt-encoder.ts";
 import { EventBatcher } from "./event-batcher.ts";
@@ -100,15 +100,27 @@ async function main(): Promise<void> {
           post({ type: "textEmbedded", requestId: msg.requestId, error: (e as Error).message });
         }
         break;
-      case "encodeImage":
+      case "readPicture":
         try {
+          const tokens = await encodeImage(bundle.vqEncoder, msg.rgb, msg.size);
+          // Embedded and tagged as the codes decode, like a generated candidate: what people see is what
+          // search finds.
+          const images = await decodeGrids(bundle.vqDecoder, bundle.manifest, [tokens]);
+          const [precise] = await imageEmbeddings(bundle.clipVision, bundle.manifest, images);
+          const embedding = Float32Array.from(precise!); // stored and tagged in float32, as candidates are
+          const index = await tagIndex();
           post({
-            type: "imageEncoded",
+            type: "pictureRead",
             requestId: msg.requestId,
-            tokens: await encodeImage(bundle.vqEncoder, msg.rgb, msg.size),
+            reading: {
+              tokens,
+              png: encodePng(toRgb8(images, 0), images.size, images.size),
+              embedding,
+              tags: index ? pickTags(scoreTags(index, embedding)) : [],
+            },
           });
         } catch (e) {
-          post({ type: "imageEncoded", requestId: msg.requestId, error: (e as Error).message });
+          post({ type: "pictureRead", requestId: msg.requestId, error: (e as Error).message });
         }
         break;
       case "tokenPatches":

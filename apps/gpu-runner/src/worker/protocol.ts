@@ -27,9 +27,21 @@ export type ToWorker =
   | { type: "tokenPatches" }
   /** CLIP's text embedding of framed caption ids (a search query), L2-normalised. */
   | { type: "embedText"; requestId: number; ids: number[] }
-  /** A picture to image codes with the VQ encoder: size·size·3 RGB bytes, row-major (an upload). */
-  | { type: "encodeImage"; requestId: number; rgb: Uint8Array; size: number }
+  /**
+   * A picture as the model reads it (an upload): size·size·3 RGB bytes, row-major, to image codes with the VQ
+   * encoder, the PNG those codes decode to, and that image's CLIP embedding and tags.
+   */
+  | { type: "readPicture"; requestId: number; rgb: Uint8Array; size: number }
   | { type: "close" };
+
+/** What the engine makes of a picture: its codes, the PNG they decode to, its CLIP embedding and tags. */
+export interface PictureReading {
+  tokens: number[];
+  png: Uint8Array;
+  /** L2-normalised, the bundle's clip.embedDim floats, as a candidate's. */
+  embedding: Float32Array;
+  tags: string[];
+}
 
 export interface SerializedError {
   code: string;
@@ -46,6 +58,6 @@ export type FromWorker =
   | { type: "rendered"; requestId: number; png?: Uint8Array; error?: string }
   | { type: "tokenPatches"; patches?: Uint8Array; error?: string }
   | { type: "textEmbedded"; requestId: number; embedding?: Float32Array; error?: string }
-  | { type: "imageEncoded"; requestId: number; tokens?: number[]; error?: string }
+  | { type: "pictureRead"; requestId: number; reading?: PictureReading; error?: string }
   | { type: "stats"; stats: SchedulerStats }
   | { type: "closed" };
