@@ -156,6 +156,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       newUsers: opts.writeLimits?.newUsers ?? hourly("new-users", LIMITS.newUsersPerAddressPerHour),
       boards: opts.writeLimits?.boards ?? hourly("boards", LIMITS.boardsPerUserPerHour),
       versions: opts.writeLimits?.versions ?? hourly("version-writes", LIMITS.versionWritesPerUserPerHour),
+      comments: opts.writeLimits?.comments ?? hourly("comments", LIMITS.commentsPerUserPerHour),
     },
   };
   const schema = buildSchema();

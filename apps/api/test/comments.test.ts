@@ -3,12 +3,15 @@
  * candidates, reactions beside votes, unread per person, who may write (editors; viewers where the owner
  * allows), who may delete (author or owner), bounds, and the live activity that refreshes open galleries.
  */
+import { LIMITS } from "@tessera/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RateLimiter } from "../src/generation/rate-limit.ts";
 import { Client, joinBoard, startTestApi } from "./api-harness.ts";
 import { waitFor } from "./collab-harness.ts";
 import { scratchDatabase } from "./db-helpers.ts";
 
 let db: Awaited<ReturnType<typeof scratchDatabase>>;
+const COMMENTS_PER_HOUR = 30;
 let api: Awaited<ReturnType<typeof startTestApi>>;
 let owner: Client;
 let editor: Client;
@@ -35,7 +38,11 @@ const join = (c: Client, role: "EDITOR" | "VIEWER", name: string) => joinBoard(o
 
 beforeAll(async () => {
   db = await scratchDatabase("tessera_comments");
-  api = await startTestApi({ databaseUrl: db.url });
+  // A person's comments an hour: 30 here (240 by default), so the limit is reached in a few seconds.
+  api = await startTestApi(
+    { databaseUrl: db.url },
+    { writeLimits: { comments: new RateLimiter(COMMENTS_PER_HOUR, 3_600_000) } },
+  );
   [owner, editor, viewer, stranger] = [0, 1, 2, 3].map(() => new Client(api.url)) as [Client, Client, Client, Client];
   await owner.ok(`mutation { setDisplayName(name: "Olive") { id } }`);
   await stranger.ok(`mutation { setDisplayName(name: "Mallory") { id } }`);
@@ -204,4 +211,33 @@ describe("comments and reactions", () => {
     stop();
     await ws.dispose();
   });
+
+  it("a malicious member can't grow the database without end: comments an hour per person, no markers for empty threads", async () => {
+    const spammer = new Client(api.url);
+    await join(spammer, "EDITOR", "Spam");
+    // A fresh made-up card id each time (a thread bound alone would not stop this).
+    const post = (n: number) =>
+      spammer.gql(`mutation($b: ID!, $k: ID!) { addComment(boardId: $b, cardId: $k, body: "spam") { id } }`, {
+        b: boardId,
+        k: `made-up-${n}`,
+      });
+    for (let n = 0; n < COMMENTS_PER_HOUR; n++) expect((await post(n)).errors).toBeUndefined();
+    const refused = await post(COMMENTS_PER_HOUR);
+    expect(spammer.code(refused)).toBe("RATE_LIMITED");
+    expect(refused.errors?.[0]?.message).toBe(
+      `You can post ${LIMITS.commentsPerUserPerHour} comments an hour. Try again in a while.`,
+    );
+    // The others still comment.
+    expect((await editor.gql(ADD, { c: candidateId, b: "still here" })).errors).toBeUndefined();
+
+    const markers = () => api.services.prisma.commentRead.count();
+    const before = await markers();
+    for (let n = 0; n < 20; n++) {
+      await spammer.ok(`mutation($b: ID!, $k: ID!) { markCommentsRead(boardId: $b, cardId: $k) }`, {
+        b: boardId,
+        k: `empty-${n}`,
+      });
+    }
+    expect(await markers()).toBe(before);
+  }, 60_000);
 });

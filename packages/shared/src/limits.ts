@@ -37,6 +37,9 @@ export const LIMITS = {
   /** Characters in one comment, and comments on one candidate. */
   commentMaxChars: 1000,
   commentsPerCandidateMax: 500,
+  /** Comments one person may post per hour, on every board together (a thread's bound alone lets a script
+   * open threads on made-up card ids without end). */
+  commentsPerUserPerHour: 240,
   /** Board search (by meaning, with CLIP): characters of the text, results one search returns, tags it filters by. */
   searchQueryMaxChars: 100,
   searchResultsMax: 50,

@@ -138,6 +138,12 @@ export const commentMutations = {
     const t = await threadOf(ctx, args);
     requireComment(t);
     const body = parseArg(commentBodySchema, blankControlChars(args.body));
+    if (!(await ctx.writeLimits.comments.take(ctx.session.userId))) {
+      throw new TesseraError(
+        "RATE_LIMITED",
+        `You can post ${LIMITS.commentsPerUserPerHour} comments an hour. Try again in a while.`,
+      );
+    }
     const count = await ctx.prisma.comment.count({ where: t.where });
     if (count >= LIMITS.commentsPerCandidateMax) {
       throw new TesseraError(
@@ -191,7 +197,11 @@ export const commentMutations = {
   },
   markCommentsRead: async (_: unknown, args: ThreadArgs, ctx: Context) => {
     const t = await threadOf(ctx, args);
-    await markRead(ctx, t.threadId, new Date());
+    // An empty thread has nothing unread: no marker is kept for it, so marking made-up card ids read stores
+    // nothing.
+    if (await ctx.prisma.comment.findFirst({ where: t.where, select: { id: true } })) {
+      await markRead(ctx, t.threadId, new Date());
+    }
     return true;
   },
   setViewersMayComment: async (_: unknown, args: { boardId: string; allowed: boolean }, ctx: Context) => {

@@ -18,6 +18,8 @@ export interface WriteLimits {
   boards: Limiter;
   /** Saves, renames, deletes and restores of board versions, per person (each keeps up to 16 MB). */
   versions: Limiter;
+  /** Comments posted, per person. */
+  comments: Limiter;
 }
 
 export interface Services {
