@@ -157,6 +157,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       boards: opts.writeLimits?.boards ?? hourly("boards", LIMITS.boardsPerUserPerHour),
       versions: opts.writeLimits?.versions ?? hourly("version-writes", LIMITS.versionWritesPerUserPerHour),
       comments: opts.writeLimits?.comments ?? hourly("comments", LIMITS.commentsPerUserPerHour),
+      shareLinks: opts.writeLimits?.shareLinks ?? hourly("share-links", LIMITS.shareLinksPerUserPerHour),
     },
   };
   const schema = buildSchema();

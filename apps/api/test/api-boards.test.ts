@@ -1,4 +1,5 @@
 /** Boards, identity, share links, permissions and bad input against a real server and PostgreSQL. */
+import { LIMITS } from "@tessera/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Client as C, Client, startTestApi } from "./api-harness.ts";
 import { scratchDatabase } from "./db-helpers.ts";
@@ -95,6 +96,18 @@ describe("identity and boards", () => {
       t: link.createShareLink.token,
     });
     expect(stranger.code(late)).toBe("NOT_FOUND");
+  });
+
+  it("limits the share links one person creates an hour (revoked ones stay on record)", async () => {
+    const maker = new Client(api.url);
+    const board = (await maker.ok<{ createBoard: { id: string } }>(`mutation { createBoard(name: "links") { id } }`))
+      .createBoard.id;
+    const create = () =>
+      maker.gql(`mutation($b: ID!) { createShareLink(boardId: $b, role: VIEWER) { id } }`, { b: board });
+    for (let n = 0; n < LIMITS.shareLinksPerUserPerHour; n++) expect((await create()).errors).toBeUndefined();
+    const refused = await create();
+    expect(maker.code(refused)).toBe("RATE_LIMITED");
+    expect(refused.errors?.[0]?.message).toMatch(/share links an hour\. Reuse a link/);
   });
 
   it("enforces roles in every mutation", async () => {

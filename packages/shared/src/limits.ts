@@ -76,6 +76,8 @@ export const LIMITS = {
   newUsersPerAddressPerHour: 120,
   /** Boards one user may create per hour. */
   boardsPerUserPerHour: 60,
+  /** Share links one user may create per hour (revoked ones stay on record, so a count bound would not hold). */
+  shareLinksPerUserPerHour: 60,
 } as const;
 
 export type Limits = typeof LIMITS;

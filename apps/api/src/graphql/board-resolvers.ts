@@ -100,6 +100,12 @@ export const boardMutations = {
     const boardId = parseArg(id, args.boardId);
     const role = parseArg(z.enum(["EDITOR", "VIEWER", "OWNER"]), args.role);
     await requireRole(ctx, boardId, "OWNER");
+    if (!(await ctx.writeLimits.shareLinks.take(ctx.session.userId))) {
+      throw new TesseraError(
+        "RATE_LIMITED",
+        `You can create ${LIMITS.shareLinksPerUserPerHour} share links an hour. Reuse a link, or try again later.`,
+      );
+    }
     return ctx.prisma.shareLink.create({
       data: {
         id: newId(),

@@ -20,6 +20,8 @@ export interface WriteLimits {
   versions: Limiter;
   /** Comments posted, per person. */
   comments: Limiter;
+  /** Share links created, per person. */
+  shareLinks: Limiter;
 }
 
 export interface Services {
