@@ -3,6 +3,7 @@ import {
   createBoard,
   generate,
   newUser,
+  openGallery,
   openLink,
   prompt,
   screenshot,
@@ -11,7 +12,8 @@ import {
 } from "./helpers.ts";
 
 // Issue 17 item 4: a prompt with alternatives becomes a labelled grid of generations, one per combination,
-// rendering live for everyone on the board; each cell is its generation's best image, votable.
+// rendering live for everyone on the board; each cell is its generation's best image, votable, and its gallery
+// holds all of the cell's candidates.
 test("a prompt matrix card renders its labelled grid for both users", async ({ browser }) => {
   const a = await newUser(browser, "Ada");
   await createBoard(a.page, "Matrix");
@@ -25,7 +27,7 @@ test("a prompt matrix card renders its labelled grid for both users", async ({ b
 
   const b = await newUser(browser, "Bo");
   await openLink(b.page, link);
-  await generate(a.page, a.page, 1);
+  await generate(a.page, a.page, 2);
 
   for (const page of [a.page, b.page]) {
     const grid = page.getByRole("table");
@@ -44,6 +46,12 @@ test("a prompt matrix card renders its labelled grid for both users", async ({ b
   await expect(
     a.page.getByRole("table").getByRole("group", { name: "a red banana" }).locator(".vote-count"),
   ).toHaveText("1");
+  // A cell shows its best image; its gallery holds both of the cell's candidates.
+  const gallery = await openGallery(b.page, cell);
+  await expect(gallery).toHaveAccessibleName("Gallery: a red banana");
+  await expect(gallery.getByRole("list", { name: "All candidates" }).getByRole("listitem")).toHaveCount(2);
+  await b.page.keyboard.press("Escape");
+  await expect(gallery).toBeHidden();
   await a.page.setViewportSize({ width: 390, height: 844 });
   await a.page.getByRole("application", { name: "Board canvas" }).click({ position: { x: 8, y: 8 } });
   await a.page.keyboard.press("Shift+Digit1"); // fit the board to the phone's screen

@@ -12,9 +12,11 @@ import { TokenMosaic } from "./TokenMosaic.tsx";
 /**
  * The candidate tiles: they fill token row by token row (each token painted with its code's patch, as
  * TOKENS arrive), sharpen at each decoded preview frame, then reorder by CLIP rank with a FLIP animation; each
- * shows its votes, and the team's pick is marked.
+ * shows its votes, and the team's pick is marked. With `topOnly` (a prompt matrix's cell) only the CLIP top-1 is
+ * shown (the first image while it renders); its gallery still holds every candidate, and a search result among
+ * them opens there.
  */
-export function CandidateGrid({ gen }: { gen: GenState }) {
+export function CandidateGrid({ gen, topOnly = false }: { gen: GenState; topOnly?: boolean }) {
   const { canEdit, toast, tokenPatches, info, finalOnly, onThreads, search } = useBoard();
   // Comment counts per candidate, with what I have not read (one request per generation, live).
   const [comments, setComments] = useState<Record<string, { comments: number; unread: number }>>({});
@@ -50,7 +52,8 @@ export function CandidateGrid({ gen }: { gen: GenState }) {
     }),
   );
   const pick = teamPick(tiles.map((t) => ({ ...t, id: String(t.index) })));
-  const order = tiles.map((t) => t.index).join(",");
+  const shown = topOnly ? tiles.slice(0, 1) : tiles;
+  const order = shown.map((t) => t.index).join(",");
 
   // When the ranking reorders the tiles, each moved tile settles into its new cell (a short fade and grow
   // from slightly smaller) instead of sliding across the others: sliding tiles overlapped each other in most
@@ -110,7 +113,7 @@ export function CandidateGrid({ gen }: { gen: GenState }) {
   return (
     <>
       <ol ref={gridRef} className="tiles" aria-label="Candidates">
-        {tiles.map((t) => (
+        {shown.map((t) => (
           <li
             key={t.index}
             data-index={t.index}

@@ -1,5 +1,4 @@
 import { useEffect, useState } from "react";
-import type { GenState } from "../lib/generationState.ts";
 import { friendlyError, gql } from "../lib/gql.ts";
 import { Q_MATRIX } from "../lib/queries.ts";
 import { CandidateGrid } from "./CandidateGrid.tsx";
@@ -15,12 +14,6 @@ interface Matrix {
   cells: { row: number; col: number; prompt: string; generation: { id: string } }[];
 }
 
-/** A cell shows its generation's CLIP top-1 once ranked (the first image while it renders): one tile, votable. */
-export function topOnly(gen: GenState): GenState {
-  const best = gen.tiles.find((t) => t.rank === 1) ?? gen.tiles[0];
-  return best ? { ...gen, tiles: [best] } : gen;
-}
-
 function Cell({ generationId, prompt }: { generationId: string; prompt: string }) {
   const { gen, error } = useGeneration(generationId);
   return (
@@ -28,7 +21,7 @@ function Cell({ generationId, prompt }: { generationId: string; prompt: string }
       {error ? (
         <p className="gen-error">{error}</p>
       ) : gen ? (
-        <CandidateGrid gen={topOnly(gen)} />
+        <CandidateGrid gen={gen} topOnly />
       ) : (
         <div className="matrix-skeleton skeleton" aria-busy="true" />
       )}
