@@ -2,26 +2,30 @@
  * `npm run bench:search`: how fast is search by meaning (issue 17 item 1; target p95 ≤ 50 ms over 10,000
  * candidates)? In the real PostgreSQL (TESSERA_TEST_PG's server, else an embedded one), a board gets N
  * candidates with random L2-normalised embeddings of the bundle's clip.embedDim (192), random tags, token grids
- * and PNGs stored out of line like real ones (written as recordCandidates writes them), beside another board of N/2 (so the board filter has something to
- * skip). Then, per N:
- *   - `sql`: the search statement alone (`searchByVector`, what every search runs), random query vectors;
- *   - `sql + tag`: the same with a tag boost (a search text naming a tag);
+ * and PNGs stored out of line like real ones (written as recordCandidates writes them, `test/search-fixtures.ts`),
+ * beside another board of N/2 (so the board filter has something to skip). Then, per N, side by side:
+ *   - `sql`: the search statement alone (`searchByVector`, the baseline, and what a board too large to hold in
+ *     memory runs), random query vectors; `sql + tag`: the same with a tag boost (a text naming a tag);
+ *   - `memory`: the same searches over the board held in memory (`EmbeddingIndex` + `searchVectorsInMemory`,
+ *     what searchBoard runs), with the first read of the board timed apart; `memory + tag`; and with a
+ *     generation of 8 landing before each search, which it first catches up with;
  *   - `graphql`: `searchBoard` over HTTP on the real server with the real runner, each text new (CLIP's text
  *     model reads it: nothing cached), as a browser would ask.
  * Prints p50 / p95 / p99 / max in ms. BENCH_SEARCH_SIZES (default 1000,10000,30000), BENCH_SEARCH_RUNS (200).
  * Asserts nothing.
  */
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { loadConfig } from "../src/config.ts";
 import { openDatabase } from "../src/db/index.ts";
-import { modelKey, searchByVector } from "../src/search/board-search.ts";
+import { modelKey, searchBoardVectors, searchByVector } from "../src/search/board-search.ts";
+import { EmbeddingIndex } from "../src/search/embedding-index.ts";
 import { Client, startTestApi } from "../test/api-harness.ts";
 import { scratchDatabase } from "../test/db-helpers.ts";
 import { setup, teardown } from "../test/global-setup.ts";
+import { fillBoard, randomUnit } from "../test/search-fixtures.ts";
 
 const SIZES = (process.env.BENCH_SEARCH_SIZES ?? "1000,10000,30000").split(",").map(Number);
 const RUNS = Number(process.env.BENCH_SEARCH_RUNS ?? 200);
@@ -38,56 +42,18 @@ const manifest = JSON.parse(readFileSync(join(modelDir, "manifest.json"), "utf8"
 const DIM = manifest.clip.embedDim;
 const MODEL = modelKey(manifest);
 
-function randomUnit(): number[] {
-  // Gaussian components (Box–Muller), normalised: uniformly random directions, like unrelated images.
-  const v = Array.from({ length: DIM }, () => {
-    const u = 1 - Math.random();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * Math.random());
+const randomQuery = () => randomUnit(DIM);
+const fill = (sql: pg.Client, boardId: string, userId: string, candidates: number) =>
+  fillBoard(sql, {
+    boardId,
+    userId,
+    candidates,
+    modelName: manifest.name,
+    modelVersion: manifest.version,
+    dim: DIM,
+    tags: TAGS,
+    perGeneration: N_PER_GENERATION,
   });
-  const norm = Math.hypot(...v);
-  return v.map((x) => x / norm);
-}
-
-async function fill(sql: pg.Client, boardId: string, userId: string, candidates: number): Promise<void> {
-  const png = randomBytes(2500).toString("base64"); // a real candidate's PNG is 1.5–3.3 kB, stored out of line
-  for (let done = 0; done < candidates; ) {
-    const gens = Math.min(250, Math.ceil((candidates - done) / N_PER_GENERATION));
-    const genIds = Array.from({ length: gens }, () => randomBytes(8).toString("base64url"));
-    await sql.query(
-      `INSERT INTO "Generation" ("id", "boardId", "cardId", "prompt", "n", "seed", "params", "modelName",
-         "modelVersion", "unknownWords", "status", "createdById")
-       SELECT g, $2, 'card-' || (i % 200), 'prompt ' || i, $3, i, '{}', $4, $5, '{}', 'FINISHED', $6
-       FROM unnest($1::text[]) WITH ORDINALITY AS t(g, i)`,
-      [genIds, boardId, N_PER_GENERATION, manifest.name, manifest.version, userId],
-    );
-    const rows = genIds.flatMap((g) =>
-      Array.from({ length: N_PER_GENERATION }, (_, index) => ({ g, index })).slice(0, candidates - done),
-    );
-    const grid = `{${Array.from({ length: 256 }, () => Math.floor(Math.random() * 1024)).join(",")}}`;
-    // As recordCandidates stores them: the candidate with its tags, its embedding in CandidateEmbedding.
-    await sql.query(
-      `WITH r AS (
-         SELECT md5(random()::text) AS id, r.* FROM unnest($1::text[], $2::int[], $5::text[], $6::text[]) AS r(g, idx, e, t)
-       ), stored AS (
-         INSERT INTO "Candidate" ("id", "generationId", "index", "tokens", "png", "tags", "clipScore", "rank")
-         SELECT r.id, r.g, r.idx, $3::int[], decode($4, 'base64'), string_to_array(r.t, ','), random(), r.idx + 1 FROM r
-       )
-       INSERT INTO "CandidateEmbedding" ("candidateId", "boardId", "model", "embedding", "tags")
-       SELECT r.id, $7, $8, r.e::real[], string_to_array(r.t, ',') FROM r`,
-      [
-        rows.map((r) => r.g),
-        rows.map((r) => r.index),
-        grid,
-        png,
-        rows.map(() => `{${randomUnit().join(",")}}`),
-        rows.map(() => [TAGS[Math.floor(Math.random() * 4)], TAGS[4 + Math.floor(Math.random() * 6)]].join(",")),
-        boardId,
-        MODEL,
-      ],
-    );
-    done += rows.length;
-  }
-}
 
 function stats(ms: number[]): string {
   const s = [...ms].sort((a, b) => a - b);
@@ -133,7 +99,7 @@ for (const size of SIZES) {
     await sql.query(`VACUUM ANALYZE "Generation"`);
     const fillS = ((performance.now() - t0) / 1000).toFixed(1);
     const model = MODEL;
-    const queries = Array.from({ length: RUNS + WARMUP }, randomUnit);
+    const queries = Array.from({ length: RUNS + WARMUP }, randomQuery);
     const q = (i: number) => queries[(i + queries.length) % queries.length]!;
     const plain = await time(RUNS, (i) =>
       searchByVector(database.prisma, { boardId: "board", model, vector: q(i), limit: 20 }),
@@ -141,9 +107,38 @@ for (const size of SIZES) {
     const tagged = await time(RUNS, (i) =>
       searchByVector(database.prisma, { boardId: "board", model, vector: q(i), limit: 20, boostTags: ["red"] }),
     );
+    // The same searches over the board held in memory (what searchBoard does): the first reads the board
+    // whole; each later one asks PostgreSQL only for the count and what is new, then scores in JavaScript.
+    const index = new EmbeddingIndex(database.prisma);
+    const loadStart = performance.now();
+    await index.vectors("board", model, DIM);
+    const loadMs = performance.now() - loadStart;
+    const memory = await time(RUNS, (i) =>
+      searchBoardVectors(database.prisma, index, { boardId: "board", model, vector: q(i), limit: 20 }),
+    );
+    const memoryTagged = await time(RUNS, (i) =>
+      searchBoardVectors(database.prisma, index, {
+        boardId: "board",
+        model,
+        vector: q(i),
+        limit: 20,
+        boostTags: ["red"],
+      }),
+    );
+    // A generation of 8 lands between every two searches: each search first catches up with it.
+    const catchingUp: number[] = [];
+    for (let i = 0; i < Math.min(RUNS, 50); i++) {
+      await fill(sql, "board", "bench", N_PER_GENERATION);
+      const t0 = performance.now();
+      await searchBoardVectors(database.prisma, index, { boardId: "board", model, vector: q(i), limit: 20 });
+      catchingUp.push(performance.now() - t0);
+    }
     console.log(`\n${size} candidates on the board (+${Math.floor(size / 2)} on another), filled in ${fillS} s`);
     console.log(`  sql          ${stats(plain)}`);
     console.log(`  sql + tag    ${stats(tagged)}`);
+    console.log(`  memory       ${stats(memory)}   (first read of the board: ${loadMs.toFixed(0)} ms)`);
+    console.log(`  memory + tag ${stats(memoryTagged)}`);
+    console.log(`  memory, 8 new candidates before each: ${stats(catchingUp)}`);
     if (size === SIZES.find((s) => s >= 10_000) || SIZES.length === 1) {
       const api = await startTestApi({ databaseUrl: db.url });
       try {
@@ -172,7 +167,7 @@ for (const size of SIZES) {
             },
           ),
         );
-        console.log(`  graphql      ${stats(gql)}   (searchBoard over HTTP: CLIP text model + the statement)`);
+        console.log(`  graphql      ${stats(gql)}   (searchBoard over HTTP: CLIP text model + the search in memory)`);
       } finally {
         await api.close();
       }

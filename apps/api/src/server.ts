@@ -33,6 +33,7 @@ import { closeAfterAnswer, HttpError } from "./http/read-body.ts";
 import { metricsAllowed, setSecurityHeaders } from "./http/security-headers.ts";
 import { serveUpload, UPLOAD_PATH } from "./http/uploads.ts";
 import { createScaleOut, type ScaleOut } from "./scale/index.ts";
+import { EmbeddingIndex } from "./search/embedding-index.ts";
 import { BoardVersions } from "./versions/board-versions.ts";
 
 export type Fallback = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -152,6 +153,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     generations,
     withDocument: (boardId, fn) => collab.withDocument(boardId, fn),
     versions,
+    embeddings: new EmbeddingIndex(db.prisma),
     writeLimits: {
       newUsers: opts.writeLimits?.newUsers ?? hourly("new-users", LIMITS.newUsersPerAddressPerHour),
       boards: opts.writeLimits?.boards ?? hourly("boards", LIMITS.boardsPerUserPerHour),

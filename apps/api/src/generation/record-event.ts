@@ -86,7 +86,8 @@ export async function recordCandidates(
       FROM stored s JOIN r ON r.idx = s.index JOIN "Generation" g ON g."id" = ${generationId}
       WHERE r.embedding IS NOT NULL
       ON CONFLICT ("candidateId") DO UPDATE
-        SET "embedding" = EXCLUDED."embedding", "tags" = EXCLUDED."tags", "model" = EXCLUDED."model"
+        SET "embedding" = EXCLUDED."embedding", "tags" = EXCLUDED."tags", "model" = EXCLUDED."model",
+            "seq" = EXCLUDED."seq"
     ), unembedded AS (
       DELETE FROM "CandidateEmbedding"
       WHERE "candidateId" IN (SELECT s.id FROM stored s JOIN r ON r.idx = s.index WHERE r.embedding IS NULL)

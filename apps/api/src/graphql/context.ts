@@ -6,6 +6,7 @@ import type { BoardActivityBus } from "../generation/board-activity.ts";
 import type { GenerationEngine } from "../generation/engine.ts";
 import type { Limiter } from "../generation/rate-limit.ts";
 import type { GenerationService } from "../generation/service.ts";
+import type { EmbeddingIndex } from "../search/embedding-index.ts";
 import type { BoardVersions } from "../versions/board-versions.ts";
 
 /**
@@ -36,6 +37,8 @@ export interface Services {
   withDocument?: (boardId: string, fn: (doc: import("yjs").Doc) => void) => Promise<void>;
   /** Named, automatic and pre-restore versions of boards (absent where no collab runs, e.g. some tests). */
   versions?: BoardVersions;
+  /** Boards' CLIP embeddings held in memory for search (absent: every search runs in SQL). */
+  embeddings?: EmbeddingIndex;
 }
 
 export interface Context extends Services {

@@ -12,7 +12,7 @@ import {
   candidateForSimilarity,
   listByTags,
   modelKey,
-  searchByVector,
+  searchBoardVectors,
   TextEmbeddingCache,
 } from "../search/board-search.ts";
 import { type Context, checkRole, requireRole } from "./context.ts";
@@ -63,7 +63,7 @@ export const searchQueries = {
     if (!text) return (await listByTags(ctx.prisma, { boardId, tags, limit })).map((r) => toMatch(r, tags));
     if (!ctx.engine) throw new TesseraError("RUNNER_UNAVAILABLE");
     const query = await embed(ctx.engine, text);
-    const rows = await searchByVector(ctx.prisma, {
+    const rows = await searchBoardVectors(ctx.prisma, ctx.embeddings, {
       boardId,
       model: modelKey(ctx.engine.model()),
       vector: query.embedding,
@@ -82,7 +82,7 @@ export const searchQueries = {
     checkRole(c.role as Parameters<typeof checkRole>[0], "VIEWER");
     // Made before search existed: nothing to compare with (it is not indexed either).
     if (!c.embedding?.length || !c.model) return [];
-    const rows = await searchByVector(ctx.prisma, {
+    const rows = await searchBoardVectors(ctx.prisma, ctx.embeddings, {
       boardId: c.boardId,
       model: c.model,
       vector: c.embedding,

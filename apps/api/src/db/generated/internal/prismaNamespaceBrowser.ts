@@ -195,7 +195,8 @@ export const CandidateEmbeddingScalarFieldEnum = {
   boardId: 'boardId',
   model: 'model',
   embedding: 'embedding',
-  tags: 'tags'
+  tags: 'tags',
+  seq: 'seq'
 } as const
 
 export type CandidateEmbeddingScalarFieldEnum = (typeof CandidateEmbeddingScalarFieldEnum)[keyof typeof CandidateEmbeddingScalarFieldEnum]

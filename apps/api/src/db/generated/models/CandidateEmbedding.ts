@@ -28,22 +28,26 @@ export type AggregateCandidateEmbedding = {
 
 export type CandidateEmbeddingAvgAggregateOutputType = {
   embedding: number | null
+  seq: number | null
 }
 
 export type CandidateEmbeddingSumAggregateOutputType = {
   embedding: number[]
+  seq: bigint | null
 }
 
 export type CandidateEmbeddingMinAggregateOutputType = {
   candidateId: string | null
   boardId: string | null
   model: string | null
+  seq: bigint | null
 }
 
 export type CandidateEmbeddingMaxAggregateOutputType = {
   candidateId: string | null
   boardId: string | null
   model: string | null
+  seq: bigint | null
 }
 
 export type CandidateEmbeddingCountAggregateOutputType = {
@@ -52,28 +56,33 @@ export type CandidateEmbeddingCountAggregateOutputType = {
   model: number
   embedding: number
   tags: number
+  seq: number
   _all: number
 }
 
 
 export type CandidateEmbeddingAvgAggregateInputType = {
   embedding?: true
+  seq?: true
 }
 
 export type CandidateEmbeddingSumAggregateInputType = {
   embedding?: true
+  seq?: true
 }
 
 export type CandidateEmbeddingMinAggregateInputType = {
   candidateId?: true
   boardId?: true
   model?: true
+  seq?: true
 }
 
 export type CandidateEmbeddingMaxAggregateInputType = {
   candidateId?: true
   boardId?: true
   model?: true
+  seq?: true
 }
 
 export type CandidateEmbeddingCountAggregateInputType = {
@@ -82,6 +91,7 @@ export type CandidateEmbeddingCountAggregateInputType = {
   model?: true
   embedding?: true
   tags?: true
+  seq?: true
   _all?: true
 }
 
@@ -177,6 +187,7 @@ export type CandidateEmbeddingGroupByOutputType = {
   model: string
   embedding: number[]
   tags: string[]
+  seq: bigint
   _count: CandidateEmbeddingCountAggregateOutputType | null
   _avg: CandidateEmbeddingAvgAggregateOutputType | null
   _sum: CandidateEmbeddingSumAggregateOutputType | null
@@ -208,6 +219,7 @@ export type CandidateEmbeddingWhereInput = {
   model?: Prisma.StringFilter<"CandidateEmbedding"> | string
   embedding?: Prisma.FloatNullableListFilter<"CandidateEmbedding">
   tags?: Prisma.StringNullableListFilter<"CandidateEmbedding">
+  seq?: Prisma.BigIntFilter<"CandidateEmbedding"> | bigint | number
   candidate?: Prisma.XOR<Prisma.CandidateScalarRelationFilter, Prisma.CandidateWhereInput>
 }
 
@@ -217,6 +229,7 @@ export type CandidateEmbeddingOrderByWithRelationInput = {
   model?: Prisma.SortOrder
   embedding?: Prisma.SortOrder
   tags?: Prisma.SortOrder
+  seq?: Prisma.SortOrder
   candidate?: Prisma.CandidateOrderByWithRelationInput
 }
 
@@ -229,6 +242,7 @@ export type CandidateEmbeddingWhereUniqueInput = Prisma.AtLeast<{
   model?: Prisma.StringFilter<"CandidateEmbedding"> | string
   embedding?: Prisma.FloatNullableListFilter<"CandidateEmbedding">
   tags?: Prisma.StringNullableListFilter<"CandidateEmbedding">
+  seq?: Prisma.BigIntFilter<"CandidateEmbedding"> | bigint | number
   candidate?: Prisma.XOR<Prisma.CandidateScalarRelationFilter, Prisma.CandidateWhereInput>
 }, "candidateId">
 
@@ -238,6 +252,7 @@ export type CandidateEmbeddingOrderByWithAggregationInput = {
   model?: Prisma.SortOrder
   embedding?: Prisma.SortOrder
   tags?: Prisma.SortOrder
+  seq?: Prisma.SortOrder
   _count?: Prisma.CandidateEmbeddingCountOrderByAggregateInput
   _avg?: Prisma.CandidateEmbeddingAvgOrderByAggregateInput
   _max?: Prisma.CandidateEmbeddingMaxOrderByAggregateInput
@@ -254,6 +269,7 @@ export type CandidateEmbeddingScalarWhereWithAggregatesInput = {
   model?: Prisma.StringWithAggregatesFilter<"CandidateEmbedding"> | string
   embedding?: Prisma.FloatNullableListFilter<"CandidateEmbedding">
   tags?: Prisma.StringNullableListFilter<"CandidateEmbedding">
+  seq?: Prisma.BigIntWithAggregatesFilter<"CandidateEmbedding"> | bigint | number
 }
 
 export type CandidateEmbeddingCreateInput = {
@@ -261,6 +277,7 @@ export type CandidateEmbeddingCreateInput = {
   model: string
   embedding?: Prisma.CandidateEmbeddingCreateembeddingInput | number[]
   tags?: Prisma.CandidateEmbeddingCreatetagsInput | string[]
+  seq?: bigint | number
   candidate: Prisma.CandidateCreateNestedOneWithoutEmbeddingInput
 }
 
@@ -270,6 +287,7 @@ export type CandidateEmbeddingUncheckedCreateInput = {
   model: string
   embedding?: Prisma.CandidateEmbeddingCreateembeddingInput | number[]
   tags?: Prisma.CandidateEmbeddingCreatetagsInput | string[]
+  seq?: bigint | number
 }
 
 export type CandidateEmbeddingUpdateInput = {
@@ -277,6 +295,7 @@ export type CandidateEmbeddingUpdateInput = {
   model?: Prisma.StringFieldUpdateOperationsInput | string
   embedding?: Prisma.CandidateEmbeddingUpdateembeddingInput | number[]
   tags?: Prisma.CandidateEmbeddingUpdatetagsInput | string[]
+  seq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   candidate?: Prisma.CandidateUpdateOneRequiredWithoutEmbeddingNestedInput
 }
 
@@ -286,6 +305,7 @@ export type CandidateEmbeddingUncheckedUpdateInput = {
   model?: Prisma.StringFieldUpdateOperationsInput | string
   embedding?: Prisma.CandidateEmbeddingUpdateembeddingInput | number[]
   tags?: Prisma.CandidateEmbeddingUpdatetagsInput | string[]
+  seq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
 }
 
 export type CandidateEmbeddingCreateManyInput = {
@@ -294,6 +314,7 @@ export type CandidateEmbeddingCreateManyInput = {
   model: string
   embedding?: Prisma.CandidateEmbeddingCreateembeddingInput | number[]
   tags?: Prisma.CandidateEmbeddingCreatetagsInput | string[]
+  seq?: bigint | number
 }
 
 export type CandidateEmbeddingUpdateManyMutationInput = {
@@ -301,6 +322,7 @@ export type CandidateEmbeddingUpdateManyMutationInput = {
   model?: Prisma.StringFieldUpdateOperationsInput | string
   embedding?: Prisma.CandidateEmbeddingUpdateembeddingInput | number[]
   tags?: Prisma.CandidateEmbeddingUpdatetagsInput | string[]
+  seq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
 }
 
 export type CandidateEmbeddingUncheckedUpdateManyInput = {
@@ -309,6 +331,7 @@ export type CandidateEmbeddingUncheckedUpdateManyInput = {
   model?: Prisma.StringFieldUpdateOperationsInput | string
   embedding?: Prisma.CandidateEmbeddingUpdateembeddingInput | number[]
   tags?: Prisma.CandidateEmbeddingUpdatetagsInput | string[]
+  seq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
 }
 
 export type CandidateEmbeddingNullableScalarRelationFilter = {
@@ -330,26 +353,31 @@ export type CandidateEmbeddingCountOrderByAggregateInput = {
   model?: Prisma.SortOrder
   embedding?: Prisma.SortOrder
   tags?: Prisma.SortOrder
+  seq?: Prisma.SortOrder
 }
 
 export type CandidateEmbeddingAvgOrderByAggregateInput = {
   embedding?: Prisma.SortOrder
+  seq?: Prisma.SortOrder
 }
 
 export type CandidateEmbeddingMaxOrderByAggregateInput = {
   candidateId?: Prisma.SortOrder
   boardId?: Prisma.SortOrder
   model?: Prisma.SortOrder
+  seq?: Prisma.SortOrder
 }
 
 export type CandidateEmbeddingMinOrderByAggregateInput = {
   candidateId?: Prisma.SortOrder
   boardId?: Prisma.SortOrder
   model?: Prisma.SortOrder
+  seq?: Prisma.SortOrder
 }
 
 export type CandidateEmbeddingSumOrderByAggregateInput = {
   embedding?: Prisma.SortOrder
+  seq?: Prisma.SortOrder
 }
 
 export type CandidateEmbeddingCreateNestedOneWithoutCandidateInput = {
@@ -407,6 +435,7 @@ export type CandidateEmbeddingCreateWithoutCandidateInput = {
   model: string
   embedding?: Prisma.CandidateEmbeddingCreateembeddingInput | number[]
   tags?: Prisma.CandidateEmbeddingCreatetagsInput | string[]
+  seq?: bigint | number
 }
 
 export type CandidateEmbeddingUncheckedCreateWithoutCandidateInput = {
@@ -414,6 +443,7 @@ export type CandidateEmbeddingUncheckedCreateWithoutCandidateInput = {
   model: string
   embedding?: Prisma.CandidateEmbeddingCreateembeddingInput | number[]
   tags?: Prisma.CandidateEmbeddingCreatetagsInput | string[]
+  seq?: bigint | number
 }
 
 export type CandidateEmbeddingCreateOrConnectWithoutCandidateInput = {
@@ -437,6 +467,7 @@ export type CandidateEmbeddingUpdateWithoutCandidateInput = {
   model?: Prisma.StringFieldUpdateOperationsInput | string
   embedding?: Prisma.CandidateEmbeddingUpdateembeddingInput | number[]
   tags?: Prisma.CandidateEmbeddingUpdatetagsInput | string[]
+  seq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
 }
 
 export type CandidateEmbeddingUncheckedUpdateWithoutCandidateInput = {
@@ -444,6 +475,7 @@ export type CandidateEmbeddingUncheckedUpdateWithoutCandidateInput = {
   model?: Prisma.StringFieldUpdateOperationsInput | string
   embedding?: Prisma.CandidateEmbeddingUpdateembeddingInput | number[]
   tags?: Prisma.CandidateEmbeddingUpdatetagsInput | string[]
+  seq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
 }
 
 
@@ -454,6 +486,7 @@ export type CandidateEmbeddingSelect<ExtArgs extends runtime.Types.Extensions.In
   model?: boolean
   embedding?: boolean
   tags?: boolean
+  seq?: boolean
   candidate?: boolean | Prisma.CandidateDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["candidateEmbedding"]>
 
@@ -463,6 +496,7 @@ export type CandidateEmbeddingSelectCreateManyAndReturn<ExtArgs extends runtime.
   model?: boolean
   embedding?: boolean
   tags?: boolean
+  seq?: boolean
   candidate?: boolean | Prisma.CandidateDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["candidateEmbedding"]>
 
@@ -472,6 +506,7 @@ export type CandidateEmbeddingSelectUpdateManyAndReturn<ExtArgs extends runtime.
   model?: boolean
   embedding?: boolean
   tags?: boolean
+  seq?: boolean
   candidate?: boolean | Prisma.CandidateDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["candidateEmbedding"]>
 
@@ -481,9 +516,10 @@ export type CandidateEmbeddingSelectScalar = {
   model?: boolean
   embedding?: boolean
   tags?: boolean
+  seq?: boolean
 }
 
-export type CandidateEmbeddingOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"candidateId" | "boardId" | "model" | "embedding" | "tags", ExtArgs["result"]["candidateEmbedding"]>
+export type CandidateEmbeddingOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"candidateId" | "boardId" | "model" | "embedding" | "tags" | "seq", ExtArgs["result"]["candidateEmbedding"]>
 export type CandidateEmbeddingInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   candidate?: boolean | Prisma.CandidateDefaultArgs<ExtArgs>
 }
@@ -514,6 +550,11 @@ export type $CandidateEmbeddingPayload<ExtArgs extends runtime.Types.Extensions.
      * Candidate.tags, copied for the search's tag filter and boost (they never change once written).
      */
     tags: string[]
+    /**
+     * Taken from a sequence on every insert and every rewrite (a retried job's): the in-memory search index
+     * fetches only what is newer than what it holds (search/embedding-index.ts).
+     */
+    seq: bigint
   }, ExtArgs["result"]["candidateEmbedding"]>
   composites: {}
 }
@@ -943,6 +984,7 @@ export interface CandidateEmbeddingFieldRefs {
   readonly model: Prisma.FieldRef<"CandidateEmbedding", 'String'>
   readonly embedding: Prisma.FieldRef<"CandidateEmbedding", 'Float[]'>
   readonly tags: Prisma.FieldRef<"CandidateEmbedding", 'String[]'>
+  readonly seq: Prisma.FieldRef<"CandidateEmbedding", 'BigInt'>
 }
     
 
