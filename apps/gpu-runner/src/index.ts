@@ -8,5 +8,5 @@ export { CandidateRng } from "./sampling/prng.ts";
 export { createRunnerServer } from "./server/http-server.ts";
 export { fromWire, toWire, type WireEvent } from "./server/wire-events.ts";
 export type { EncodedPrompt } from "./text/prompt-encoder.ts";
-export type { PictureReading } from "./worker/protocol.ts";
+export type { ImageDescription, PictureReading } from "./worker/protocol.ts";
 export { SCHED_IDLE, schedulingPolicyOf } from "./worker/thread-priority.ts";

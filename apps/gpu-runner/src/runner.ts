@@ -20,7 +20,7 @@ import { EventChannel } from "./event-channel.ts";
 import { tagWordsOf } from "./render/tagger.ts";
 import { buildJob } from "./request.ts";
 import { type EncodedPrompt, PromptEncoder } from "./text/prompt-encoder.ts";
-import type { FromWorker, PictureReading, ToWorker, WorkerInit } from "./worker/protocol.ts";
+import type { FromWorker, ImageDescription, PictureReading, ToWorker, WorkerInit } from "./worker/protocol.ts";
 
 export interface ModelInfo {
   name: string;
@@ -74,6 +74,10 @@ export class Runner {
   private readonly textEmbeds = new Map<
     number,
     { resolve: (embedding: Float32Array) => void; reject: (e: Error) => void }
+  >();
+  private readonly descriptions = new Map<
+    number,
+    { resolve: (d: ImageDescription[]) => void; reject: (e: Error) => void }
   >();
   private readonly pictures = new Map<
     number,
@@ -222,18 +226,26 @@ export class Runner {
     }
   }
 
-  /** Decodes a finished token grid (rows·cols codes) to PNG bytes. */
-  renderPng(tokens: number[]): Promise<Uint8Array> {
+  /** BAD_USER_INPUT unless `tokens` is a whole grid of this model's codes. */
+  private gridError(tokens: unknown): TesseraError | null {
     const { rows, cols } = this.manifest.grid;
     if (
       !Array.isArray(tokens) ||
       tokens.length !== rows * cols ||
       tokens.some((t) => !Number.isInteger(t) || t < 0 || t >= this.manifest.codebookSize)
     ) {
-      return Promise.reject(
-        new TesseraError("BAD_USER_INPUT", `tokens must be ${rows * cols} codes in [0, ${this.manifest.codebookSize})`),
+      return new TesseraError(
+        "BAD_USER_INPUT",
+        `tokens must be ${rows * cols} codes in [0, ${this.manifest.codebookSize})`,
       );
     }
+    return null;
+  }
+
+  /** Decodes a finished token grid (rows·cols codes) to PNG bytes. */
+  renderPng(tokens: number[]): Promise<Uint8Array> {
+    const bad = this.gridError(tokens);
+    if (bad) return Promise.reject(bad);
     if (this.closing || this.exited) return Promise.reject(new TesseraError("RUNNER_UNAVAILABLE"));
     const requestId = this.nextRenderId++;
     return new Promise((resolve, reject) => {
@@ -282,6 +294,26 @@ export class Runner {
     return new Promise((resolve, reject) => {
       this.pictures.set(requestId, { resolve, reject });
       this.send({ type: "readPicture", requestId, rgb, size });
+    });
+  }
+
+  /**
+   * Stored token grids (up to 32) as CLIP sees them: each image's embedding and tags, as a candidate finished
+   * today is stored with them. Candidates stored before search existed get theirs this way (a backfill).
+   */
+  describeGrids(grids: number[][]): Promise<ImageDescription[]> {
+    if (!Array.isArray(grids) || grids.length === 0 || grids.length > 32) {
+      return Promise.reject(new TesseraError("BAD_USER_INPUT", "Describe 1 to 32 grids at a time."));
+    }
+    for (const g of grids) {
+      const bad = this.gridError(g);
+      if (bad) return Promise.reject(bad);
+    }
+    if (this.closing || this.exited) return Promise.reject(new TesseraError("RUNNER_UNAVAILABLE"));
+    const requestId = this.nextRenderId++;
+    return new Promise((resolve, reject) => {
+      this.descriptions.set(requestId, { resolve, reject });
+      this.send({ type: "describeGrids", requestId, grids });
     });
   }
 
@@ -348,6 +380,13 @@ export class Runner {
         else pending?.reject(new TesseraError("RUNNER_UNAVAILABLE", `The text could not be embedded: ${msg.error}`));
         break;
       }
+      case "gridsDescribed": {
+        const pending = this.descriptions.get(msg.requestId);
+        this.descriptions.delete(msg.requestId);
+        if (msg.descriptions) pending?.resolve(msg.descriptions);
+        else pending?.reject(new TesseraError("RUNNER_UNAVAILABLE", `The images could not be described: ${msg.error}`));
+        break;
+      }
       case "pictureRead": {
         const pending = this.pictures.get(msg.requestId);
         this.pictures.delete(msg.requestId);
@@ -376,6 +415,8 @@ export class Runner {
     this.textEmbeds.clear();
     for (const pending of this.pictures.values()) pending.reject(new TesseraError("RUNNER_UNAVAILABLE", message));
     this.pictures.clear();
+    for (const pending of this.descriptions.values()) pending.reject(new TesseraError("RUNNER_UNAVAILABLE", message));
+    this.descriptions.clear();
     this.patchesRequest?.settle(undefined, new TesseraError("RUNNER_UNAVAILABLE", message));
   }
 }

@@ -105,4 +105,16 @@ describe("candidate embeddings, tags and text embeddings", () => {
     });
     await expect(runner.embedText("red \ud800")).rejects.toMatchObject({ code: "BAD_USER_INPUT" });
   });
+
+  it("describes stored grids as their candidates were described (a backfill): the same embedding and tags", async () => {
+    const all = [...red, ...blue];
+    const described = await runner.describeGrids(all.map((c) => c.tokens));
+    described.forEach((d, i) => {
+      // Decoded in another batch than the candidates were: equal up to float noise.
+      expect(dot(d.embedding, all[i]!.embedding!)).toBeGreaterThan(0.9999);
+      expect(d.tags).toEqual(all[i]!.tags);
+    });
+    await expect(runner.describeGrids([[1, 2, 3]])).rejects.toThrow(/tokens must be 256 codes/);
+    await expect(runner.describeGrids([])).rejects.toThrow(/1 to 32 grids/);
+  });
 });

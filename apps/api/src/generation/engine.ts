@@ -5,7 +5,7 @@
  * `scale/remote-engine.ts` (model info announced by the runner processes, which run this one).
  */
 import { availableParallelism } from "node:os";
-import type { PictureReading } from "@tessera/gpu-runner";
+import type { ImageDescription, PictureReading } from "@tessera/gpu-runner";
 import type { GenerationRequestInput, RunnerEvent } from "@tessera/shared";
 import { base64Of } from "./to-gql-event.ts";
 
@@ -41,7 +41,7 @@ export interface TextEmbedding {
   unknownWords: string[];
 }
 
-export type { PictureReading } from "@tessera/gpu-runner";
+export type { ImageDescription, PictureReading } from "@tessera/gpu-runner";
 
 export interface GenerationEngine {
   model(): EngineModelInfo;
@@ -58,6 +58,11 @@ export interface GenerationEngine {
    * VQ encoder, the PNG they decode to, and that image's CLIP embedding and tags, as a candidate has them.
    */
   readPicture(rgb: Uint8Array): Promise<PictureReading>;
+  /**
+   * Stored token grids (up to 32) as CLIP sees them: each image's embedding and tags, as candidates are stored
+   * with them today (`search/backfill-embeddings.ts`). Only an engine that holds the model answers.
+   */
+  describeGrids(grids: number[][]): Promise<ImageDescription[]>;
   /**
    * What each image code looks like, one grid cell of RGB per code (the runner's `tokenPatches()`), in
    * base64 as the API serves it.
@@ -104,6 +109,7 @@ export async function createInProcessEngine(opts: {
     generate: (request, { signal }) => runner.generate(request, { signal }),
     renderPng: (tokens) => runner.renderPng(tokens),
     readPicture: (rgb) => runner.readPicture(rgb),
+    describeGrids: (grids) => runner.describeGrids(grids),
     embedText: (text) => runner.embedText(text),
     // The runner keeps one array, so it is encoded once.
     tokenPatches: async () => base64Of(await runner.tokenPatches()),

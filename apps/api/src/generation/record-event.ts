@@ -39,7 +39,17 @@ function rankCandidates(generationId: string, ranking: CandidateRanking[]): Pris
 
 type CandidateFinished = Extract<RunnerEvent, { type: "candidateFinished" }>;
 
-const TAG_SEPARATOR = "\u001f";
+export const TAG_SEPARATOR = "\u001f";
+
+/** An embedding as a `real[]` literal: 9 significant digits read back as the same float32. */
+export function realArrayLiteral(v: ArrayLike<number>): string {
+  return `{${Array.from(v, (x) => x.toPrecision(9)).join(",")}}`;
+}
+
+/** Tags as one text, joined by a unit separator (which no tag holds): `string_to_array(t, TAG_SEPARATOR)`. */
+export function joinTags(tags: readonly string[]): string {
+  return tags.map((t) => t.replaceAll(TAG_SEPARATOR, " ")).join(TAG_SEPARATOR);
+}
 
 /**
  * Stores finished candidates in one statement (one round trip for the whole batch), with their tags and, in
@@ -64,10 +74,8 @@ export async function recordCandidates(
   // unit separator, which no tag holds: the same one-text-array-per-column shape as the rest. Null where a
   // runner sent none (one older than search): then no embedding row, and a stale one from an earlier attempt
   // goes.
-  const embeddings = batch.map((e) =>
-    e.embedding ? `{${Array.from(e.embedding, (x) => x.toPrecision(9)).join(",")}}` : null,
-  );
-  const tags = batch.map((e) => (e.tags ?? []).map((t) => t.replaceAll(TAG_SEPARATOR, " ")).join(TAG_SEPARATOR));
+  const embeddings = batch.map((e) => (e.embedding ? realArrayLiteral(e.embedding) : null));
+  const tags = batch.map((e) => joinTags(e.tags ?? []));
   const rows = await prisma.$queryRaw<{ id: string; index: number }[]>`
     WITH r AS (
       SELECT * FROM unnest(${ids}::text[], ${indexes}::int[], ${grids}::text[], ${pngs}::text[],

@@ -71,6 +71,9 @@ export async function createRemoteEngine(
     async renderPng() {
       throw new TesseraError("RUNNER_UNAVAILABLE", "This image has no stored PNG and API nodes do not render.");
     },
+    async describeGrids() {
+      throw new TesseraError("RUNNER_UNAVAILABLE", "API nodes hold no model: runner processes describe images.");
+    },
     async readPicture(rgb) {
       if (!info) throw noRunner();
       if (!embeddersKey)

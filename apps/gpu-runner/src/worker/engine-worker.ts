@@ -100,6 +100,23 @@ async function main(): Promise<void> {
           post({ type: "textEmbedded", requestId: msg.requestId, error: (e as Error).message });
         }
         break;
+      case "describeGrids":
+        try {
+          const images = await decodeGrids(bundle.vqDecoder, bundle.manifest, msg.grids);
+          const embeddings = await imageEmbeddings(bundle.clipVision, bundle.manifest, images);
+          const index = await tagIndex();
+          post({
+            type: "gridsDescribed",
+            requestId: msg.requestId,
+            descriptions: embeddings.map((precise) => {
+              const embedding = Float32Array.from(precise);
+              return { embedding, tags: index ? pickTags(scoreTags(index, embedding)) : [] };
+            }),
+          });
+        } catch (e) {
+          post({ type: "gridsDescribed", requestId: msg.requestId, error: (e as Error).message });
+        }
+        break;
       case "readPicture":
         try {
           const tokens = await encodeImage(bundle.vqEncoder, msg.rgb, msg.size);

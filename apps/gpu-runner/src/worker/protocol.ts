@@ -32,6 +32,8 @@ export type ToWorker =
    * encoder, the PNG those codes decode to, and that image's CLIP embedding and tags.
    */
   | { type: "readPicture"; requestId: number; rgb: Uint8Array; size: number }
+  /** Stored token grids' CLIP embeddings and tags, as their candidates would have had them (a backfill). */
+  | { type: "describeGrids"; requestId: number; grids: number[][] }
   | { type: "close" };
 
 /** What the engine makes of a picture: its codes, the PNG they decode to, its CLIP embedding and tags. */
@@ -39,6 +41,12 @@ export interface PictureReading {
   tokens: number[];
   png: Uint8Array;
   /** L2-normalised, the bundle's clip.embedDim floats, as a candidate's. */
+  embedding: Float32Array;
+  tags: string[];
+}
+
+/** What CLIP makes of an image: its embedding (L2-normalised float32) and its tags. */
+export interface ImageDescription {
   embedding: Float32Array;
   tags: string[];
 }
@@ -59,5 +67,6 @@ export type FromWorker =
   | { type: "tokenPatches"; patches?: Uint8Array; error?: string }
   | { type: "textEmbedded"; requestId: number; embedding?: Float32Array; error?: string }
   | { type: "pictureRead"; requestId: number; reading?: PictureReading; error?: string }
+  | { type: "gridsDescribed"; requestId: number; descriptions?: ImageDescription[]; error?: string }
   | { type: "stats"; stats: SchedulerStats }
   | { type: "closed" };
