@@ -4,7 +4,9 @@
  * moving their cursor 10 times a second) and 200 watchers subscribed over graphql-ws to the generations
  * started back to back on the board (real runner, real PostgreSQL). Editors and watchers run in two child
  * processes, as browsers would; the server is this process. Each generation's engine starts once its watchers
- * are subscribed (as in bench:api), so no token reaches them as a replay of the log.
+ * are subscribed (as in bench:api), so no token reaches them as a replay of the log; BENCH_LATE (20) more people
+ * subscribe one second into each generation, as someone opening the board mid-generation does, and their wait
+ * for the log's replay is printed apart.
  *
  * Prints: Yjs update fan-out (keystroke → every other editor) p50/p95/p99, presence messages a second per
  * editor, token-event receipt p99 (engine emission → each watcher) with the server's part of it and the API's
@@ -24,7 +26,7 @@ import { Client, startTestApi } from "../test/api-harness.ts";
 import { scratchDatabase } from "../test/db-helpers.ts";
 import type { EditorReport } from "./editor-swarm.ts";
 import { type KeyedEvent, keysOf } from "./event-keys.ts";
-import type { SwarmReport } from "./subscriber-swarm.ts";
+import type { LateReport, SwarmReport } from "./subscriber-swarm.ts";
 import { timedEngine } from "./timed-engine.ts";
 
 const EDITORS = Number(process.env.BENCH_EDITORS ?? 30);
@@ -84,7 +86,9 @@ const child = (file: string, args: string[]) => {
   return { p, next };
 };
 
-const watchers = child("./subscriber-swarm.ts", [api.url, owner.cookie!, String(WATCHERS)]);
+/** People who open the board while a generation renders: they subscribe to it a second after it starts. */
+const LATE = Number(process.env.BENCH_LATE ?? 20);
+const watchers = child("./subscriber-swarm.ts", [api.url, owner.cookie!, String(WATCHERS), String(LATE)]);
 await watchers.next("connected");
 const editors = child("./editor-swarm.ts", [
   api.url,
@@ -114,6 +118,7 @@ const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
 
 const tokenLatency: number[] = [];
+const lateWait: number[] = [];
 const errors: string[] = [];
 let generations = 0;
 const until = performance.now() + SECONDS * 1000;
@@ -141,7 +146,13 @@ for (let turn = 0; performance.now() < until; turn++) {
   // watcher's subscription is registered reaches it as a replay of the log, which is catching up, not latency.
   await subscribed;
   openGate();
+  const lateDone = LATE > 0 ? watchers.next<LateReport>("lateDone") : null;
+  if (lateDone) {
+    const id = r.data.startGeneration.id;
+    setTimeout(() => watchers.p.send({ type: "late", generationId: id }), 1000);
+  }
   const report = await done;
+  if (lateDone) lateWait.push(...(await lateDone).firstEventMs);
   generations++;
   for (const receipts of report.receipts) {
     if (receipts.at(-1)?.kind !== "FINISHED") errors.push(`a watcher's stream ended with ${receipts.at(-1)?.kind}`);
@@ -178,6 +189,10 @@ const wr = written.sort((a, b) => a - b);
 const wt = waited.sort((a, b) => a - b);
 console.log(
   `  the server's part: engine → the API's thread p99 ${f(pct(wt, 99))} ms, engine → frame written to a watcher's socket p50 ${f(pct(wr, 50))} ms, p99 ${f(pct(wr, 99))} ms; the API's event-loop delay p99 ${f(loopDelay.percentile(99) / 1e6)} ms, max ${f(loopDelay.max / 1e6)} ms`,
+);
+const lw = lateWait.filter((x) => x >= 0).sort((a, b) => a - b);
+console.log(
+  `late joiners (${LATE} a generation, subscribing 1 s in): subscribe → the log's replay arrives p50 ${f(pct(lw, 50))} ms, p95 ${f(pct(lw, 95))} ms, p99 ${f(pct(lw, 99))} ms`,
 );
 console.log(
   `errors: ${errors.length + ed.errors.length}${[...errors, ...ed.errors]
