@@ -33,7 +33,7 @@ import { closeAfterAnswer, HttpError } from "./http/read-body.ts";
 import { metricsAllowed, setSecurityHeaders } from "./http/security-headers.ts";
 import { serveUpload, UPLOAD_PATH } from "./http/uploads.ts";
 import { createScaleOut, type ScaleOut } from "./scale/index.ts";
-import { backfillEmbeddings } from "./search/backfill-embeddings.ts";
+import { startEmbeddingBackfill } from "./search/backfill-embeddings.ts";
 import { EmbeddingIndex } from "./search/embedding-index.ts";
 import { BoardVersions } from "./versions/board-versions.ts";
 
@@ -347,30 +347,25 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
 
   // Candidates stored without an embedding (before search existed) get one in the background; in-process only:
   // scaled out, the runner processes do it (they hold the model).
-  const backfill = new AbortController();
-  const backfilled =
+  const backfill =
     engine && !scale
-      ? backfillEmbeddings({
+      ? startEmbeddingBackfill({
           prisma: db.prisma,
           model: engine.model(),
           describe: (grids) => engine.describeGrids(grids),
           log: logger,
-          signal: backfill.signal,
-        }).catch((err) => {
-          if (!backfill.signal.aborted) logger.warn({ err }, "embedding backfill stopped");
-          return 0;
         })
-      : Promise.resolve(0);
+      : null;
 
   let closing: Promise<void> | null = null;
   async function close(): Promise<void> {
     shuttingDown = true;
-    backfill.abort();
+    const backfillStopped = backfill?.stop(); // aborts now; its batch in flight is awaited below
     // Stop accepting, let generations finish (or persist as cancelled), flush Yjs, then close the database.
     server.close();
     // SIGTERM must exit within 10 s: 7 s for generations, the rest for flushing and closing.
     await generations?.shutdown(opts.shutdownGraceMs ?? 7_000);
-    await backfilled;
+    await backfillStopped;
     await collab.flushAll();
     await collab.close();
     await ws.close();

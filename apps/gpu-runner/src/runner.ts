@@ -317,11 +317,6 @@ export class Runner {
     });
   }
 
-  /** A picture's image codes alone (`readPicture`). */
-  async encodeImage(rgb: Uint8Array): Promise<number[]> {
-    return (await this.readPicture(rgb)).tokens;
-  }
-
   /**
    * What each image code looks like as the VQ decoder paints it (`render/token-patches.ts`): per code, one
    * grid cell of RGB pixels, what a browser paints a token with before a decoded preview exists. Computed

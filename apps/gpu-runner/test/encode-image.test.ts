@@ -18,7 +18,7 @@ function rgbOf(png: Uint8Array): Uint8Array {
 }
 
 // Issue 17 item 3: a picture becomes image codes with the bundle's VQ encoder, so the prior can complete it.
-describe("readPicture / encodeImage", () => {
+describe("readPicture", () => {
   let runner: Runner;
   beforeAll(async () => {
     runner = await Runner.create({ modelDir: BUNDLE_DIR, previewEveryRows: 0 });
@@ -29,7 +29,7 @@ describe("readPicture / encodeImage", () => {
     const run = await collect(runner.generate({ prompt: "a red apple", n: 1, seed: 3, params: {} }));
     const tokens = finalTokens(run)[0]!;
     const picture = rgbOf(await runner.renderPng(tokens));
-    const codes = await runner.encodeImage(picture);
+    const codes = (await runner.readPicture(picture)).tokens;
     expect(codes).toHaveLength(runner.model().gridRows * runner.model().gridCols);
     const same = codes.filter((c, i) => c === tokens[i]).length / codes.length;
     const back = rgbOf(await runner.renderPng(codes));
@@ -60,7 +60,6 @@ describe("readPicture / encodeImage", () => {
   });
 
   it("refuses a picture of the wrong size with a readable message", async () => {
-    await expect(runner.encodeImage(new Uint8Array(10))).rejects.toThrow(/must be 128×128 RGB/);
     await expect(runner.readPicture(new Uint8Array(10))).rejects.toThrow(/must be 128×128 RGB/);
   });
 });

@@ -11,7 +11,7 @@ import { loadConfig } from "../config.ts";
 import { openDatabase } from "../db/index.ts";
 import { createInProcessEngine } from "../generation/engine.ts";
 import { createMetrics } from "../http/metrics.ts";
-import { backfillEmbeddings } from "../search/backfill-embeddings.ts";
+import { startEmbeddingBackfill } from "../search/backfill-embeddings.ts";
 import { exitOnSignals } from "../shutdown.ts";
 import { connectRedis, redisKeys } from "./redis.ts";
 import { announceEmbedder } from "./runner-calls.ts";
@@ -74,24 +74,21 @@ process.stdout.write(`RUNNER READY ${worker.name}\n`);
 
 // Candidates stored without an embedding get one from their token grids, in the background (one runner at a
 // time: search/backfill-embeddings.ts).
-const backfill = new AbortController();
-void backfillEmbeddings({
+const backfill = startEmbeddingBackfill({
   prisma: db.prisma,
   model: engine.model(),
   describe: (grids) => engine.describeGrids(grids),
   log: logger,
-  signal: backfill.signal,
-}).catch((err) => {
-  if (!backfill.signal.aborted) logger.warn({ err }, "embedding backfill stopped");
 });
 
 // Registered right after the health server starts (no event-loop turn in between): `healthy` reads it.
 const shutdown = exitOnSignals(
   async () => {
-    backfill.abort();
+    const backfillStopped = backfill.stop(); // aborts now; its batch in flight is awaited below
     await embedder?.stop();
     http?.server.close();
     await worker.close(7000);
+    await backfillStopped;
     await engine.close();
     redis.disconnect();
     await db.close();

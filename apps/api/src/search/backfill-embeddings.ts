@@ -74,3 +74,20 @@ export async function backfillEmbeddings(o: BackfillOptions): Promise<number> {
   if (done > 0) o.log.info({ candidates: done, model }, "embeddings backfilled");
   return done;
 }
+
+/**
+ * Starts `backfillEmbeddings` in the background (after a start: API in-process, or a runner process); `stop` aborts
+ * it and waits for the batch in flight. A failure is logged, never thrown: the backfill is a convenience.
+ */
+export function startEmbeddingBackfill(o: Omit<BackfillOptions, "signal">): { stop(): Promise<void> } {
+  const abort = new AbortController();
+  const running = backfillEmbeddings({ ...o, signal: abort.signal }).catch((err) => {
+    if (!abort.signal.aborted) o.log.warn({ err }, "embedding backfill stopped");
+  });
+  return {
+    async stop() {
+      abort.abort();
+      await running;
+    },
+  };
+}
