@@ -50,6 +50,7 @@ test("a prompt matrix card renders its labelled grid for both users", async ({ b
   const gallery = await openGallery(b.page, cell);
   await expect(gallery).toHaveAccessibleName("Gallery: a red banana");
   await expect(gallery.getByRole("list", { name: "All candidates" }).getByRole("listitem")).toHaveCount(2);
+  await screenshot(b.page, "matrix-03-cell-gallery");
   await b.page.keyboard.press("Escape");
   await expect(gallery).toBeHidden();
   await a.page.setViewportSize({ width: 390, height: 844 });
